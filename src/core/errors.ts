@@ -1,0 +1,212 @@
+/**
+ * Stable error codes. Match on `error.code`, not on the class or the message.
+ */
+export type ComfyTetherErrorCode =
+  | 'SERVER_MISMATCH'
+  | 'NO_SERVER_AVAILABLE'
+  | 'INVALID_SERVER_URL'
+  | 'INVALID_OPTIONS'
+  | 'INVALID_WORKFLOW'
+  | 'INVALID_IMAGE'
+  | 'LOCK_BUSY'
+  | 'TASK_NOT_FOUND'
+  | 'PROMPT_REJECTED'
+  | 'EXECUTION_FAILED'
+  | 'TASK_INTERRUPTED'
+  | 'TASK_CANCELLED'
+  | 'TASK_LOST'
+  | 'SERVER_UNREACHABLE'
+  | 'UPLOAD_FAILED'
+  | 'PROTOCOL_ERROR'
+  | 'REQUEST_FAILED'
+
+const PREFIX = '[comfy-tether]'
+const BRAND = Symbol.for('comfy-tether.error')
+
+/**
+ * The base of every error comfy-tether throws or rejects with. `code` is stable, `cause` keeps the original error.
+ * Use {@link isComfyTetherError} rather than `instanceof`: it also works across duplicated package copies.
+ */
+export class ComfyTetherError extends Error {
+  readonly code: ComfyTetherErrorCode
+  readonly [BRAND] = true
+
+  constructor(code: ComfyTetherErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${PREFIX} ${message}`, options)
+    this.name = 'ComfyTetherError'
+    this.code = code
+  }
+}
+
+/** Is `value` an error made by comfy-tether (any copy of it)? Optionally of one code. */
+export function isComfyTetherError<C extends ComfyTetherErrorCode>(
+  value: unknown,
+  code?: C,
+): value is ComfyTetherError & { code: C } {
+  if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[BRAND] !== true)
+    return false
+  return code === undefined || (value as ComfyTetherError).code === code
+}
+
+/** A request or socket of a task aimed at a server other than the one the task is locked to. */
+export class ServerMismatchError extends ComfyTetherError {
+  override readonly name = 'ServerMismatchError'
+  constructor(
+    readonly lockedServer: string,
+    readonly requestedServer: string,
+    readonly operation: string,
+    readonly promptId?: string,
+  ) {
+    super(
+      'SERVER_MISMATCH',
+      `${operation} refused: it targets "${requestedServer}" but ${promptId ? `task ${promptId} is` : 'the client is'} locked to "${lockedServer}". `
+      + 'Send every call of a task to its own server (omit baseURL and let comfy-tether set it), or wait until its tasks end and the lock is released.',
+    )
+  }
+}
+
+/** No configured server can take a new task. */
+export class NoServerAvailableError extends ComfyTetherError {
+  override readonly name = 'NoServerAvailableError'
+  constructor(readonly servers: readonly string[], readonly reasons: Readonly<Record<string, string>> = {}, options?: { cause?: unknown }) {
+    const detail = servers.length === 0
+      ? 'no servers are configured. Pass at least one URL in the plugin\'s `servers` option.'
+      : `none of ${servers.map(s => `"${s}"`).join(', ')} is reachable${Object.keys(reasons).length ? ` (${Object.entries(reasons).map(([s, r]) => `${s}: ${r}`).join('; ')})` : ''}. Check that ComfyUI runs there and allows this origin (--enable-cors-header), then submit again.`
+    super('NO_SERVER_AVAILABLE', `No server available: ${detail}`, options)
+  }
+}
+
+/** A server URL that is not an absolute http(s) URL, or that carries credentials. */
+export class InvalidServerUrlError extends ComfyTetherError {
+  override readonly name = 'InvalidServerUrlError'
+  constructor(readonly input: unknown, readonly reason: string) {
+    super('INVALID_SERVER_URL', `Invalid server URL ${JSON.stringify(String(input))}: ${reason}. Use an absolute http:// or https:// URL such as "http://127.0.0.1:8188".`)
+  }
+}
+
+/** Options or arguments that cannot be used as given. */
+export class InvalidArgumentError extends ComfyTetherError {
+  override readonly name = 'InvalidArgumentError'
+  constructor(code: 'INVALID_OPTIONS' | 'INVALID_WORKFLOW' | 'INVALID_IMAGE', message: string) {
+    super(code, message)
+  }
+}
+
+/** The lock cannot be changed now: tasks are still pending on the locked server. */
+export class LockBusyError extends ComfyTetherError {
+  override readonly name = 'LockBusyError'
+  constructor(readonly lockedServer: string, readonly pending: readonly string[]) {
+    super('LOCK_BUSY', `The lock on "${lockedServer}" cannot be released: ${pending.length} task(s) pending (${pending.join(', ')}). Wait for them to end or cancel them first.`)
+  }
+}
+
+/** A prompt id this client does not know. */
+export class TaskNotFoundError extends ComfyTetherError {
+  override readonly name = 'TaskNotFoundError'
+  constructor(readonly promptId: string) {
+    super('TASK_NOT_FOUND', `No task with prompt id "${promptId}" is known to this client. Use an id returned by submit() (handle.promptId).`)
+  }
+}
+
+/** One validation error of one node, as ComfyUI reports it in `node_errors`. */
+export interface ComfyNodeError {
+  errors: { type: string, message: string, details: string, extra_info?: Record<string, unknown> }[]
+  dependent_outputs?: string[]
+  class_type?: string
+}
+
+/** `POST /prompt` answered 400: the workflow was not accepted. */
+export class PromptRejectedError extends ComfyTetherError {
+  override readonly name = 'PromptRejectedError'
+  constructor(
+    readonly server: string,
+    readonly errorType: string,
+    readonly serverMessage: string,
+    readonly nodeErrors: Readonly<Record<string, ComfyNodeError>>,
+    readonly details = '',
+  ) {
+    const nodes = Object.entries(nodeErrors)
+      .map(([id, e]) => `node ${id}${e.class_type ? ` (${e.class_type})` : ''}: ${e.errors.map(x => `${x.message}${x.details ? ` - ${x.details}` : ''}`).join('; ')}`)
+    super('PROMPT_REJECTED', `"${server}" rejected the workflow (${errorType}): ${serverMessage}${details ? ` ${details}` : ''}${nodes.length ? ` [${nodes.join(' | ')}]` : ''}. Fix the workflow and submit again.`)
+  }
+}
+
+/** A node raised while the prompt ran (`execution_error`). */
+export class ExecutionFailedError extends ComfyTetherError {
+  override readonly name = 'ExecutionFailedError'
+  constructor(
+    readonly server: string,
+    readonly promptId: string,
+    readonly nodeId: string,
+    readonly nodeType: string,
+    readonly exceptionType: string,
+    readonly exceptionMessage: string,
+    readonly traceback: readonly string[] = [],
+  ) {
+    super('EXECUTION_FAILED', `Task ${promptId} failed on "${server}" at node ${nodeId} (${nodeType}): ${exceptionType}: ${exceptionMessage.trim()}. See error.traceback; fix the node's inputs and submit again.`)
+  }
+}
+
+/** The prompt was interrupted on its server (by this client or another). */
+export class TaskInterruptedError extends ComfyTetherError {
+  override readonly name = 'TaskInterruptedError'
+  constructor(readonly server: string, readonly promptId: string, readonly nodeId?: string) {
+    super('TASK_INTERRUPTED', `Task ${promptId} was interrupted on "${server}"${nodeId ? ` at node ${nodeId}` : ''}. Submit it again if you still want its result.`)
+  }
+}
+
+/** The task was cancelled by this client before it ran. */
+export class TaskCancelledError extends ComfyTetherError {
+  override readonly name = 'TaskCancelledError'
+  constructor(readonly server: string, readonly promptId: string) {
+    super('TASK_CANCELLED', `Task ${promptId} was cancelled and removed from the queue of "${server}".`)
+  }
+}
+
+/** Why a task was declared lost. */
+export type TaskLostReason = 'server-restarted' | 'server-unreachable' | 'not-on-server'
+
+/** The task is gone from its server: in neither `/queue` nor `/history` past the grace period, or the server stayed down. */
+export class TaskLostError extends ComfyTetherError {
+  override readonly name = 'TaskLostError'
+  constructor(readonly server: string, readonly promptId: string, readonly reason: TaskLostReason) {
+    const why = reason === 'server-unreachable'
+      ? 'the server stayed unreachable for longer than maxOutage'
+      : reason === 'server-restarted'
+        ? 'the server restarted and forgot its queue and history'
+        : 'the server has it in neither its queue nor its history'
+    super('TASK_LOST', `Task ${promptId} was lost on "${server}": ${why}. Its uploads and any saved outputs may still be on that server; submit the task again.`)
+  }
+}
+
+/** A server could not be reached (connection refused, timeout, 5xx). */
+export class ServerUnreachableError extends ComfyTetherError {
+  override readonly name = 'ServerUnreachableError'
+  constructor(readonly server: string, readonly operation: string, detail: string, options?: { cause?: unknown }) {
+    super('SERVER_UNREACHABLE', `${operation} on "${server}" failed: ${detail}. Check that the server is running; comfy-tether retries while tasks are pending.`, options)
+  }
+}
+
+/** `POST /upload/image` failed. */
+export class UploadFailedError extends ComfyTetherError {
+  override readonly name = 'UploadFailedError'
+  constructor(readonly server: string, readonly fileName: string, detail: string, options?: { cause?: unknown }) {
+    super('UPLOAD_FAILED', `Upload of "${fileName}" to "${server}" failed: ${detail}. Check that the file is an image and the server accepts uploads.`, options)
+  }
+}
+
+/** A server answered with something the ComfyUI protocol does not allow. */
+export class ProtocolError extends ComfyTetherError {
+  override readonly name = 'ProtocolError'
+  constructor(readonly server: string, detail: string, options?: { cause?: unknown }) {
+    super('PROTOCOL_ERROR', `Unexpected answer from "${server}": ${detail}. Is this URL a ComfyUI server (or a proxy's error page)?`, options)
+  }
+}
+
+/** Any other HTTP failure, wrapped with the server and operation. */
+export class RequestFailedError extends ComfyTetherError {
+  override readonly name = 'RequestFailedError'
+  constructor(readonly server: string, readonly operation: string, readonly status: number | undefined, detail: string, options?: { cause?: unknown }) {
+    super('REQUEST_FAILED', `${operation} on "${server}" failed${status ? ` with HTTP ${status}` : ''}: ${detail}.`, options)
+  }
+}

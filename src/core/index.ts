@@ -1,0 +1,94 @@
+// comfy-tether/core: the framework-free rules and data (no Vue, Pinia, vueuse or axios).
+export {
+  ComfyTetherError,
+  ExecutionFailedError,
+  InvalidArgumentError,
+  InvalidServerUrlError,
+  isComfyTetherError,
+  LockBusyError,
+  NoServerAvailableError,
+  PromptRejectedError,
+  ProtocolError,
+  RequestFailedError,
+  ServerMismatchError,
+  ServerUnreachableError,
+  TaskCancelledError,
+  TaskInterruptedError,
+  TaskLostError,
+  TaskNotFoundError,
+  UploadFailedError,
+} from './errors'
+export type { ComfyNodeError, ComfyTetherErrorCode, TaskLostReason } from './errors'
+export { describeTarget, isUrlOnServer, normalizeServerUrl, serverOfUrl, serverViewUrl, serverWsUrl } from './server-url'
+export { acquireLock, checkRequestTarget, checkServerConsistency, checkUnlockCondition, lockedServerFor } from './server-lock'
+export type { LockReason, LockView, ServerConsistency, ServerLock, UnlockCondition } from './server-lock'
+export { chooseServer, leastBusyStrategy } from './server-pool'
+export type { ServerCandidate, ServerStatus, ServerStrategy } from './server-pool'
+export { applyMessage, applyPreview, createTask, endTask, isTerminal, messagePromptId, reconcileTask } from './task-state'
+export type { ComfyTask, ServerEvidence, TaskPreview, TaskState } from './task-state'
+export { MAX_TEXT_FRAME_BYTES, parseMessage } from './protocol'
+export type {
+  ComfyMessage,
+  ComfyMessageOf,
+  ComfyMessageType,
+  ExecutedData,
+  ExecutingData,
+  ExecutionCachedData,
+  ExecutionErrorData,
+  ExecutionInterruptedData,
+  ExecutionStartData,
+  ExecutionSuccessData,
+  NodeProgressState,
+  ParseResult,
+  ProgressData,
+  ProgressStateData,
+  StatusData,
+  UnknownComfyMessage,
+} from './protocol'
+export { BINARY_EVENT, parseBinaryFrame } from './binary-frames'
+export type { BinaryFrame, PreviewMetadata } from './binary-frames'
+export {
+  collectOutputImages,
+  historyOutcome,
+  isComfyImageRef,
+  parseFeatures,
+  parseHistory,
+  parseJob,
+  parseJobList,
+  parsePromptAccepted,
+  parsePromptError,
+  parseQueue,
+  parseQueueRemaining,
+  parseSystemStats,
+  parseUploadResult,
+} from './api-types'
+export type {
+  ComfyImageRef,
+  ExecutionFailure,
+  History,
+  HistoryEntry,
+  HistoryOutcome,
+  HistoryStatus,
+  JobInfo,
+  JobList,
+  JobStatus,
+  NodeOutput,
+  NodeOutputs,
+  PromptAccepted,
+  PromptErrorBody,
+  PromptErrorInfo,
+  QueueItem,
+  QueueSnapshot,
+  ServerFeatures,
+  SystemStats,
+  UploadResult,
+} from './api-types'
+export { backoffCeiling, backoffDelay } from './backoff'
+export type { BackoffOptions } from './backoff'
+export { createTimerGroup, defaultTimers } from './timers'
+export type { Timers } from './timers'
+export { mintClientId, mintUuid } from './ids'
+export { appendBounded } from './lock-log'
+export type { LockEvent, LockEventKind } from './lock-log'
+export { assertImage, assertWorkflow, MAX_WORKFLOW_BYTES } from './validate-input'
+export type { ComfyWorkflow } from './validate-input'

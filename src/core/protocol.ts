@@ -1,0 +1,328 @@
+import type { NodeOutput, ServerFeatures } from './api-types'
+import { checkExecutionError, checkFeatures, checkNodeOutput, isObj, isStringArray } from './api-types'
+
+/** The result of parsing untrusted input: the value, or a short human-readable reason. Parsers never throw. */
+export type ParseResult<T> = { ok: true, value: T } | { ok: false, reason: string }
+
+/**
+ * Text frames above this many UTF-8 bytes are refused without being parsed (8 MiB). Real messages stay far below it:
+ * the largest, `execution_error` with tensor reprs in `current_inputs`, is a few kilobytes.
+ */
+export const MAX_TEXT_FRAME_BYTES = 8 * 1024 * 1024
+
+/** `status`: the queue length, sent on connect (with `sid`) and to everyone when the queue changes. */
+export interface StatusData {
+  status: { exec_info: { queue_remaining: number } }
+  /** The client id, only in the message sent on connect. */
+  sid?: string
+}
+
+/** `execution_start`: the prompt left the queue and starts running. */
+export interface ExecutionStartData {
+  prompt_id: string
+  /** Epoch milliseconds. */
+  timestamp?: number
+}
+
+/** `execution_cached`: nodes whose cached results are reused (`[]` when none). */
+export interface ExecutionCachedData {
+  nodes: string[]
+  prompt_id: string
+  timestamp?: number
+}
+
+/**
+ * `executing`: a node starts, or `node: null` when the prompt is done (legacy end marker).
+ * After a reconnect the server replays `{ node }` alone, without `prompt_id`.
+ */
+export interface ExecutingData {
+  node: string | null
+  display_node?: string
+  prompt_id?: string
+}
+
+/** `progress`: step `value` of `max` of the running node. */
+export interface ProgressData {
+  value: number
+  max: number
+  prompt_id?: string
+  node?: string | null
+}
+
+/** One node's entry in `progress_state`. Nodes without own progress report `0.0`/`1.0`. */
+export interface NodeProgressState {
+  value: number
+  max: number
+  state: 'pending' | 'running' | 'finished' | 'error'
+  node_id: string
+  prompt_id: string
+  display_node_id?: string | null
+  parent_node_id?: string | null
+  real_node_id?: string | null
+}
+
+/** `progress_state` (0.3.45 and later): the progress of every started node of the prompt. */
+export interface ProgressStateData {
+  prompt_id: string
+  nodes: Record<string, NodeProgressState>
+}
+
+/** `executed`: an output node finished; `output.images` lists the files it wrote. */
+export interface ExecutedData {
+  node: string
+  display_node?: string
+  output: NodeOutput
+  prompt_id: string
+}
+
+/** `execution_success`: every output node ran. */
+export interface ExecutionSuccessData {
+  prompt_id: string
+  timestamp?: number
+}
+
+/** `execution_error`: a node raised; the prompt stops. Also stored in history messages and `/api/jobs`. */
+export interface ExecutionErrorData {
+  prompt_id: string
+  node_id: string
+  node_type: string
+  /** Nodes that had finished before the failure. */
+  executed?: string[]
+  exception_message: string
+  exception_type: string
+  traceback: string[]
+  /** Input name to reprs of its values. */
+  current_inputs?: Record<string, unknown>
+  current_outputs?: string[]
+  timestamp?: number
+}
+
+/** `execution_interrupted`: the prompt was stopped by `/interrupt`. */
+export interface ExecutionInterruptedData {
+  prompt_id: string
+  node_id: string
+  node_type: string
+  executed?: string[]
+  timestamp?: number
+}
+
+/** A well-formed message of a type comfy-tether does not know (custom nodes send many). Not an error. */
+export interface UnknownComfyMessage {
+  type: 'unknown'
+  /** The `type` the server sent. */
+  originalType: string
+  data: unknown
+}
+
+/** A parsed text frame of the ComfyUI socket, discriminated on `type`. */
+export type ComfyMessage =
+  | { type: 'status', data: StatusData }
+  | { type: 'execution_start', data: ExecutionStartData }
+  | { type: 'execution_cached', data: ExecutionCachedData }
+  | { type: 'executing', data: ExecutingData }
+  | { type: 'progress', data: ProgressData }
+  | { type: 'progress_state', data: ProgressStateData }
+  | { type: 'executed', data: ExecutedData }
+  | { type: 'execution_success', data: ExecutionSuccessData }
+  | { type: 'execution_error', data: ExecutionErrorData }
+  | { type: 'execution_interrupted', data: ExecutionInterruptedData }
+  | { type: 'feature_flags', data: ServerFeatures }
+  | UnknownComfyMessage
+
+/** The `type` of a {@link ComfyMessage}. */
+export type ComfyMessageType = ComfyMessage['type']
+
+/** The message of one type: `ComfyMessageOf<'progress'>`. */
+export type ComfyMessageOf<T extends ComfyMessageType> = Extract<ComfyMessage, { type: T }>
+
+type Obj = Record<string, unknown>
+
+// Each check returns undefined when the data is fine, else the reason. Only fields a client relies on are
+// required; optional ones are checked only when present, so a server adding or dropping extras does not break us.
+
+function checkStatus(d: Obj): string | undefined {
+  const s = d.status
+  if (!isObj(s) || !isObj(s.exec_info))
+    return 'status.status.exec_info is not an object'
+  if (typeof s.exec_info.queue_remaining !== 'number')
+    return 'status.status.exec_info.queue_remaining is not a number'
+  if (d.sid !== undefined && typeof d.sid !== 'string')
+    return 'status.sid is not a string'
+  return undefined
+}
+
+function checkPromptEvent(d: Obj, type: string): string | undefined {
+  if (typeof d.prompt_id !== 'string')
+    return `${type}.prompt_id is not a string`
+  if (d.timestamp !== undefined && typeof d.timestamp !== 'number')
+    return `${type}.timestamp is not a number`
+  return undefined
+}
+
+function checkExecuting(d: Obj): string | undefined {
+  const node = d.node
+  if (node !== null && typeof node !== 'string')
+    return 'executing.node is not a string or null'
+  if (d.prompt_id !== undefined && typeof d.prompt_id !== 'string')
+    return 'executing.prompt_id is not a string'
+  if (d.display_node !== undefined && typeof d.display_node !== 'string')
+    return 'executing.display_node is not a string'
+  return undefined
+}
+
+function checkProgress(d: Obj): string | undefined {
+  if (typeof d.value !== 'number')
+    return 'progress.value is not a number'
+  if (typeof d.max !== 'number')
+    return 'progress.max is not a number'
+  if (d.prompt_id !== undefined && typeof d.prompt_id !== 'string')
+    return 'progress.prompt_id is not a string'
+  const node = d.node
+  if (node !== undefined && node !== null && typeof node !== 'string')
+    return 'progress.node is not a string'
+  return undefined
+}
+
+function optionalId(v: unknown): boolean {
+  return v === undefined || v === null || typeof v === 'string'
+}
+
+function checkProgressState(d: Obj): string | undefined {
+  if (typeof d.prompt_id !== 'string')
+    return 'progress_state.prompt_id is not a string'
+  const nodes = d.nodes
+  if (!isObj(nodes))
+    return 'progress_state.nodes is not an object'
+  for (const id in nodes) {
+    const n = nodes[id]
+    if (!isObj(n))
+      return `progress_state.nodes["${id}"] is not an object`
+    if (typeof n.value !== 'number' || typeof n.max !== 'number')
+      return `progress_state.nodes["${id}"].value/max is not a number`
+    const state = n.state
+    if (state !== 'running' && state !== 'finished' && state !== 'pending' && state !== 'error')
+      return `progress_state.nodes["${id}"].state is not pending, running, finished or error`
+    if (typeof n.node_id !== 'string' || typeof n.prompt_id !== 'string')
+      return `progress_state.nodes["${id}"].node_id/prompt_id is not a string`
+    if (!optionalId(n.display_node_id) || !optionalId(n.parent_node_id) || !optionalId(n.real_node_id))
+      return `progress_state.nodes["${id}"] has a display/parent/real node id that is not a string`
+  }
+  return undefined
+}
+
+function checkExecuted(d: Obj): string | undefined {
+  if (typeof d.node !== 'string')
+    return 'executed.node is not a string'
+  if (typeof d.prompt_id !== 'string')
+    return 'executed.prompt_id is not a string'
+  if (d.display_node !== undefined && typeof d.display_node !== 'string')
+    return 'executed.display_node is not a string'
+  return checkNodeOutput(d.output, 'executed.output')
+}
+
+function checkExecutionCached(d: Obj): string | undefined {
+  if (!isStringArray(d.nodes))
+    return 'execution_cached.nodes is not a list of node ids'
+  return checkPromptEvent(d, 'execution_cached')
+}
+
+function checkExecutionInterrupted(d: Obj): string | undefined {
+  if (typeof d.node_id !== 'string')
+    return 'execution_interrupted.node_id is not a string'
+  if (typeof d.node_type !== 'string')
+    return 'execution_interrupted.node_type is not a string'
+  if (d.executed !== undefined && !isStringArray(d.executed))
+    return 'execution_interrupted.executed is not a list of node ids'
+  return checkPromptEvent(d, 'execution_interrupted')
+}
+
+function utf8ByteLengthExceeds(s: string, limit: number): boolean {
+  let bytes = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) {
+      bytes += 1
+    }
+    else if (c < 0x800) {
+      bytes += 2
+    }
+    else if (c >= 0xD800 && c <= 0xDBFF && i + 1 < s.length) {
+      // A surrogate pair is one 4-byte code point (a lone surrogate would be 3 bytes of U+FFFD).
+      const next = s.charCodeAt(i + 1)
+      if (next >= 0xDC00 && next <= 0xDFFF) {
+        bytes += 4
+        i++
+      }
+      else {
+        bytes += 3
+      }
+    }
+    else {
+      bytes += 3
+    }
+    if (bytes > limit)
+      return true
+  }
+  return false
+}
+
+// A Map, not an object literal: `type` is untrusted and must not find "constructor" or "__proto__".
+const CHECKS = /* @__PURE__ */ new Map<string, (data: Obj, type: string) => string | undefined>([
+  ['progress', checkProgress],
+  ['executing', checkExecuting],
+  ['progress_state', checkProgressState],
+  ['status', checkStatus],
+  ['execution_start', checkPromptEvent],
+  ['execution_cached', checkExecutionCached],
+  ['executed', checkExecuted],
+  ['execution_success', checkPromptEvent],
+  ['execution_error', checkExecutionError],
+  ['execution_interrupted', checkExecutionInterrupted],
+  ['feature_flags', checkFeatures],
+])
+
+const TOO_LARGE = `text frame is larger than MAX_TEXT_FRAME_BYTES (${MAX_TEXT_FRAME_BYTES} bytes)`
+
+/**
+ * Parses one text frame of the ComfyUI socket. Never throws.
+ *
+ * Known types are checked on the fields a client relies on and returned as the parsed object itself (no copy);
+ * well-formed frames of other types become `{ type: 'unknown', originalType, data }`.
+ * @param raw - the frame's text (`MessageEvent.data` of a text frame)
+ * @example
+ * const result = parseMessage(event.data)
+ * if (!result.ok) log('MALFORMED_MESSAGE', result.reason)
+ * else if (result.value.type === 'progress') show(result.value.data.value / result.value.data.max)
+ */
+export function parseMessage(raw: string): ParseResult<ComfyMessage> {
+  if (typeof raw !== 'string')
+    return { ok: false, reason: `frame is not text (got ${raw === null ? 'null' : typeof raw})` }
+  // UTF-8 needs 1 to 3 bytes per UTF-16 unit, so only long strings need counting.
+  if (raw.length > MAX_TEXT_FRAME_BYTES || (raw.length > MAX_TEXT_FRAME_BYTES / 3 && utf8ByteLengthExceeds(raw, MAX_TEXT_FRAME_BYTES)))
+    return { ok: false, reason: TOO_LARGE }
+  let msg: unknown
+  try {
+    msg = JSON.parse(raw)
+  }
+  catch (error) {
+    return { ok: false, reason: `invalid JSON: ${error instanceof Error ? error.message.slice(0, 120) : 'unparsable'}` }
+  }
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg))
+    return { ok: false, reason: `message is not a JSON object (got ${msg === null ? 'null' : Array.isArray(msg) ? 'an array' : typeof msg})` }
+  const type = (msg as Obj).type
+  if (typeof type !== 'string')
+    return { ok: false, reason: type === undefined ? 'message has no type' : 'message type is not a string' }
+  const data = (msg as Obj).data
+  if (data === undefined)
+    return { ok: false, reason: `${type.length > 60 ? `${type.slice(0, 60)}…` : type} message has no data` }
+
+  const check = CHECKS.get(type)
+  if (check === undefined)
+    return { ok: true, value: { type: 'unknown', originalType: type, data } }
+  if (!isObj(data))
+    return { ok: false, reason: `${type}.data is not an object` }
+  const reason = check(data, type)
+  if (reason !== undefined)
+    return { ok: false, reason }
+  return { ok: true, value: msg as ComfyMessage }
+}

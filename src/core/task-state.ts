@@ -1,0 +1,221 @@
+import type { ComfyImageRef, HistoryEntry } from './api-types'
+import { collectOutputImages, historyOutcome } from './api-types'
+import type { ComfyTetherError } from './errors'
+import { ExecutionFailedError, TaskCancelledError, TaskInterruptedError } from './errors'
+import type { ComfyMessage } from './protocol'
+
+/** Where a task is in its life. The last five are terminal. */
+export type TaskState = 'preparing' | 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted' | 'cancelled' | 'lost'
+
+const TERMINAL: ReadonlySet<TaskState> = new Set(['succeeded', 'failed', 'interrupted', 'cancelled', 'lost'])
+
+/** Has the task ended (successfully or not)? */
+export function isTerminal(state: TaskState): boolean {
+  return TERMINAL.has(state)
+}
+
+/** The latest preview image of a task. */
+export interface TaskPreview {
+  mime: string
+  bytes: Uint8Array
+  nodeId: string | null
+  receivedAt: number
+}
+
+/** One task: a workflow queued on one server under one prompt id. Plain data. */
+export interface ComfyTask {
+  promptId: string
+  /** The server the task is tethered to (normalized base URL). */
+  server: string
+  clientId: string
+  state: TaskState
+  /** The node running now, if known. */
+  node: string | null
+  progress: { value: number, max: number, node: string | null } | null
+  preview: TaskPreview | null
+  /** Outputs by node id, from `executed` messages and `/history`. */
+  outputs: Record<string, Record<string, unknown>>
+  /** Every output image, in node order. */
+  images: ComfyImageRef[]
+  /** The server's queue number, from the `POST /prompt` answer. */
+  number: number | null
+  createdAt: number
+  queuedAt: number | null
+  startedAt: number | null
+  endedAt: number | null
+  error: ComfyTetherError | null
+  /** The client asked to cancel it. */
+  cancelRequested: boolean
+  /** `POST /prompt` was sent but its answer never came: only the server can say whether it was queued. */
+  unconfirmed: boolean
+  /** Epoch ms since which reconcile has found the task neither in `/queue` nor in `/history`. */
+  missingSince: number | null
+}
+
+/** A new task, before its uploads and `POST /prompt`. */
+export function createTask(input: { promptId: string, server: string, clientId: string, now: number }): ComfyTask {
+  return {
+    promptId: input.promptId,
+    server: input.server,
+    clientId: input.clientId,
+    state: 'preparing',
+    node: null,
+    progress: null,
+    preview: null,
+    outputs: {},
+    images: [],
+    number: null,
+    createdAt: input.now,
+    queuedAt: null,
+    startedAt: null,
+    endedAt: null,
+    error: null,
+    cancelRequested: false,
+    unconfirmed: false,
+    missingSince: null,
+  }
+}
+
+/**
+ * The task's id that a message is about, or `undefined` when it concerns none of ours. The reconnect hint
+ * (`executing` without `prompt_id`) is attributed to `runningPromptId`: the running task of the locked server.
+ */
+export function messagePromptId(message: ComfyMessage, runningPromptId: string | undefined): string | undefined {
+  switch (message.type) {
+    case 'executing':
+      return message.data.prompt_id ?? (message.data.node !== null ? runningPromptId : undefined)
+    case 'execution_start':
+    case 'execution_cached':
+    case 'executed':
+    case 'execution_success':
+    case 'execution_error':
+    case 'execution_interrupted':
+    case 'progress_state':
+      return message.data.prompt_id
+    case 'progress':
+      return message.data.prompt_id ?? runningPromptId
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Applies one socket message to a task. Pure: returns the same object when nothing changes, so duplicates,
+ * late frames after the end and out-of-order progress are ignored by identity.
+ */
+export function applyMessage(task: ComfyTask, message: ComfyMessage, now: number): ComfyTask {
+  if (isTerminal(task.state))
+    return task
+  switch (message.type) {
+    case 'execution_start':
+      return toRunning(task, now)
+    case 'execution_cached':
+      return task.state === 'running' ? task : toRunning(task, now)
+    case 'executing': {
+      const node = message.data.node
+      if (node === null)
+        return task // the legacy "done" marker; execution_success/error/interrupted decide the end
+      if (task.node === node && task.state === 'running')
+        return task
+      return { ...toRunning(task, now), node, progress: task.progress?.node === node ? task.progress : null }
+    }
+    case 'progress': {
+      const { value, max } = message.data
+      const node = message.data.node ?? task.node
+      const previous = task.progress
+      if (previous && previous.node === node && previous.max === max && value <= previous.value)
+        return task
+      return { ...toRunning(task, now), progress: { value, max, node } }
+    }
+    case 'executed': {
+      const { node, output } = message.data
+      const outputs = { ...task.outputs, [node]: output }
+      return { ...toRunning(task, now), outputs, images: collectOutputImages(outputs) }
+    }
+    case 'execution_success':
+      return { ...task, state: 'succeeded', node: null, endedAt: now, startedAt: task.startedAt ?? now, unconfirmed: false, missingSince: null }
+    case 'execution_error': {
+      const d = message.data
+      const error = new ExecutionFailedError(task.server, task.promptId, String(d.node_id), String(d.node_type), String(d.exception_type), String(d.exception_message), d.traceback ?? [])
+      return end(task, 'failed', error, now)
+    }
+    case 'execution_interrupted':
+      return task.cancelRequested
+        ? end(task, 'cancelled', new TaskCancelledError(task.server, task.promptId), now)
+        : end(task, 'interrupted', new TaskInterruptedError(task.server, task.promptId, message.data.node_id ?? undefined), now)
+    default:
+      return task
+  }
+}
+
+/** Attaches a preview frame to a running task. */
+export function applyPreview(task: ComfyTask, preview: TaskPreview): ComfyTask {
+  if (isTerminal(task.state))
+    return task
+  return { ...task, preview }
+}
+
+/** Evidence about a task gathered from its server's `/history/{id}` and `/queue`. */
+export interface ServerEvidence {
+  /** The history entry, `null` if the server has none (`{}`). */
+  history: HistoryEntry | null
+  /** Where `/queue` has it: `'running'`, `'pending'` or `null` (absent). `undefined` when `/queue` was not asked. */
+  queue: 'running' | 'pending' | null | undefined
+}
+
+/**
+ * Reconcile one pending task with what its server says. A terminal history entry ends it; a queue entry keeps it
+ * alive; absence from both starts a grace period after which the task is `lost` (the caller builds the error, since
+ * only it knows whether the server restarted).
+ */
+export function reconcileTask(task: ComfyTask, evidence: ServerEvidence, now: number, lostGraceMs: number): ComfyTask | 'lost' {
+  if (isTerminal(task.state))
+    return task
+  if (evidence.history) {
+    const outcome = historyOutcome(evidence.history)
+    const outputs = { ...task.outputs, ...evidence.history.outputs }
+    const base = { ...task, outputs, images: collectOutputImages(outputs), unconfirmed: false, missingSince: null }
+    switch (outcome.state) {
+      case 'succeeded':
+        return { ...base, state: 'succeeded', node: null, endedAt: now, startedAt: task.startedAt ?? now }
+      case 'failed': {
+        const e = outcome.error
+        return end(base, 'failed', new ExecutionFailedError(task.server, task.promptId, e.node_id, e.node_type, e.exception_type, e.exception_message, e.traceback), now)
+      }
+      case 'interrupted':
+        return task.cancelRequested
+          ? end(base, 'cancelled', new TaskCancelledError(task.server, task.promptId), now)
+          : end(base, 'interrupted', new TaskInterruptedError(task.server, task.promptId, outcome.nodeId), now)
+      default:
+        return { ...base, state: 'running' }
+    }
+  }
+  if (evidence.queue === 'running')
+    return task.state === 'running' && task.missingSince === null && !task.unconfirmed ? task : { ...toRunning(task, now), unconfirmed: false, missingSince: null }
+  if (evidence.queue === 'pending') {
+    const state = task.state === 'preparing' ? 'queued' : task.state
+    return task.missingSince === null && !task.unconfirmed && state === task.state ? task : { ...task, state, unconfirmed: false, missingSince: null }
+  }
+  if (evidence.queue === undefined)
+    return task
+  if (task.state === 'preparing')
+    return task
+  if (task.missingSince === null)
+    return { ...task, missingSince: now }
+  return now - task.missingSince >= lostGraceMs ? 'lost' : task
+}
+
+/** Ends a task with a state and an error (no-op if already ended). */
+export function endTask(task: ComfyTask, state: Exclude<TaskState, 'preparing' | 'queued' | 'running' | 'succeeded'>, error: ComfyTetherError, now: number): ComfyTask {
+  return isTerminal(task.state) ? task : end(task, state, error, now)
+}
+
+function end(task: ComfyTask, state: TaskState, error: ComfyTetherError, now: number): ComfyTask {
+  return { ...task, state, error, node: null, endedAt: now, unconfirmed: false, missingSince: null }
+}
+
+function toRunning(task: ComfyTask, now: number): ComfyTask {
+  if (task.state === 'running')
+    return task
+  return { ...task, state: 'running', startedAt: task.startedAt ?? now, queuedAt: task.queuedAt ?? now }
+}

@@ -1,0 +1,121 @@
+import type { AxiosInstance } from 'axios'
+import axios from 'axios'
+import type { HistoryEntry, PromptAccepted, QueueSnapshot, UploadResult } from '../core/api-types'
+import { parseHistory, parsePromptAccepted, parsePromptError, parseQueue, parseQueueRemaining, parseUploadResult } from '../core/api-types'
+import type { ParseResult } from '../core/protocol'
+import { PromptRejectedError, ProtocolError, UploadFailedError } from '../core/errors'
+import { expectJsonObject, toComfyError } from './to-comfy-error'
+
+/**
+ * Typed ComfyUI calls. Each names its server explicitly and, when it belongs to a task, the task's prompt id, so the
+ * interceptor of `createComfyHttp` can check it against the lock.
+ */
+export interface ComfyApi {
+  /** `GET /prompt`: running + pending prompts on the server. */
+  queueRemaining: (server: string, timeout?: number) => Promise<number>
+  /** `POST /prompt` with a client-minted prompt id. */
+  queuePrompt: (request: QueuePromptRequest) => Promise<PromptAccepted>
+  /** `GET /history/{id}`: the entry, or `null` when the server has none. */
+  history: (server: string, promptId: string) => Promise<HistoryEntry | null>
+  /** `GET /queue`: running and pending prompt ids. */
+  queue: (server: string, promptId?: string) => Promise<QueueSnapshot>
+  /** `POST /upload/image` (multipart). */
+  uploadImage: (request: UploadImageRequest) => Promise<UploadResult>
+  /** `POST /interrupt` for one running prompt. */
+  interrupt: (server: string, promptId: string) => Promise<void>
+  /** `POST /queue {delete}`: remove pending prompts. */
+  deleteQueued: (server: string, promptIds: readonly string[]) => Promise<void>
+}
+
+/** The body of a `POST /prompt`. */
+export interface QueuePromptRequest {
+  server: string
+  promptId: string
+  clientId: string
+  prompt: Record<string, unknown>
+  extraData?: Record<string, unknown>
+}
+
+/** An image upload. */
+export interface UploadImageRequest {
+  server: string
+  file: Blob
+  filename: string
+  promptId?: string
+  subfolder?: string
+  type?: 'input' | 'temp' | 'output'
+  overwrite?: boolean
+}
+
+/** Builds the typed calls over an axios instance (normally the one from `createComfyHttp`). */
+export function createComfyApi(http: AxiosInstance): ComfyApi {
+  async function call<T>(server: string, operation: string, promptId: string | undefined, run: (meta: { baseURL: string, comfy: { operation: string, promptId?: string } }) => Promise<{ data: unknown }>, parse: (data: unknown) => ParseResult<T>): Promise<T> {
+    let data: unknown
+    try {
+      data = (await run({ baseURL: server, comfy: { operation, promptId } })).data
+    }
+    catch (error) {
+      throw toComfyError(error, server, operation)
+    }
+    const parsed = parse(data)
+    if (!parsed.ok)
+      throw new ProtocolError(server, `${operation}: ${parsed.reason}`)
+    return parsed.value
+  }
+
+  return {
+    queueRemaining: (server, timeout) => call(server, 'GET /prompt', undefined, meta => http.get('/prompt', { ...meta, timeout }), data => parseQueueRemaining(expectJsonObject(data, server, 'GET /prompt'))),
+
+    async queuePrompt({ server, promptId, clientId, prompt, extraData }) {
+      const operation = 'POST /prompt'
+      const body = { prompt, client_id: clientId, prompt_id: promptId, ...(extraData ? { extra_data: extraData } : {}) }
+      try {
+        const { data } = await http.post('/prompt', body, { baseURL: server, comfy: { operation, promptId } })
+        const parsed = parsePromptAccepted(expectJsonObject(data, server, operation))
+        if (!parsed.ok)
+          throw new ProtocolError(server, `${operation}: ${parsed.reason}`)
+        return parsed.value
+      }
+      catch (error) {
+        if (axios.isAxiosError(error) && error.response?.status === 400) {
+          const rejected = parsePromptError(error.response.data)
+          if (rejected.ok) {
+            const { error: e, node_errors } = rejected.value
+            throw new PromptRejectedError(server, e.type, e.message, node_errors, e.details)
+          }
+        }
+        throw toComfyError(error, server, operation)
+      }
+    },
+
+    history: (server, promptId) => call(server, `GET /history/${promptId}`, promptId, meta => http.get(`/history/${encodeURIComponent(promptId)}`, meta), data => parseHistory(expectJsonObject(data, server, 'GET /history'), promptId)),
+
+    queue: (server, promptId) => call(server, 'GET /queue', promptId, meta => http.get('/queue', meta), data => parseQueue(expectJsonObject(data, server, 'GET /queue'))),
+
+    async uploadImage({ server, file, filename, promptId, subfolder, type = 'input', overwrite = false }) {
+      const form = new FormData()
+      form.append('image', file, filename)
+      form.append('type', type)
+      if (subfolder)
+        form.append('subfolder', subfolder)
+      if (overwrite)
+        form.append('overwrite', 'true')
+      try {
+        return await call(server, 'POST /upload/image', promptId, meta => http.post('/upload/image', form, meta), data => parseUploadResult(expectJsonObject(data, server, 'POST /upload/image')))
+      }
+      catch (error) {
+        if (error instanceof Error && 'code' in error && error.code === 'SERVER_MISMATCH')
+          throw error
+        throw new UploadFailedError(server, filename, error instanceof Error ? error.message.replace(/^\[comfy-tether\] /, '') : String(error), { cause: error })
+      }
+    },
+
+    async interrupt(server, promptId) {
+      await call(server, 'POST /interrupt', promptId, meta => http.post('/interrupt', { prompt_id: promptId }, meta), () => ({ ok: true, value: undefined }))
+    },
+
+    async deleteQueued(server, promptIds) {
+      await call(server, 'POST /queue', promptIds[0], meta => http.post('/queue', { delete: promptIds }, meta), () => ({ ok: true, value: undefined }))
+    },
+  }
+}

@@ -1,0 +1,5 @@
+import type { InjectionKey } from 'vue'
+import type { ResolvedComfyOptions } from './options'
+
+/** Where the plugin provides its resolved options. */
+export const COMFY_OPTIONS_KEY: InjectionKey<ResolvedComfyOptions> = Symbol(process.env.NODE_ENV !== 'production' ? 'comfy-tether options' : '')

@@ -1,0 +1,95 @@
+import type { ServerLock } from '../core/server-lock'
+import type { ComfyTask, TaskState } from '../core/task-state'
+
+/** What survives a reload: the clientId, the lock, and the pending tasks' ids. */
+export interface PersistedSnapshot {
+  v: 1
+  clientId: string
+  lock: ServerLock | null
+  tasks: { promptId: string, server: string, state: TaskState, createdAt: number, number: number | null, cancelRequested: boolean, unconfirmed: boolean }[]
+}
+
+/** Reads a snapshot, or `undefined` when there is none or it is unreadable (then it is ignored, not thrown). */
+export function loadSnapshot(storage: Storage, key: string): PersistedSnapshot | undefined {
+  let raw: string | null
+  try {
+    raw = storage.getItem(key)
+  }
+  catch {
+    return undefined
+  }
+  if (!raw)
+    return undefined
+  try {
+    const value = JSON.parse(raw) as Partial<PersistedSnapshot>
+    if (value.v !== 1 || typeof value.clientId !== 'string' || !/^[\w-]{8,64}$/.test(value.clientId) || !Array.isArray(value.tasks))
+      return undefined
+    const lock = value.lock && typeof value.lock.server === 'string' ? value.lock : null
+    const tasks = value.tasks.filter(t => typeof t?.promptId === 'string' && typeof t.server === 'string' && t.server === lock?.server)
+    return { v: 1, clientId: value.clientId, lock, tasks }
+  }
+  catch {
+    return undefined
+  }
+}
+
+/** Writes the snapshot of the pending tasks (quota errors are swallowed: persistence is best effort). */
+export function saveSnapshot(storage: Storage, key: string, clientId: string, lock: ServerLock | null, pending: Iterable<ComfyTask>): void {
+  const snapshot: PersistedSnapshot = {
+    v: 1,
+    clientId,
+    lock,
+    tasks: Array.from(pending, t => ({ promptId: t.promptId, server: t.server, state: t.state, createdAt: t.createdAt, number: t.number, cancelRequested: t.cancelRequested, unconfirmed: t.unconfirmed })),
+  }
+  try {
+    storage.setItem(key, JSON.stringify(snapshot))
+  }
+  catch {}
+}
+
+type ClaimMessage = { kind: 'who-has', clientId: string, nonce: string } | { kind: 'taken', clientId: string, nonce: string }
+
+/**
+ * Detects a duplicated tab: the browser copies sessionStorage into it, clientId included, and two sockets with one
+ * clientId break a real ComfyUI. A tab asks on a BroadcastChannel whether a live tab already owns its restored
+ * clientId; the owner answers. Returns a handle that answers such questions for our own id, and `stop()`.
+ */
+export function createClientIdGuard(channelName: string, currentClientId: () => string): {
+  isTaken: (clientId: string, waitMs: number) => Promise<boolean>
+  stop: () => void
+} {
+  if (typeof BroadcastChannel === 'undefined')
+    return { isTaken: async () => false, stop: () => {} }
+  const channel = new BroadcastChannel(channelName)
+  const waiting = new Map<string, (taken: boolean) => void>()
+  channel.onmessage = (event: MessageEvent<ClaimMessage>) => {
+    const message = event.data
+    if (message?.kind === 'who-has' && message.clientId === currentClientId())
+      channel.postMessage({ kind: 'taken', clientId: message.clientId, nonce: message.nonce } satisfies ClaimMessage)
+    else if (message?.kind === 'taken')
+      waiting.get(message.nonce)?.(true)
+  }
+  let stopped = false
+  return {
+    isTaken(clientId, waitMs) {
+      if (stopped)
+        return Promise.resolve(false)
+      const nonce = Math.random().toString(36).slice(2)
+      return new Promise((resolve) => {
+        const settle = (taken: boolean): void => {
+          clearTimeout(timer)
+          waiting.delete(nonce)
+          resolve(taken)
+        }
+        const timer = setTimeout(() => settle(false), waitMs)
+        waiting.set(nonce, settle)
+        channel.postMessage({ kind: 'who-has', clientId, nonce } satisfies ClaimMessage)
+      })
+    },
+    stop() {
+      stopped = true
+      for (const settle of [...waiting.values()]) settle(false)
+      channel.close()
+    },
+  }
+}

@@ -1,0 +1,41 @@
+import type { App, Plugin } from 'vue'
+import type { ComfyPluginOptions } from './options'
+import { COMFY_OPTIONS_KEY } from './keys'
+import { resolveComfyOptions } from './resolve-options'
+import { useComfyStore } from './use-comfy-store'
+
+/**
+ * Installs comfy-tether. Use after `app.use(pinia)`.
+ *
+ * @example
+ * app.use(createPinia())
+ * app.use(comfyPlugin, { servers: ['http://127.0.0.1:8188', 'http://127.0.0.1:8189'] })
+ */
+export const comfyPlugin: Plugin<[ComfyPluginOptions]> = {
+  install(app: App, options: ComfyPluginOptions) {
+    const resolved = resolveComfyOptions(options)
+    app.provide(COMFY_OPTIONS_KEY, resolved)
+    const name = resolved.exposeOnWindow
+    if (name && typeof window !== 'undefined') {
+      // Debug helpers for the console; the store is created lazily on first use.
+      const helpers = app.runWithContext(() => {
+        const store = (): ReturnType<typeof useComfyStore> => app.runWithContext(() => useComfyStore())
+        return {
+          debugLock: () => store().debugLock(),
+          validateServerConsistency: (operation?: string) => store().validateServerConsistency(operation),
+          checkUnlockCondition: () => store().checkUnlockCondition(),
+        }
+      })
+      ;(window as unknown as Record<string, unknown>)[name] = helpers
+      app.onUnmount(() => {
+        if ((window as unknown as Record<string, unknown>)[name] === helpers)
+          delete (window as unknown as Record<string, unknown>)[name]
+      })
+    }
+    app.onUnmount(() => {
+      // The store's socket, timers and interceptors die with it.
+      const pinia = (app.config.globalProperties as { $pinia?: { _s: Map<string, { $dispose: () => void }> } }).$pinia
+      pinia?._s.get('comfy-tether')?.$dispose()
+    })
+  },
+}

@@ -1,0 +1,132 @@
+import type { ServerStrategy } from '../core/server-pool'
+import { InvalidArgumentError, isComfyTetherError } from '../core/errors'
+import { leastBusyStrategy } from '../core/server-pool'
+import { normalizeServerUrl } from '../core/server-url'
+import type { ComfyLogger, ComfyPluginOptions, ComfyServerConfig, ResolvedComfyOptions } from './options'
+import { COMFY_DEFAULTS } from './options'
+
+const firstHealthy: ServerStrategy = candidates => candidates.find(c => c.healthy)?.url
+
+const consoleLogger: ComfyLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: (message, data) => console.warn(`[comfy-tether] ${message}`, ...(data === undefined ? [] : [data])),
+  error: (message, data) => console.error(`[comfy-tether] ${message}`, ...(data === undefined ? [] : [data])),
+}
+
+const silentLogger: ComfyLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+
+/**
+ * Validates the plugin options and applies the defaults. Throws a `ComfyTetherError` (`INVALID_OPTIONS` or
+ * `INVALID_SERVER_URL`) that says which option is wrong.
+ */
+export function resolveComfyOptions(options: ComfyPluginOptions | undefined): ResolvedComfyOptions {
+  if (typeof options !== 'object' || options === null)
+    throw invalid('comfyPlugin needs options: app.use(comfyPlugin, { servers: [\'http://127.0.0.1:8188\'] }).')
+  const servers = resolveServers(options.servers)
+  const strategy = options.strategy === undefined || options.strategy === 'least-busy'
+    ? leastBusyStrategy
+    : options.strategy === 'first-healthy'
+      ? firstHealthy
+      : typeof options.strategy === 'function'
+        ? options.strategy
+        : invalidValue('strategy', options.strategy, '\'least-busy\', \'first-healthy\' or a function')
+  const r = options.reconnect === undefined || options.reconnect === true ? {} : options.reconnect
+  const reconnect = r === false
+    ? false as const
+    : {
+        baseDelay: duration('reconnect.baseDelay', r.baseDelay ?? COMFY_DEFAULTS.reconnect.baseDelay),
+        maxDelay: duration('reconnect.maxDelay', r.maxDelay ?? COMFY_DEFAULTS.reconnect.maxDelay),
+        jitter: r.jitter ?? COMFY_DEFAULTS.reconnect.jitter,
+        retries: count('reconnect.retries', r.retries ?? COMFY_DEFAULTS.reconnect.retries),
+      }
+  const persistWanted = options.persist ?? typeof sessionStorage !== 'undefined'
+  const storage = typeof persistWanted === 'object' ? persistWanted.storage ?? safeSessionStorage() : persistWanted ? safeSessionStorage() : undefined
+  const name = options.exposeOnWindow === true ? COMFY_DEFAULTS.exposeOnWindow : options.exposeOnWindow || false
+  return {
+    servers,
+    strategy,
+    reconnect,
+    reconcile: {
+      interval: duration('reconcile.interval', options.reconcile?.interval ?? COMFY_DEFAULTS.reconcile.interval, 1),
+      lostGrace: duration('reconcile.lostGrace', options.reconcile?.lostGrace ?? COMFY_DEFAULTS.reconcile.lostGrace),
+    },
+    maxOutage: duration('maxOutage', options.maxOutage ?? COMFY_DEFAULTS.maxOutage),
+    releaseDelay: duration('releaseDelay', options.releaseDelay ?? COMFY_DEFAULTS.releaseDelay),
+    socketOpenTimeout: duration('socketOpenTimeout', options.socketOpenTimeout ?? COMFY_DEFAULTS.socketOpenTimeout),
+    requestTimeout: duration('requestTimeout', options.requestTimeout ?? COMFY_DEFAULTS.requestTimeout, 1),
+    healthTimeout: duration('healthTimeout', options.healthTimeout ?? COMFY_DEFAULTS.healthTimeout, 1),
+    persist: storage && persistWanted !== false
+      ? { storage, key: (typeof persistWanted === 'object' ? persistWanted.key : undefined) ?? COMFY_DEFAULTS.persistKey }
+      : false,
+    exposeOnWindow: name,
+    logger: options.logger === false ? silentLogger : options.logger ?? consoleLogger,
+    logLimit: count('logLimit', options.logLimit ?? COMFY_DEFAULTS.logLimit, 1),
+    taskRetention: count('taskRetention', options.taskRetention ?? COMFY_DEFAULTS.taskRetention),
+    http: options.http,
+    httpConfig: options.httpConfig ?? {},
+  }
+}
+
+function resolveServers(input: unknown): ComfyServerConfig[] {
+  if (!Array.isArray(input) || input.length === 0)
+    throw invalid('`servers` must be a non-empty array of ComfyUI URLs, e.g. servers: [\'http://127.0.0.1:8188\'].')
+  const seen = new Map<string, unknown>()
+  return input.map((entry: unknown, index) => {
+    const config = typeof entry === 'string' ? { url: entry } : entry
+    if (typeof config !== 'object' || config === null || !('url' in config))
+      throw invalid(`servers[${index}] must be a URL string or { url, label?, headers?, token? }.`)
+    const { url, label, headers, token } = config as ComfyServerConfig
+    let normalized: string
+    try {
+      normalized = normalizeServerUrl(url)
+    }
+    catch (error) {
+      if (isComfyTetherError(error))
+        throw error
+      throw invalid(`servers[${index}] is not a valid URL.`)
+    }
+    if (seen.has(normalized))
+      throw invalid(`servers[${index}] (${String(url)}) is the same server as ${JSON.stringify(seen.get(normalized))}: both normalize to "${normalized}". List each server once.`)
+    seen.set(normalized, url)
+    if (headers !== undefined && (typeof headers !== 'object' || headers === null || Object.values(headers).some(v => typeof v !== 'string')))
+      throw invalid(`servers[${index}].headers must be an object of strings.`)
+    if (token !== undefined && typeof token !== 'string')
+      throw invalid(`servers[${index}].token must be a string.`)
+    return {
+      url: normalized,
+      label: typeof label === 'string' && label !== '' ? label : new URL(normalized).host,
+      headers: { ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      ...(token ? { token } : {}),
+    }
+  })
+}
+
+function duration(name: string, value: unknown, min = 0): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value === Number.NEGATIVE_INFINITY)
+    return invalidValue(name, value, `a number of milliseconds ≥ ${min}`)
+  return value
+}
+
+function count(name: string, value: unknown, min = 0): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || (!Number.isInteger(value) && value !== Number.POSITIVE_INFINITY))
+    return invalidValue(name, value, `a whole number ≥ ${min}`)
+  return value
+}
+
+function invalidValue(name: string, value: unknown, expected: string): never {
+  throw invalid(`Option \`${name}\` is ${JSON.stringify(value) ?? String(value)}; expected ${expected}.`)
+}
+
+function invalid(message: string): InvalidArgumentError {
+  return new InvalidArgumentError('INVALID_OPTIONS', message)
+}
+
+function safeSessionStorage(): Storage | undefined {
+  try {
+    return typeof sessionStorage === 'undefined' ? undefined : sessionStorage
+  }
+  catch {
+    return undefined // blocked by privacy settings
+  }
+}

@@ -1,0 +1,90 @@
+import type { MaybeRefOrGetter, ShallowRef } from 'vue'
+import { useWebSocket } from '@vueuse/core'
+import { shallowRef, watch } from 'vue'
+
+/** The socket's health as the store shows it. */
+export interface ComfySocketState {
+  status: 'OPEN' | 'CONNECTING' | 'CLOSED'
+  /** Reconnect attempts since the socket was last open. */
+  attempts: number
+  /** Epoch ms of the last frame received, or `null`. */
+  lastMessageAt: number | null
+  /** Epoch ms the socket last opened, or `null`. */
+  openedAt: number | null
+  /** Close code of the last close, or `null`. */
+  lastCloseCode: number | null
+}
+
+/** Options of {@link useComfySocket}. */
+export interface UseComfySocketOptions {
+  /** May it reconnect after a close? Read at each close. */
+  shouldReconnect: () => boolean
+  /** Delay before attempt `n` (1-based). */
+  delay: (attempt: number) => number
+  onOpen: (ws: WebSocket) => void
+  onClose: (event: CloseEvent) => void
+  onFrame: (data: unknown) => void
+}
+
+/**
+ * The ComfyUI socket: vueuse's `useWebSocket` on a URL getter that is `undefined` while nothing is locked. Only the
+ * current socket's events count (frames of a replaced socket are ignored), heartbeats are off (ComfyUI never
+ * answers them) and binary frames arrive as ArrayBuffers.
+ */
+export function useComfySocket(url: MaybeRefOrGetter<string | undefined>, options: UseComfySocketOptions): {
+  state: ShallowRef<ComfySocketState>
+  ws: ShallowRef<WebSocket | undefined>
+  /** Closes the current socket so that it reconnects (to the same URL) after the backoff delay. */
+  reconnect: () => void
+} {
+  const state = shallowRef<ComfySocketState>({ status: 'CLOSED', attempts: 0, lastMessageAt: null, openedAt: null, lastCloseCode: null })
+  const patch = (next: Partial<ComfySocketState>): void => {
+    state.value = { ...state.value, ...next }
+  }
+
+  const socket = useWebSocket(url, {
+    heartbeat: false,
+    autoReconnect: {
+      retries: () => options.shouldReconnect(),
+      delay: (attempt: number) => {
+        patch({ attempts: attempt })
+        return options.delay(attempt)
+      },
+    },
+    onConnected(ws) {
+      if (socket && socket.ws.value !== ws)
+        return
+      ws.binaryType = 'arraybuffer'
+      patch({ status: 'OPEN', openedAt: Date.now(), attempts: 0 })
+      options.onOpen(ws)
+    },
+    onDisconnected(ws, event) {
+      if (socket.ws.value !== undefined && socket.ws.value !== ws)
+        return
+      patch({ status: 'CLOSED', lastCloseCode: event.code })
+      options.onClose(event)
+    },
+    onMessage(ws, event) {
+      if (socket.ws.value !== ws)
+        return
+      patch({ lastMessageAt: Date.now() })
+      options.onFrame(event.data)
+    },
+  })
+
+  // vueuse reports CONNECTING itself; mirror it so `state` is the one place to look.
+  watch(socket.status, (status) => {
+    if (status !== state.value.status)
+      patch({ status })
+  }, { flush: 'sync' })
+
+  return {
+    state,
+    ws: socket.ws,
+    reconnect() {
+      // Not vueuse's close(): that marks the socket explicitly closed and stops reconnects. Closing the raw socket
+      // lets onclose schedule a reconnect only after this socket is gone, so two sockets of one clientId never overlap.
+      socket.ws.value?.close(4000, 'comfy-tether: reconnecting a silent socket')
+    },
+  }
+}

@@ -1,0 +1,61 @@
+import type { Pinia } from 'pinia'
+import type { App } from 'vue'
+import type { ComfyPluginOptions } from '../../src/index'
+import { createPinia, setActivePinia } from 'pinia'
+import { createApp, h } from 'vue'
+import { comfyPlugin, useComfyStore } from '../../src/index'
+
+/** Fast defaults for tests over loopback: short backoff and polls, no persistence unless asked. */
+export const FAST: Partial<ComfyPluginOptions> = {
+  reconnect: { baseDelay: 20, maxDelay: 200, jitter: 'full' },
+  reconcile: { interval: 150, lostGrace: 300 },
+  maxOutage: 5000,
+  socketOpenTimeout: 2000,
+  requestTimeout: 3000,
+  healthTimeout: 1000,
+  persist: false,
+  logger: false,
+}
+
+export interface Mounted {
+  app: App
+  pinia: Pinia
+  store: ReturnType<typeof useComfyStore>
+  unmount: () => void
+}
+
+const mounted = new Set<Mounted>()
+
+/** Mounts an app with Pinia and comfyPlugin and returns its store. Unmount with `unmountAll()` in afterEach. */
+export function mountComfy(options: ComfyPluginOptions): Mounted {
+  const pinia = createPinia()
+  const app = createApp({ render: () => h('div') })
+  app.use(pinia)
+  app.use(comfyPlugin, { ...FAST, ...options })
+  app.mount(document.createElement('div'))
+  setActivePinia(pinia)
+  const store = app.runWithContext(() => useComfyStore())
+  const entry: Mounted = { app, pinia, store, unmount: () => {
+    if (mounted.delete(entry))
+      app.unmount()
+  } }
+  mounted.add(entry)
+  return entry
+}
+
+export function unmountAll(): void {
+  for (const entry of [...mounted]) entry.unmount()
+}
+
+/** Waits until `check` returns truthy, polling every 10 ms; fails with `what` after `timeout` ms. */
+export async function waitFor<T>(check: () => T | undefined | null | false, what: string, timeout = 10_000): Promise<T> {
+  const start = Date.now()
+  for (;;) {
+    const value = check()
+    if (value)
+      return value
+    if (Date.now() - start > timeout)
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+}
