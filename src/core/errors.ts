@@ -87,9 +87,7 @@ export class InvalidServerUrlError extends ComfyTetherError {
 /** Options or arguments that cannot be used as given. */
 export class InvalidArgumentError extends ComfyTetherError {
   override readonly name = 'InvalidArgumentError'
-  constructor(code: 'INVALID_OPTIONS' | 'INVALID_WORKFLOW' | 'INVALID_IMAGE', message: string) {
-    super(code, message)
-  }
+  declare readonly code: 'INVALID_OPTIONS' | 'INVALID_WORKFLOW' | 'INVALID_IMAGE'
 }
 
 /** The lock cannot be changed now: tasks are still pending on the locked server. */

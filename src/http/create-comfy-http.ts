@@ -56,8 +56,7 @@ export interface ComfyHttp {
  * that was redirected off its server.
  */
 export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
-  // Redirects are refused (Node adapter) because a redirect can move a task's call to another host.
-  const http = options.http ?? axios.create({ timeout: 30_000, maxRedirects: 0, ...options.config })
+  const http = options.http ?? axios.create({ ...redirectRefusingDefaults(), timeout: 30_000, ...options.config })
 
   const requestId = http.interceptors.request.use((config: InternalAxiosRequestConfig) => {
     const meta = config.comfy ?? {}
@@ -91,9 +90,10 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
     }
     return response
   }, (error: unknown) => {
-    if (axios.isAxiosError(error) && error.response && error.response.status >= 300 && error.response.status < 400) {
+    // An opaque redirect (status 0) is what fetch with redirect: 'manual' gives for any redirect.
+    if (axios.isAxiosError(error) && error.response && ((error.response.status >= 300 && error.response.status < 400) || error.response.status === 0)) {
       const server = serverOfUrl(http.getUri(error.config ?? {}), options.servers()) ?? 'the server'
-      const location = String(error.response.headers.location ?? '(no location)')
+      const location = String(error.response.headers.location ?? 'another URL')
       return Promise.reject(new ProtocolError(server, `it redirected (${error.response.status}) to ${location}; comfy-tether does not follow redirects, because they can move a task to another host`, { cause: error }))
     }
     return Promise.reject(error)
@@ -106,6 +106,15 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
       http.interceptors.response.eject(responseId)
     },
   }
+}
+
+/**
+ * A redirect can move a task's call to another host, so none is followed: Node's adapter gets `maxRedirects: 0`;
+ * in browsers (whose XHR follows redirects silently) requests go through fetch with `redirect: 'manual'`.
+ */
+function redirectRefusingDefaults(): CreateAxiosDefaults {
+  const browser = typeof window !== 'undefined' && typeof fetch === 'function'
+  return browser ? { adapter: 'fetch', fetchOptions: { redirect: 'manual' } } : { maxRedirects: 0 }
 }
 
 function refuse(options: ComfyHttpContext, error: ComfyTetherError): ComfyTetherError {

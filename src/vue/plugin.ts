@@ -26,10 +26,10 @@ export const comfyPlugin: Plugin<[ComfyPluginOptions]> = {
           checkUnlockCondition: () => store().checkUnlockCondition(),
         }
       })
-      ;(window as unknown as Record<string, unknown>)[name] = helpers
+      Reflect.set(window, name, helpers)
       app.onUnmount(() => {
-        if ((window as unknown as Record<string, unknown>)[name] === helpers)
-          delete (window as unknown as Record<string, unknown>)[name]
+        if (Reflect.get(window, name) === helpers)
+          Reflect.deleteProperty(window, name)
       })
     }
     app.onUnmount(() => {

@@ -6,5 +6,5 @@ import { useComfyStore } from './use-comfy-store'
  * another server while locked is rejected with `ServerMismatchError`. Pass `comfy: { promptId }` to tie a call to a task.
  */
 export function useComfyHttp(): AxiosInstance {
-  return useComfyStore()._http
+  return useComfyStore()._httpInstance()
 }

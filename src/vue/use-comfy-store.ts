@@ -6,6 +6,7 @@ import type { ServerConsistency, ServerLock, UnlockCondition } from '../core/ser
 import type { ServerStatus } from '../core/server-pool'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyWorkflow } from '../core/validate-input'
+import type { ResolvedComfyOptions } from './options'
 import type { ComfySocketState } from './use-comfy-socket'
 import { defineStore } from 'pinia'
 import { computed, inject, markRaw, onScopeDispose, shallowReactive, shallowRef, triggerRef, watch } from 'vue'
@@ -75,9 +76,10 @@ const CLAIM_WAIT_MS = 150
  * const { imageUrls } = await result
  */
 export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
-  const options = inject(COMFY_OPTIONS_KEY, null)
-  if (!options)
+  const injected = inject(COMFY_OPTIONS_KEY, null)
+  if (!injected)
     throw new InvalidArgumentError('INVALID_OPTIONS', 'useComfyStore() was called before app.use(comfyPlugin, { servers }). Install the plugin after Pinia.')
+  const options: ResolvedComfyOptions = injected
   const { logger } = options
   const timers = createTimerGroup()
   const serverUrls = options.servers.map(s => s.url)
@@ -108,7 +110,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   let disposed = false
 
   function record(kind: LockEventKind, message: string, extra: Partial<LockEvent> = {}): void {
-    appendBounded(log.value, { at: Date.now(), kind, message, ...extra }, options!.logLimit)
+    appendBounded(log.value, { at: Date.now(), kind, message, ...extra }, options.logLimit)
     triggerRef(log)
     logger.debug(message, extra)
   }
@@ -116,7 +118,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   // ── http: the interceptor reads the lock from this store ────────────────────────────────────────────────────
   const comfyHttp = createComfyHttp({
     http: options.http,
-    config: { timeout: options.requestTimeout, maxRedirects: 0, ...options.httpConfig },
+    config: { timeout: options.requestTimeout, ...options.httpConfig },
     lockedServer: () => lockedServerFor({ lock: lock.value, pendingCount: pendingIds.size, socketOpen: socket.state.value.status === 'OPEN' }),
     taskServer: promptId => tasks.get(promptId)?.server,
     servers: () => serverUrls,
@@ -238,7 +240,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
 
   function pruneFinished(): void {
     const finished = [...tasks.values()].filter(t => isTerminal(t.state))
-    const excess = finished.length - options!.taskRetention
+    const excess = finished.length - options.taskRetention
     if (excess <= 0)
       return
     finished.sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))
@@ -330,7 +332,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       const current = tasks.get(promptId)
       if (!current)
         return
-      const next = history ? reconcileTask(current, { history, queue: undefined }, Date.now(), options!.reconcile.lostGrace) : 'lost'
+      const next = history ? reconcileTask(current, { history, queue: undefined }, Date.now(), options.reconcile.lostGrace) : 'lost'
       setTask(next === 'lost' || !isTerminal(next.state) ? fallback() : next)
     }
     catch (error) {
@@ -353,7 +355,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     const targets = held ? [held] : serverUrls
     await Promise.all(targets.map(async (url) => {
       try {
-        const queueRemaining = await api.queueRemaining(url, options!.healthTimeout)
+        const queueRemaining = await api.queueRemaining(url, options.healthTimeout)
         updateServer(url, { health: 'healthy', queueRemaining, error: null })
       }
       catch (error) {
@@ -371,7 +373,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     }
     acquiring ??= (async () => {
       await refreshServers()
-      const server = chooseServer(servers.value, options!.strategy, url => [...pendingIds].filter(id => tasks.get(id)?.server === url).length)
+      const server = chooseServer(servers.value, options.strategy, url => [...pendingIds].filter(id => tasks.get(id)?.server === url).length)
       lock.value = acquireLock(lock.value, { server, clientId: clientId.value, reason: 'task-submitted', now: Date.now(), pending: [...pendingIds] })
       record('acquire', `locked to ${server} for a new task (${describeChoice(server)})`, { server })
       return server
@@ -389,7 +391,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   function ensureReleaseIfIdle(): void {
     if (!lock.value || pendingIds.size > 0 || cancelRelease)
       return
-    cancelRelease = timers.after(options!.releaseDelay, () => {
+    cancelRelease = timers.after(options.releaseDelay, () => {
       cancelRelease = undefined
       if (!lock.value || pendingIds.size > 0)
         return
@@ -436,7 +438,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
         if (!current || isTerminal(current.state))
           continue
         const where = queue === undefined ? undefined : queue.running.includes(target.promptId) ? 'running' as const : queue.pending.includes(target.promptId) ? 'pending' as const : null
-        const next = reconcileTask(current, { history, queue: history ? undefined : where }, Date.now(), options!.reconcile.lostGrace)
+        const next = reconcileTask(current, { history, queue: history ? undefined : where }, Date.now(), options.reconcile.lostGrace)
         if (next === 'lost') {
           setTask(endTask(current, 'lost', new TaskLostError(server, current.promptId, outageSeen ? 'server-restarted' : 'not-on-server'), Date.now()))
           ended++
@@ -464,7 +466,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     }
   }
 
-  function schedulePoll(delay = options!.reconcile.interval): void {
+  function schedulePoll(delay = options.reconcile.interval): void {
     if (cancelPoll || disposed)
       return
     cancelPoll = timers.after(delay, () => {
@@ -473,7 +475,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
         return
       const { status, lastMessageAt } = socket.state.value
       const silentFor = Date.now() - (lastMessageAt ?? 0)
-      if (status !== 'OPEN' || silentFor >= options!.reconcile.interval || delay === 0)
+      if (status !== 'OPEN' || silentFor >= options.reconcile.interval || delay === 0)
         void reconcile(status !== 'OPEN' ? 'socket down' : 'socket silent')
       else
         schedulePoll()
@@ -491,12 +493,12 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     const server = lock.value.server
     unreachableSince.value = Date.now()
     updateServer(server, { health: 'unreachable' })
-    record('outage', `${server} is unreachable; its tasks stay pending for up to ${options!.maxOutage} ms`, { server })
-    cancelOutage = timers.after(options!.maxOutage, () => {
+    record('outage', `${server} is unreachable; its tasks stay pending for up to ${options.maxOutage} ms`, { server })
+    cancelOutage = timers.after(options.maxOutage, () => {
       cancelOutage = undefined
       if (unreachableSince.value === null || lock.value?.server !== server)
         return
-      record('outage', `${server} unreachable for longer than maxOutage (${options!.maxOutage} ms): its pending tasks are lost`, { server, code: 'TASK_LOST' })
+      record('outage', `${server} unreachable for longer than maxOutage (${options.maxOutage} ms): its pending tasks are lost`, { server, code: 'TASK_LOST' })
       for (const id of [...pendingIds]) {
         const task = tasks.get(id)
         if (task && task.server === server)
@@ -517,9 +519,9 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
 
   // ── persistence ─────────────────────────────────────────────────────────────────────────────────────────────
   function persist(): void {
-    if (!options!.persist || !ready.value)
+    if (!options.persist || !ready.value)
       return
-    saveSnapshot(options!.persist.storage, options!.persist.key, clientId.value, lock.value, [...pendingIds].map(id => tasks.get(id)).filter((t): t is ComfyTask => !!t))
+    saveSnapshot(options.persist.storage, options.persist.key, clientId.value, lock.value, [...pendingIds].map(id => tasks.get(id)).filter((t): t is ComfyTask => !!t))
   }
   watch(lock, persist)
 
@@ -579,7 +581,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
         setTask(endTask(task, 'failed', error, Date.now()))
     }
     try {
-      await waitForSocket(options!.socketOpenTimeout)
+      await waitForSocket(options.socketOpenTimeout)
       for (const [nodeId, file] of Object.entries(images)) {
         const name = file instanceof File && file.name ? file.name : `comfy-tether-${promptId.slice(0, 8)}-${nodeId}.png`
         const uploaded = await api.uploadImage({ server, file, filename: name, promptId })
@@ -677,7 +679,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       if (!latest || isTerminal(latest.state))
         return
       if (history) {
-        const next = reconcileTask(latest, { history, queue: undefined }, Date.now(), options!.reconcile.lostGrace)
+        const next = reconcileTask(latest, { history, queue: undefined }, Date.now(), options.reconcile.lostGrace)
         if (next !== 'lost')
           setTask(next)
         return
@@ -713,7 +715,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     if (held)
       return held
     try {
-      return chooseServer(servers.value.map(s => (s.health === 'unknown' ? { ...s, health: 'healthy' as const } : s)), options!.strategy)
+      return chooseServer(servers.value.map(s => (s.health === 'unknown' ? { ...s, health: 'healthy' as const } : s)), options.strategy)
     }
     catch {
       return undefined
@@ -801,7 +803,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     refreshServers,
     reconcileNow,
     /** @internal the axios instance, for `useComfyHttp()`. */
-    _http: http,
+    _httpInstance: () => http,
   }
 })
 

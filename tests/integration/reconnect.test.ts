@@ -24,7 +24,8 @@ describe('socket drops', () => {
     await waitFor(() => handle.task.value?.state === 'running' && handle.task.value.progress, 'progress')
     const owner = sims.find(s => s.url === store.lock!.server)!
     owner.dropSockets()
-    await waitFor(() => store.socket.status !== 'OPEN', 'the drop')
+    await waitFor(() => store.log.some(e => e.kind === 'socket-closed'), 'the drop')
+    expect(handle.task.value?.state).toBe('running')
     expect(store.lock?.server).toBe(owner.url)
     expect(store.getApiBaseUrl()).toBe(owner.url)
     const result = await handle.result
@@ -118,7 +119,7 @@ describe('restarts and outages', () => {
     await sims[0]!.goDown()
     const error = await handle.result.catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'TASK_LOST', reason: 'server-unreachable' })
-    expect(store.lock).toBeNull()
+    await waitFor(() => store.lock === null, 'the release')
     expect(store.log.some(e => e.kind === 'outage')).toBe(true)
   })
 
