@@ -59,6 +59,20 @@ export interface ComfyPluginOptions {
   /** The ComfyUI servers a task may run on. At least one. */
   servers: readonly (string | ComfyServerConfig)[]
   /**
+   * `'session'`: one lock for the client; every task goes to the locked server until all have ended.
+   * `'task'`: each task locks its own server when it starts, so one client drives many servers at once; one socket
+   * per server with pending tasks; each server's lock is released when its last task ends.
+   * @default 'session'
+   */
+  affinity?: 'session' | 'task'
+  /**
+   * With `affinity: 'task'`, how many of this client's tasks may be queued on one server at once; further submits
+   * wait in the client until a slot frees, so fast servers take more work than slow ones (ComfyUI cannot move a
+   * queued prompt). `Infinity` places every task at once.
+   * @default 2
+   */
+  maxTasksPerServer?: number
+  /**
    * How the server of a new task is chosen. `'least-busy'`: healthy servers only, shortest queue from `GET /prompt`;
    * `'first-healthy'`: the first healthy server in configuration order; or your own function.
    * @default 'least-busy'
@@ -97,6 +111,8 @@ export interface ComfyPluginOptions {
 /** The options with every default applied. */
 export interface ResolvedComfyOptions {
   servers: ComfyServerConfig[]
+  affinity: 'session' | 'task'
+  maxTasksPerServer: number
   strategy: ServerStrategy
   reconnect: Required<ComfyReconnectOptions> | false
   reconcile: Required<ComfyReconcileOptions>
@@ -116,6 +132,8 @@ export interface ResolvedComfyOptions {
 
 /** The defaults, in one place. */
 export const COMFY_DEFAULTS = {
+  affinity: 'session',
+  maxTasksPerServer: 2,
   strategy: 'least-busy',
   reconnect: { baseDelay: 1000, maxDelay: 30_000, jitter: 'full', retries: Number.POSITIVE_INFINITY },
   reconcile: { interval: 5000, lostGrace: 10_000 },
@@ -129,6 +147,8 @@ export const COMFY_DEFAULTS = {
   logLimit: 200,
   taskRetention: 100,
 } as const satisfies {
+  affinity: 'session'
+  maxTasksPerServer: number
   strategy: 'least-busy'
   reconnect: Required<ComfyReconnectOptions>
   reconcile: Required<ComfyReconcileOptions>

@@ -3,9 +3,9 @@ import type { ComfyTask, TaskState } from '../core/task-state'
 
 /** What survives a reload: the clientId, the lock, and the pending tasks' ids. */
 export interface PersistedSnapshot {
-  v: 1
+  v: 2
   clientId: string
-  lock: ServerLock | null
+  locks: ServerLock[]
   tasks: { promptId: string, server: string, state: TaskState, createdAt: number, number: number | null, cancelRequested: boolean, unconfirmed: boolean }[]
 }
 
@@ -22,11 +22,12 @@ export function loadSnapshot(storage: Storage, key: string): PersistedSnapshot |
     return undefined
   try {
     const value = JSON.parse(raw) as Partial<PersistedSnapshot>
-    if (value.v !== 1 || typeof value.clientId !== 'string' || !/^[\w-]{8,64}$/.test(value.clientId) || !Array.isArray(value.tasks))
+    if (value.v !== 2 || typeof value.clientId !== 'string' || !/^[\w-]{8,64}$/.test(value.clientId) || !Array.isArray(value.tasks) || !Array.isArray(value.locks))
       return undefined
-    const lock = value.lock && typeof value.lock.server === 'string' ? value.lock : null
-    const tasks = value.tasks.filter(t => typeof t?.promptId === 'string' && typeof t.server === 'string' && t.server === lock?.server)
-    return { v: 1, clientId: value.clientId, lock, tasks }
+    const locks = value.locks.filter(l => typeof l?.server === 'string' && typeof l.since === 'number')
+    const servers = new Set(locks.map(l => l.server))
+    const tasks = value.tasks.filter(t => typeof t?.promptId === 'string' && typeof t.server === 'string' && servers.has(t.server))
+    return { v: 2, clientId: value.clientId, locks, tasks }
   }
   catch {
     return undefined
@@ -34,11 +35,11 @@ export function loadSnapshot(storage: Storage, key: string): PersistedSnapshot |
 }
 
 /** Writes the snapshot of the pending tasks (quota errors are swallowed: persistence is best effort). */
-export function saveSnapshot(storage: Storage, key: string, clientId: string, lock: ServerLock | null, pending: Iterable<ComfyTask>): void {
+export function saveSnapshot(storage: Storage, key: string, clientId: string, locks: ServerLock[], pending: Iterable<ComfyTask>): void {
   const snapshot: PersistedSnapshot = {
-    v: 1,
+    v: 2,
     clientId,
-    lock,
+    locks,
     tasks: Array.from(pending, t => ({ promptId: t.promptId, server: t.server, state: t.state, createdAt: t.createdAt, number: t.number, cancelRequested: t.cancelRequested, unconfirmed: t.unconfirmed })),
   }
   try {

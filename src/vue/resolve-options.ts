@@ -43,8 +43,13 @@ export function resolveComfyOptions(options: ComfyPluginOptions | undefined): Re
   const persistWanted = options.persist ?? typeof sessionStorage !== 'undefined'
   const storage = typeof persistWanted === 'object' ? persistWanted.storage ?? safeSessionStorage() : persistWanted ? safeSessionStorage() : undefined
   const name = options.exposeOnWindow === true ? COMFY_DEFAULTS.exposeOnWindow : options.exposeOnWindow || false
+  const affinity = options.affinity ?? COMFY_DEFAULTS.affinity
+  if (affinity !== 'session' && affinity !== 'task')
+    invalidValue('affinity', affinity, '\'session\' or \'task\'')
   return {
     servers,
+    affinity,
+    maxTasksPerServer: count('maxTasksPerServer', options.maxTasksPerServer ?? COMFY_DEFAULTS.maxTasksPerServer, 1),
     strategy,
     reconnect,
     reconcile: {

@@ -1,24 +1,24 @@
-import type { ComputedRef } from 'vue'
 import type { ComfyImageRef } from '../core/api-types'
 import type { ComfyTetherError } from '../core/errors'
 import type { LockEvent, LockEventKind } from '../core/lock-log'
-import type { ServerConsistency, ServerLock, UnlockCondition } from '../core/server-lock'
+import type { LockReason, ServerConsistency, ServerLock, UnlockCondition } from '../core/server-lock'
 import type { ServerStatus } from '../core/server-pool'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { ResolvedComfyOptions } from './options'
+import type { ServerTether } from './server-tether'
+import type { ComfyTaskHandle, ComfyTaskResult, LockDebugInfo, SubmitOptions } from './store-types'
 import type { ComfySocketState } from './use-comfy-socket'
 import { defineStore } from 'pinia'
-import { computed, inject, markRaw, onScopeDispose, shallowReactive, shallowRef, triggerRef, watch } from 'vue'
-import { backoffDelay } from '../core/backoff'
+import { computed, getCurrentScope, inject, markRaw, onScopeDispose, shallowReactive, shallowRef, triggerRef, watch } from 'vue'
 import { parseBinaryFrame } from '../core/binary-frames'
-import { ComfyTetherError as BaseError, InvalidArgumentError, isComfyTetherError, LockBusyError, TaskCancelledError, TaskLostError, TaskNotFoundError } from '../core/errors'
+import { ComfyTetherError as BaseError, InvalidArgumentError, isComfyTetherError, LockBusyError, TaskCancelledError, TaskNotFoundError } from '../core/errors'
 import { mintClientId, mintUuid } from '../core/ids'
 import { appendBounded } from '../core/lock-log'
 import { parseMessage } from '../core/protocol'
-import { acquireLock, checkServerConsistency, checkUnlockCondition as unlockRule, lockedServerFor } from '../core/server-lock'
+import { acquireLock, checkServerConsistency, checkUnlockCondition as unlockRule } from '../core/server-lock'
 import { chooseServer } from '../core/server-pool'
-import { serverOfUrl, serverViewUrl, serverWsUrl } from '../core/server-url'
+import { serverOfUrl, serverViewUrl } from '../core/server-url'
 import { applyMessage, applyPreview, createTask, endTask, isTerminal, messagePromptId, reconcileTask } from '../core/task-state'
 import { createTimerGroup } from '../core/timers'
 import { assertImage, assertWorkflow } from '../core/validate-input'
@@ -26,49 +26,16 @@ import { createComfyApi } from '../http/comfy-api'
 import { createComfyHttp } from '../http/create-comfy-http'
 import { COMFY_OPTIONS_KEY } from './keys'
 import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
-import { useComfySocket } from './use-comfy-socket'
+import { createServerTether } from './server-tether'
+import { CLOSED_SOCKET } from './store-types'
 
-/** Options of one `submit()`. */
-export interface SubmitOptions {
-  /** Images to upload before queueing, keyed by the id of their `LoadImage` node; the node's `image` input is set to the uploaded name. */
-  images?: Record<string, Blob>
-  /** Passed to ComfyUI as `extra_data`. */
-  extraData?: Record<string, unknown>
-}
-
-/** What a finished task produced. */
-export interface ComfyTaskResult {
-  promptId: string
-  server: string
-  outputs: Record<string, Record<string, unknown>>
-  images: ComfyImageRef[]
-  /** `/view` URLs of the images, on the task's own server. */
-  imageUrls: string[]
-}
-
-/** The handle `submit()` returns at once. */
-export interface ComfyTaskHandle {
-  promptId: string
-  /** The task, reactive (it follows re-keying when an old server replaces the prompt id). */
-  task: ComputedRef<ComfyTask | undefined>
-  /** Resolves with the outputs when the task succeeds; rejects with its typed error otherwise. */
-  result: Promise<ComfyTaskResult>
-}
-
-/** A snapshot for the console. */
-export interface LockDebugInfo {
-  lock: ServerLock | null
-  clientId: string
-  socket: ComfySocketState & { url: string | null }
-  pending: { promptId: string, state: string, server: string }[]
-  unreachableSince: number | null
-  malformedFrames: number
-}
+export type { ComfyTaskHandle, ComfyTaskResult, LockDebugInfo, SubmitOptions } from './store-types'
 
 const CLAIM_WAIT_MS = 150
+const HEALTH_MAX_AGE_MS = 2000
 
 /**
- * The comfy-tether store: the server lock, the socket, every task, and the lock event log.
+ * The comfy-tether store: the server lock(s), the socket(s), every task, and the lock event log.
  *
  * @example
  * const comfy = useComfyStore()
@@ -80,7 +47,12 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   if (!injected)
     throw new InvalidArgumentError('INVALID_OPTIONS', 'useComfyStore() was called before app.use(comfyPlugin, { servers }). Install the plugin after Pinia.')
   const options: ResolvedComfyOptions = injected
+  const sessionMode = options.affinity === 'session'
   const { logger } = options
+  const currentScope = getCurrentScope()
+  if (!currentScope)
+    throw new InvalidArgumentError('INVALID_OPTIONS', 'useComfyStore() must run inside Pinia (app.use(createPinia())).')
+  const storeScope = currentScope
   const timers = createTimerGroup()
   const serverUrls = options.servers.map(s => s.url)
   const headersByServer = new Map(options.servers.map(s => [s.url, s.headers ?? {}]))
@@ -88,25 +60,32 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   // ── state ────────────────────────────────────────────────────────────────────────────────────────────────────
   const restored = options.persist ? loadSnapshot(options.persist.storage, options.persist.key) : undefined
   const clientId = shallowRef(restored?.clientId ?? mintClientId())
-  const lock = shallowRef<ServerLock | null>(null)
+  const tethers = shallowReactive(new Map<string, ServerTether>())
   const tasks = shallowReactive(new Map<string, ComfyTask>())
   const pendingIds = shallowReactive(new Set<string>())
   const servers = shallowRef<ServerStatus[]>(options.servers.map(s => ({ url: s.url, label: s.label ?? s.url, health: 'unknown', queueRemaining: null, checkedAt: null, error: null })))
   const log = shallowRef<LockEvent[]>([])
   const malformedFrames = shallowRef(0)
-  const unreachableSince = shallowRef<number | null>(null)
   const previewUrls = shallowReactive(new Map<string, string>())
   const ready = shallowRef(!restored)
+
+  const locks = computed(() => [...tethers.values()].map(t => t.lock))
+  const lock = computed<ServerLock | null>(() => (sessionMode ? locks.value[0] ?? null : null))
+  const sockets = computed(() => Object.fromEntries([...tethers.values()].map(t => [t.server, t.socket.value])) as Record<string, ComfySocketState>)
+  const socket = computed<ComfySocketState>(() => (sessionMode ? sessionTether()?.socket.value ?? CLOSED_SOCKET : CLOSED_SOCKET))
+  const unreachableSince = computed(() => {
+    const times = [...tethers.values()].map(t => t.unreachableSince.value).filter((t): t is number => t !== null)
+    return times.length ? Math.min(...times) : null
+  })
   const pendingCount = computed(() => pendingIds.size)
   const taskList = computed(() => [...tasks.values()].sort((a, b) => b.createdAt - a.createdAt))
 
   const settlers = new Map<string, { resolve: (r: ComfyTaskResult) => void, reject: (e: ComfyTetherError) => void }>()
   const renamed = new Map<string, string>()
-  let outageSeen = false
-  let cancelRelease: (() => void) | undefined
-  let cancelPoll: (() => void) | undefined
-  let cancelOutage: (() => void) | undefined
+  const releaseTimers = new Map<string, () => void>()
+  const slotWaiters = new Set<() => void>()
   let acquiring: Promise<string> | undefined
+  let refreshing: Promise<ServerStatus[]> | undefined
   let disposed = false
 
   function record(kind: LockEventKind, message: string, extra: Partial<LockEvent> = {}): void {
@@ -115,92 +94,131 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     logger.debug(message, extra)
   }
 
-  // ── http: the interceptor reads the lock from this store ────────────────────────────────────────────────────
+  function sessionTether(): ServerTether | undefined {
+    return sessionMode ? tethers.values().next().value : undefined
+  }
+
+  /** The server every call goes to while the session lock holds (tasks pending or its socket open). */
+  function heldSessionServer(): string | undefined {
+    const tether = sessionTether()
+    return tether?.holds() ? tether.server : undefined
+  }
+
+  function pendingOn(server: string): ComfyTask[] {
+    const list: ComfyTask[] = []
+    for (const id of pendingIds) {
+      const task = tasks.get(id)
+      if (task?.server === server)
+        list.push(task)
+    }
+    return list
+  }
+
+  // ── http: the interceptor reads the locks from this store ───────────────────────────────────────────────────
   const comfyHttp = createComfyHttp({
     http: options.http,
     config: { timeout: options.requestTimeout, ...options.httpConfig },
-    lockedServer: () => lockedServerFor({ lock: lock.value, pendingCount: pendingIds.size, socketOpen: socket.state.value.status === 'OPEN' }),
-    taskServer: promptId => tasks.get(promptId)?.server,
+    lockedServer: heldSessionServer,
+    taskServer: promptId => tasks.get(renamed.get(promptId) ?? promptId)?.server,
     servers: () => serverUrls,
     fallbackServer: () => getApiBaseUrl(),
     headersFor: server => headersByServer.get(server),
     onRefused: (error) => {
-      record('refuse', error.message, { code: error.code, server: lock.value?.server })
+      record('refuse', error.message, { code: error.code, server: (error as { lockedServer?: string }).lockedServer })
       logger.warn(error.message)
     },
   })
   const http = markRaw(comfyHttp.http)
   const api = createComfyApi(http)
 
-  // ── socket: only ever to the locked server ──────────────────────────────────────────────────────────────────
-  const socketUrl = computed(() => (lock.value && ready.value ? serverWsUrl(lock.value.server, clientId.value) : undefined))
-  const socket = useComfySocket(socketUrl, {
-    shouldReconnect: () => options.reconnect !== false && pendingIds.size > 0 && socket.state.value.attempts < options.reconnect.retries,
-    delay: attempt => (options.reconnect === false ? 0 : backoffDelay(attempt, options.reconnect)),
-    onOpen(ws) {
-      // The first frame asks for previews with metadata (type 4), which carry their prompt_id.
-      ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } }))
-      markReachable()
-      record('socket-open', `socket open to ${lock.value?.server} (clientId ${clientId.value})`, { server: lock.value?.server })
-      if (pendingIds.size > 0)
-        void reconcile('socket reconnected')
-    },
-    onClose(event) {
-      const server = lock.value?.server
-      if (!server)
-        return
-      record('socket-closed', `socket to ${server} closed (code ${event.code})${pendingIds.size > 0 ? `; holding the lock: ${pendingIds.size} task(s) pending` : ''}`, { server })
-      if (pendingIds.size > 0) {
-        record('hold', `lock held on ${server} while the socket is down`, { server })
-        if (event.code !== 1000 && event.code !== 4000) {
-          outageSeen = true
-          markUnreachable()
-        }
-        schedulePoll()
-      }
-    },
-    onFrame: handleFrame,
-  })
+  // ── tethers: one per locked server ──────────────────────────────────────────────────────────────────────────
+  function openTether(server: string, reason: LockReason, since = Date.now()): ServerTether {
+    const existing = tethers.get(server)
+    if (existing)
+      return existing
+    const current = sessionTether()
+    const next = acquireLock(current?.lock ?? null, { server, clientId: clientId.value, reason, now: since, pending: current ? pendingOn(current.server).map(t => t.promptId) : [] })
+    if (current)
+      closeTether(current, `switching to ${server}`)
+    const tether = createServerTether(next, storeScope, {
+      options,
+      api,
+      clientId: () => clientId.value,
+      ready: () => ready.value,
+      pendingOn,
+      getTask: id => tasks.get(id),
+      setTask,
+      record,
+      onFrame: handleFrame,
+      updateServer,
+    })
+    tethers.set(server, tether)
+    return tether
+  }
+
+  function closeTether(tether: ServerTether, why: string): void {
+    releaseTimers.get(tether.server)?.()
+    tether.dispose()
+    tethers.delete(tether.server)
+    record('release', `released the lock on ${tether.server}: ${why}`, { server: tether.server })
+    persist()
+  }
+
+  function scheduleRelease(server: string): void {
+    const tether = tethers.get(server)
+    if (!tether || pendingOn(server).length > 0 || releaseTimers.has(server))
+      return
+    const cancel = timers.after(options.releaseDelay, () => {
+      releaseTimers.delete(server)
+      const current = tethers.get(server)
+      if (current && pendingOn(server).length === 0)
+        closeTether(current, 'no task pending')
+    })
+    releaseTimers.set(server, () => {
+      cancel()
+      releaseTimers.delete(server)
+    })
+  }
 
   // ── restore after reload ────────────────────────────────────────────────────────────────────────────────────
   const guard = createClientIdGuard(`comfy-tether:${options.persist ? options.persist.key : 'memory'}`, () => clientId.value)
   if (restored) {
-    if (restored.lock && restored.tasks.length > 0) {
-      lock.value = { ...restored.lock, clientId: restored.clientId, reason: 'restored-after-reload' }
-      for (const t of restored.tasks) {
-        const task = { ...createTask({ promptId: t.promptId, server: t.server, clientId: restored.clientId, now: t.createdAt }), state: t.state === 'preparing' ? 'queued' as const : t.state, number: t.number, cancelRequested: t.cancelRequested, unconfirmed: t.unconfirmed || t.state === 'preparing' }
-        tasks.set(t.promptId, task)
-        if (!isTerminal(task.state))
-          pendingIds.add(t.promptId)
+    const restoredLocks = sessionMode ? restored.locks.slice(0, 1) : restored.locks
+    for (const saved of restoredLocks) {
+      const taskRecords = restored.tasks.filter(t => t.server === saved.server && !isTerminal(t.state))
+      if (taskRecords.length === 0)
+        continue
+      openTether(saved.server, 'restored-after-reload', saved.since)
+      for (const t of taskRecords) {
+        const task = createTask({ promptId: t.promptId, server: t.server, clientId: restored.clientId, now: t.createdAt })
+        tasks.set(t.promptId, { ...task, state: t.state === 'preparing' ? 'queued' : t.state, number: t.number, cancelRequested: t.cancelRequested, unconfirmed: t.unconfirmed || t.state === 'preparing' })
+        pendingIds.add(t.promptId)
       }
-      record('restore', `restored the lock on ${restored.lock.server} with ${pendingIds.size} pending task(s) after a reload`, { server: restored.lock.server })
+      record('restore', `restored the lock on ${saved.server} with ${taskRecords.length} pending task(s) after a reload`, { server: saved.server })
     }
     void guard.isTaken(restored.clientId, CLAIM_WAIT_MS).then((taken) => {
       if (disposed)
         return
       if (taken) {
         // A duplicated tab: the pending tasks belong to the original tab, which is still alive.
+        for (const tether of [...tethers.values()]) {
+          tether.dispose()
+          tethers.delete(tether.server)
+        }
         clientId.value = mintClientId()
-        lock.value = null
         tasks.clear()
         pendingIds.clear()
         record('duplicate-tab', 'this tab is a duplicate of a live tab: took a new clientId and left the other tab\'s tasks to it')
       }
       ready.value = true
       persist()
-      if (pendingIds.size > 0)
-        schedulePoll(0)
-      ensureReleaseIfIdle()
+      for (const tether of tethers.values()) tether.schedulePoll(0)
     })
-  }
-  else {
-    persist()
   }
 
   // ── tasks ───────────────────────────────────────────────────────────────────────────────────────────────────
   function setTask(next: ComfyTask): void {
-    const previous = tasks.get(next.promptId)
-    if (previous === next)
+    if (tasks.get(next.promptId) === next)
       return
     tasks.set(next.promptId, next)
     if (isTerminal(next.state)) {
@@ -209,7 +227,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     }
     else if (!pendingIds.has(next.promptId)) {
       pendingIds.add(next.promptId)
-      cancelRelease?.()
+      releaseTimers.get(next.server)?.()
       persist()
     }
   }
@@ -224,44 +242,45 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       else
         settle.reject(task.error ?? new BaseError('TASK_LOST', `Task ${task.promptId} ended as ${task.state}.`))
     }
-    const url = previewUrls.get(task.promptId)
-    if (url && task.state !== 'succeeded') {
-      URL.revokeObjectURL(url)
-      previewUrls.delete(task.promptId)
-    }
+    if (task.state !== 'succeeded')
+      revokePreview(task.promptId)
     pruneFinished()
     persist()
-    ensureReleaseIfIdle()
+    scheduleRelease(task.server)
+    for (const wake of [...slotWaiters]) wake()
   }
 
   function resultOf(task: ComfyTask): ComfyTaskResult {
     return { promptId: task.promptId, server: task.server, outputs: task.outputs, images: task.images, imageUrls: task.images.map(i => serverViewUrl(task.server, i)) }
   }
 
-  function pruneFinished(): void {
-    const finished = [...tasks.values()].filter(t => isTerminal(t.state))
-    const excess = finished.length - options.taskRetention
-    if (excess <= 0)
-      return
-    finished.sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))
-    for (const task of finished.slice(0, excess)) {
-      tasks.delete(task.promptId)
-      const url = previewUrls.get(task.promptId)
-      if (url) {
-        URL.revokeObjectURL(url)
-        previewUrls.delete(task.promptId)
-      }
+  function revokePreview(promptId: string): void {
+    const url = previewUrls.get(promptId)
+    if (url) {
+      URL.revokeObjectURL(url)
+      previewUrls.delete(promptId)
     }
   }
 
-  function runningPromptId(): string | undefined {
+  function pruneFinished(): void {
+    const excess = tasks.size - pendingIds.size - options.taskRetention
+    if (excess <= 0)
+      return
+    const finished = [...tasks.values()].filter(t => isTerminal(t.state)).sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))
+    for (const task of finished.slice(0, excess)) {
+      tasks.delete(task.promptId)
+      revokePreview(task.promptId)
+    }
+  }
+
+  /** The task a frame without `prompt_id` is about: the one running on that server, else the first queued there. */
+  function runningPromptId(server: string): string | undefined {
     let best: ComfyTask | undefined
-    for (const id of pendingIds) {
-      const task = tasks.get(id)
-      if (!task || task.server !== lock.value?.server || task.state === 'preparing')
+    for (const task of pendingOn(server)) {
+      if (task.state === 'preparing')
         continue
       if (task.state === 'running')
-        return id
+        return task.promptId
       if (!best || (task.number ?? Infinity) < (best.number ?? Infinity))
         best = task
     }
@@ -269,56 +288,60 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   }
 
   // ── frames ──────────────────────────────────────────────────────────────────────────────────────────────────
-  function handleFrame(data: unknown): void {
-    if (typeof data === 'string') {
-      const parsed = parseMessage(data)
-      if (!parsed.ok)
-        return malformed(parsed.reason)
-      const message = parsed.value
-      if (message.type === 'status') {
-        const queueRemaining = message.data.status?.exec_info?.queue_remaining
-        if (typeof queueRemaining === 'number' && lock.value)
-          updateServer(lock.value.server, { queueRemaining, health: 'healthy' })
-        return
-      }
-      const id = messagePromptId(message, runningPromptId())
-      const task = id === undefined ? undefined : tasks.get(id)
-      if (!task || task.server !== lock.value?.server)
-        return // another client's prompt, or one of ours that already ended and was pruned
-      if (message.type === 'execution_success' && Object.keys(task.outputs).length === 0)
-        return void completeFromHistory(task.promptId, () => applyMessage(task, message, Date.now()))
-      setTask(applyMessage(task, message, Date.now()))
-      return
-    }
-    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
-      const parsed = parseBinaryFrame(data instanceof ArrayBuffer ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-      if (!parsed.ok)
-        return malformed(parsed.reason)
-      const frame = parsed.value
-      if (frame.kind !== 'preview')
-        return
-      const id = frame.metadata?.prompt_id ?? runningPromptId()
-      const task = id === undefined ? undefined : tasks.get(id)
-      if (!task || task.server !== lock.value?.server)
-        return
-      const next = applyPreview(task, { mime: frame.imageType, bytes: frame.bytes, nodeId: frame.metadata?.node_id ?? task.node, receivedAt: Date.now() })
-      setTask(next)
-      if (next !== task && typeof URL.createObjectURL === 'function') {
-        const old = previewUrls.get(task.promptId)
-        previewUrls.set(task.promptId, URL.createObjectURL(new Blob([frame.bytes.slice()], { type: frame.imageType })))
-        if (old)
-          URL.revokeObjectURL(old)
-      }
-      return
-    }
+  function handleFrame(server: string, data: unknown): void {
+    if (typeof data === 'string')
+      return handleText(server, data)
+    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data))
+      return handleBinary(server, data instanceof ArrayBuffer ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
     if (typeof Blob !== 'undefined' && data instanceof Blob)
-      return void data.arrayBuffer().then(handleFrame, () => malformed('unreadable binary frame'))
-    malformed(`frame of unexpected type ${typeof data}`)
+      return void data.arrayBuffer().then(buffer => handleFrame(server, buffer), () => malformed(server, 'unreadable binary frame'))
+    malformed(server, `frame of unexpected type ${typeof data}`)
   }
 
-  function malformed(reason: string): void {
+  function handleText(server: string, data: string): void {
+    const parsed = parseMessage(data)
+    if (!parsed.ok)
+      return malformed(server, parsed.reason)
+    const message = parsed.value
+    if (message.type === 'status') {
+      const queueRemaining = message.data.status?.exec_info?.queue_remaining
+      if (typeof queueRemaining === 'number')
+        updateServer(server, { queueRemaining, health: 'healthy' })
+      return
+    }
+    const id = messagePromptId(message, runningPromptId(server))
+    const task = id === undefined ? undefined : tasks.get(id)
+    if (!task || task.server !== server)
+      return // another client's prompt, or one of ours that already ended and was pruned
+    if (message.type === 'execution_success' && Object.keys(task.outputs).length === 0)
+      return void completeFromHistory(task.promptId, () => applyMessage(task, message, Date.now()))
+    setTask(applyMessage(task, message, Date.now()))
+  }
+
+  function handleBinary(server: string, data: ArrayBuffer | Uint8Array): void {
+    const parsed = parseBinaryFrame(data)
+    if (!parsed.ok)
+      return malformed(server, parsed.reason)
+    const frame = parsed.value
+    if (frame.kind !== 'preview')
+      return
+    const id = frame.metadata?.prompt_id ?? runningPromptId(server)
+    const task = id === undefined ? undefined : tasks.get(id)
+    if (!task || task.server !== server)
+      return
+    const next = applyPreview(task, { mime: frame.imageType, bytes: frame.bytes, nodeId: frame.metadata?.node_id ?? task.node, receivedAt: Date.now() })
+    setTask(next)
+    if (next !== task && typeof URL.createObjectURL === 'function') {
+      const old = previewUrls.get(task.promptId)
+      previewUrls.set(task.promptId, URL.createObjectURL(new Blob([frame.bytes.slice()], { type: frame.imageType })))
+      if (old)
+        URL.revokeObjectURL(old)
+    }
+  }
+
+  function malformed(server: string, reason: string): void {
     malformedFrames.value++
-    record('malformed', `ignored a malformed frame from ${lock.value?.server ?? 'the server'}: ${reason}`, { server: lock.value?.server, code: 'PROTOCOL_ERROR' })
+    record('malformed', `ignored a malformed frame from ${server}: ${reason}`, { server, code: 'PROTOCOL_ERROR' })
     logger.warn(`malformed frame ignored: ${reason}`)
   }
 
@@ -341,46 +364,108 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     }
   }
 
-  // ── server choice and the lock ──────────────────────────────────────────────────────────────────────────────
+  // ── server choice ───────────────────────────────────────────────────────────────────────────────────────────
   function updateServer(url: string, patch: Partial<ServerStatus>): void {
     servers.value = servers.value.map(s => (s.url === url ? { ...s, ...patch, checkedAt: Date.now() } : s))
   }
 
   /**
-   * Asks `GET /prompt` of the servers: all of them when unlocked, only the locked one while tasks are pending
-   * (nothing is sent to another server while locked).
+   * Asks `GET /prompt` of the servers: all of them, except while the session lock holds, when only the locked
+   * server is asked (nothing is sent to another server while locked).
    */
-  async function refreshServers(): Promise<ServerStatus[]> {
-    const held = lockedServerFor({ lock: lock.value, pendingCount: pendingIds.size, socketOpen: socket.state.value.status === 'OPEN' })
-    const targets = held ? [held] : serverUrls
-    await Promise.all(targets.map(async (url) => {
-      try {
-        const queueRemaining = await api.queueRemaining(url, options.healthTimeout)
-        updateServer(url, { health: 'healthy', queueRemaining, error: null })
-      }
-      catch (error) {
-        updateServer(url, { health: 'unreachable', error: isComfyTetherError(error) ? error.message.replace(/^\[comfy-tether\] /, '') : String(error) })
-      }
-    }))
-    return servers.value
+  function refreshServers(): Promise<ServerStatus[]> {
+    refreshing ??= (async () => {
+      const held = heldSessionServer()
+      await Promise.all((held ? [held] : serverUrls).map(async (url) => {
+        try {
+          const queueRemaining = await api.queueRemaining(url, options.healthTimeout)
+          updateServer(url, { health: 'healthy', queueRemaining, error: null })
+        }
+        catch (error) {
+          updateServer(url, { health: 'unreachable', error: isComfyTetherError(error) ? error.message.replace(/^\[comfy-tether\] /, '') : String(error) })
+        }
+      }))
+      return servers.value
+    })().finally(() => {
+      refreshing = undefined
+    })
+    return refreshing
   }
 
-  async function ensureLock(): Promise<string> {
-    const held = lockedServerFor({ lock: lock.value, pendingCount: pendingIds.size, socketOpen: socket.state.value.status === 'OPEN' })
+  function ownPending(url: string): number {
+    return pendingOn(url).length
+  }
+
+  /**
+   * Chooses the server of a new task and creates the task there in the same synchronous step, so that concurrent
+   * submits see each other's tasks (and their locks) when they choose.
+   */
+  async function placeTask(promptId: string): Promise<string> {
+    const create = (server: string): string => {
+      setTask(createTask({ promptId, server, clientId: clientId.value, now: Date.now() }))
+      return server
+    }
+    return sessionMode ? create(await sessionServer()) : taskServer(create)
+  }
+
+  /** Session affinity: the locked server while it holds, else a freshly chosen one (one choice at a time). */
+  function sessionServer(): string | Promise<string> {
+    const held = heldSessionServer()
     if (held) {
-      cancelRelease?.()
+      releaseTimers.get(held)?.()
       return held
     }
     acquiring ??= (async () => {
       await refreshServers()
-      const server = chooseServer(servers.value, options.strategy, url => [...pendingIds].filter(id => tasks.get(id)?.server === url).length)
-      lock.value = acquireLock(lock.value, { server, clientId: clientId.value, reason: 'task-submitted', now: Date.now(), pending: [...pendingIds] })
+      const stillHeld = heldSessionServer()
+      if (stillHeld)
+        return stillHeld
+      const server = chooseServer(servers.value, options.strategy, ownPending)
+      openTether(server, 'task-submitted')
       record('acquire', `locked to ${server} for a new task (${describeChoice(server)})`, { server })
       return server
     })().finally(() => {
       acquiring = undefined
     })
+    // Concurrent submits share one choice; each creates its task in the microtask that resumes it, before any timer.
     return acquiring
+  }
+
+  /**
+   * Task affinity: the best server with a free slot; waits in the client while every server is full. `take` runs in
+   * the same synchronous step as the choice, so the next chooser counts the slot as taken.
+   */
+  async function taskServer(take: (server: string) => string = server => server): Promise<string> {
+    for (;;) {
+      if (servers.value.some(s => s.checkedAt === null || Date.now() - s.checkedAt > HEALTH_MAX_AGE_MS))
+        await refreshServers()
+      const choice = chooseWithRoom()
+      if (choice !== undefined)
+        return take(choice)
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          slotWaiters.delete(wake)
+          resolve()
+        }
+        slotWaiters.add(wake)
+      })
+      if (disposed)
+        throw new BaseError('NO_SERVER_AVAILABLE', 'The store was disposed while the task waited for a free server.')
+    }
+  }
+
+  /** Synchronous: a healthy server with room for one more of our tasks (locked on return), or `undefined` if all are full. */
+  function chooseWithRoom(): string | undefined {
+    const open = servers.value.filter(s => ownPending(s.url) < options.maxTasksPerServer)
+    if (open.length === 0 && servers.value.some(s => s.health === 'healthy'))
+      return undefined
+    const server = chooseServer(open.length > 0 ? open : servers.value, options.strategy, ownPending)
+    if (!tethers.has(server)) {
+      openTether(server, 'task-submitted')
+      record('acquire', `locked ${server} for a new task (${describeChoice(server)}, ${ownPending(server)} of ours there)`, { server })
+    }
+    releaseTimers.get(server)?.()
+    return server
   }
 
   function describeChoice(server: string): string {
@@ -388,142 +473,15 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     return `healthy, queue ${s?.queueRemaining ?? '?'}`
   }
 
-  function ensureReleaseIfIdle(): void {
-    if (!lock.value || pendingIds.size > 0 || cancelRelease)
-      return
-    cancelRelease = timers.after(options.releaseDelay, () => {
-      cancelRelease = undefined
-      if (!lock.value || pendingIds.size > 0)
-        return
-      const server = lock.value.server
-      lock.value = null
-      outageSeen = false
-      unreachableSince.value = null
-      cancelOutage?.()
-      cancelPoll?.()
-      record('release', `released the lock on ${server}: no task pending`, { server })
-      persist()
-    })
-    const cancel = cancelRelease
-    cancelRelease = () => {
-      cancel()
-      cancelRelease = undefined
-    }
-  }
-
-  // ── reconcile and outages ───────────────────────────────────────────────────────────────────────────────────
-  let reconciling: Promise<void> | undefined
-  function reconcile(reason: string): Promise<void> {
-    reconciling ??= runReconcile(reason).finally(() => {
-      reconciling = undefined
-    })
-    return reconciling
-  }
-
-  async function runReconcile(reason: string): Promise<void> {
-    const server = lock.value?.server
-    if (!server || !ready.value)
-      return
-    const targets = [...pendingIds].map(id => tasks.get(id)).filter((t): t is ComfyTask => !!t && t.server === server && (t.state !== 'preparing' || t.unconfirmed))
-    if (targets.length === 0)
-      return
-    let queue: { running: string[], pending: string[] } | undefined
-    let ended = 0
-    try {
-      for (const target of targets) {
-        const history = await api.history(server, target.promptId)
-        if (!history)
-          queue ??= await api.queue(server)
-        const current = tasks.get(target.promptId)
-        if (!current || isTerminal(current.state))
-          continue
-        const where = queue === undefined ? undefined : queue.running.includes(target.promptId) ? 'running' as const : queue.pending.includes(target.promptId) ? 'pending' as const : null
-        const next = reconcileTask(current, { history, queue: history ? undefined : where }, Date.now(), options.reconcile.lostGrace)
-        if (next === 'lost') {
-          setTask(endTask(current, 'lost', new TaskLostError(server, current.promptId, outageSeen ? 'server-restarted' : 'not-on-server'), Date.now()))
-          ended++
-        }
-        else {
-          if (isTerminal(next.state))
-            ended++
-          setTask(next)
-        }
-      }
-      markReachable()
-      record('reconcile', `reconciled ${targets.length} task(s) with ${server} (${reason}): ${ended} ended`, { server })
-      // A task that ended without a word on an open socket means the socket is deaf: open a fresh one.
-      if (ended > 0 && socket.state.value.status === 'OPEN')
-        socket.reconnect()
-    }
-    catch (error) {
-      if (isComfyTetherError(error, 'SERVER_UNREACHABLE'))
-        markUnreachable()
-      record('reconcile', `reconcile with ${server} failed (${reason}): ${error instanceof Error ? error.message : String(error)}`, { server, code: isComfyTetherError(error) ? error.code : undefined })
-    }
-    finally {
-      if (pendingIds.size > 0)
-        schedulePoll()
-    }
-  }
-
-  function schedulePoll(delay = options.reconcile.interval): void {
-    if (cancelPoll || disposed)
-      return
-    cancelPoll = timers.after(delay, () => {
-      cancelPoll = undefined
-      if (pendingIds.size === 0 || !lock.value)
-        return
-      const { status, lastMessageAt } = socket.state.value
-      const silentFor = Date.now() - (lastMessageAt ?? 0)
-      if (status !== 'OPEN' || silentFor >= options.reconcile.interval || delay === 0)
-        void reconcile(status !== 'OPEN' ? 'socket down' : 'socket silent')
-      else
-        schedulePoll()
-    })
-    const cancel = cancelPoll
-    cancelPoll = () => {
-      cancel()
-      cancelPoll = undefined
-    }
-  }
-
-  function markUnreachable(): void {
-    if (unreachableSince.value !== null || !lock.value)
-      return
-    const server = lock.value.server
-    unreachableSince.value = Date.now()
-    updateServer(server, { health: 'unreachable' })
-    record('outage', `${server} is unreachable; its tasks stay pending for up to ${options.maxOutage} ms`, { server })
-    cancelOutage = timers.after(options.maxOutage, () => {
-      cancelOutage = undefined
-      if (unreachableSince.value === null || lock.value?.server !== server)
-        return
-      record('outage', `${server} unreachable for longer than maxOutage (${options.maxOutage} ms): its pending tasks are lost`, { server, code: 'TASK_LOST' })
-      for (const id of [...pendingIds]) {
-        const task = tasks.get(id)
-        if (task && task.server === server)
-          setTask(endTask(task, 'lost', new TaskLostError(server, id, 'server-unreachable'), Date.now()))
-      }
-    })
-  }
-
-  function markReachable(): void {
-    if (lock.value)
-      updateServer(lock.value.server, { health: 'healthy', error: null })
-    if (unreachableSince.value === null)
-      return
-    unreachableSince.value = null
-    cancelOutage?.()
-    cancelOutage = undefined
-  }
-
   // ── persistence ─────────────────────────────────────────────────────────────────────────────────────────────
   function persist(): void {
-    if (!options.persist || !ready.value)
+    if (!options.persist || !ready.value || disposed)
       return
-    saveSnapshot(options.persist.storage, options.persist.key, clientId.value, lock.value, [...pendingIds].map(id => tasks.get(id)).filter((t): t is ComfyTask => !!t))
+    saveSnapshot(options.persist.storage, options.persist.key, clientId.value, locks.value, [...pendingIds].map(id => tasks.get(id)).filter((t): t is ComfyTask => !!t))
   }
-  watch(lock, persist)
+  watch(locks, persist)
+  if (!restored)
+    persist()
 
   // ── actions ─────────────────────────────────────────────────────────────────────────────────────────────────
   function waitUntilReady(): Promise<void> {
@@ -539,12 +497,13 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     })
   }
 
-  function waitForSocket(timeout: number): Promise<void> {
-    if (socket.state.value.status === 'OPEN' || timeout === 0)
+  function waitForSocket(server: string, timeout: number): Promise<void> {
+    const tether = tethers.get(server)
+    if (!tether || tether.socket.value.status === 'OPEN' || timeout === 0)
       return Promise.resolve()
     return new Promise((resolve) => {
       const cancel = timers.after(timeout, () => done())
-      const stop = watch(() => socket.state.value.status, status => status === 'OPEN' && done())
+      const stop = watch(() => tether.socket.value.status, status => status === 'OPEN' && done())
       function done(): void {
         cancel()
         stop()
@@ -556,6 +515,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   /**
    * Submits a workflow: locks a server (or uses the locked one), uploads `images` there, queues the workflow there
    * under a prompt id minted here, and follows it to the end. Invalid input is rejected before anything is sent.
+   * Resolves once the task has its server; `result` settles when the task ends.
    */
   async function submit(workflow: ComfyWorkflow, submitOptions: SubmitOptions = {}): Promise<ComfyTaskHandle> {
     assertWorkflow(workflow)
@@ -563,25 +523,20 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     if (typeof images !== 'object' || images === null)
       throw new InvalidArgumentError('INVALID_IMAGE', '`images` must be an object keyed by LoadImage node id, e.g. { images: { 1: file } }.')
     for (const [nodeId, file] of Object.entries(images)) assertImage(nodeId, file, workflow)
+    const prompt = structuredClone(workflow)
     await waitUntilReady()
-    const server = await ensureLock()
     const promptId = mintUuid()
-    setTask(createTask({ promptId, server, clientId: clientId.value, now: Date.now() }))
+    const server = await placeTask(promptId)
     const result = new Promise<ComfyTaskResult>((resolve, reject) => settlers.set(promptId, { resolve, reject }))
     result.catch(() => {}) // the app may never await it; the task's state carries the error either way
     const handle: ComfyTaskHandle = { promptId, task: computed(() => tasks.get(renamed.get(promptId) ?? promptId)), result }
-    void runTask(promptId, server, structuredClone(workflow), images, submitOptions.extraData)
+    void runTask(promptId, server, prompt, images, submitOptions.extraData)
     return handle
   }
 
   async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined): Promise<void> {
-    const fail = (error: ComfyTetherError): void => {
-      const task = tasks.get(promptId)
-      if (task)
-        setTask(endTask(task, 'failed', error, Date.now()))
-    }
     try {
-      await waitForSocket(options.socketOpenTimeout)
+      await waitForSocket(server, options.socketOpenTimeout)
       for (const [nodeId, file] of Object.entries(images)) {
         const name = file instanceof File && file.name ? file.name : `comfy-tether-${promptId.slice(0, 8)}-${nodeId}.png`
         const uploaded = await api.uploadImage({ server, file, filename: name, promptId })
@@ -592,39 +547,36 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       const before = tasks.get(promptId)
       if (!before || isTerminal(before.state))
         return
-      if (before.cancelRequested) {
-        setTask(endTask(before, 'cancelled', new TaskCancelledError(server, promptId), Date.now()))
-        return
-      }
+      if (before.cancelRequested)
+        return setTask(endTask(before, 'cancelled', new TaskCancelledError(server, promptId), Date.now()))
       let accepted
       try {
         accepted = await api.queuePrompt({ server, promptId, clientId: clientId.value, prompt, extraData })
       }
       catch (error) {
-        if (isComfyTetherError(error, 'SERVER_UNREACHABLE')) {
-          // The answer was lost, not necessarily the prompt: let reconcile ask the server instead of sending it twice.
-          const task = tasks.get(promptId)
-          if (task && !isTerminal(task.state))
-            setTask({ ...task, state: 'queued', unconfirmed: true, queuedAt: Date.now() })
-          record('reconcile', `POST /prompt of ${promptId} got no answer from ${server}; asking the server instead of resending`, { server, promptId })
-          schedulePoll(0)
-          return
-        }
-        throw error
+        if (!isComfyTetherError(error, 'SERVER_UNREACHABLE'))
+          throw error
+        // The answer was lost, not necessarily the prompt: let reconcile ask the server instead of sending it twice.
+        const task = tasks.get(promptId)
+        if (task && !isTerminal(task.state))
+          setTask({ ...task, state: 'queued', unconfirmed: true, queuedAt: Date.now() })
+        record('reconcile', `POST /prompt of ${promptId} got no answer from ${server}; asking the server instead of resending`, { server, promptId })
+        tethers.get(server)?.schedulePoll(0)
+        return
       }
-      let id = promptId
-      if (accepted.prompt_id !== promptId) {
-        id = rekey(promptId, accepted.prompt_id)
-      }
+      const id = accepted.prompt_id === promptId ? promptId : rekey(promptId, accepted.prompt_id)
       const task = tasks.get(id)
       if (task && !isTerminal(task.state))
         setTask({ ...task, state: task.state === 'preparing' ? 'queued' : task.state, number: accepted.number, queuedAt: task.queuedAt ?? Date.now() })
+      const tether = tethers.get(server)
       if (id !== promptId)
-        void reconcile('server assigned its own prompt id')
-      schedulePoll()
+        void tether?.reconcile('server assigned its own prompt id')
+      tether?.schedulePoll()
     }
     catch (error) {
-      fail(isComfyTetherError(error) ? error : new BaseError('REQUEST_FAILED', `Task ${promptId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }))
+      const task = tasks.get(renamed.get(promptId) ?? promptId)
+      if (task)
+        setTask(endTask(task, 'failed', isComfyTetherError(error) ? error : new BaseError('REQUEST_FAILED', `Task ${promptId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }), Date.now()))
     }
   }
 
@@ -661,7 +613,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       return
     if (task.state === 'running') {
       await api.interrupt(task.server, id)
-      schedulePoll()
+      tethers.get(task.server)?.schedulePoll()
       return
     }
     await api.deleteQueued(task.server, [id])
@@ -669,36 +621,33 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     const current = tasks.get(id)
     if (!current || isTerminal(current.state))
       return
-    if (queue.running.includes(id)) {
-      await api.interrupt(task.server, id)
+    if (queue.running.includes(id))
+      return void await api.interrupt(task.server, id)
+    if (queue.pending.includes(id))
       return
-    }
-    if (!queue.pending.includes(id)) {
-      const history = await api.history(task.server, id)
-      const latest = tasks.get(id)
-      if (!latest || isTerminal(latest.state))
-        return
-      if (history) {
-        const next = reconcileTask(latest, { history, queue: undefined }, Date.now(), options.reconcile.lostGrace)
-        if (next !== 'lost')
-          setTask(next)
-        return
-      }
-      setTask(endTask(latest, 'cancelled', new TaskCancelledError(task.server, id), Date.now()))
-    }
+    const history = await api.history(task.server, id)
+    const latest = tasks.get(id)
+    if (!latest || isTerminal(latest.state))
+      return
+    const next = history ? reconcileTask(latest, { history, queue: undefined }, Date.now(), options.reconcile.lostGrace) : 'lost'
+    setTask(next === 'lost' ? endTask(latest, 'cancelled', new TaskCancelledError(task.server, id), Date.now()) : next)
   }
 
-  /** Uploads an image to the locked server (or the one a new task would use). */
+  /** Uploads an image of the app's own to the locked server (or the one a new task would use). */
   async function uploadImage(file: Blob, uploadOptions: { filename?: string, subfolder?: string, type?: 'input' | 'temp' | 'output', overwrite?: boolean } = {}): Promise<{ name: string, subfolder: string, type: string, server: string }> {
     assertImage('upload', file, { upload: { class_type: 'LoadImage', inputs: {} } })
-    const server = await ensureLock()
+    const server = sessionMode ? await sessionServer() : await taskServer()
     const filename = uploadOptions.filename ?? (file instanceof File && file.name ? file.name : `comfy-tether-${Date.now()}.png`)
-    const result = await api.uploadImage({ server, file, filename, subfolder: uploadOptions.subfolder, type: uploadOptions.type, overwrite: uploadOptions.overwrite })
-    ensureReleaseIfIdle()
-    return { ...result, server }
+    try {
+      const result = await api.uploadImage({ server, file, filename, subfolder: uploadOptions.subfolder, type: uploadOptions.type, overwrite: uploadOptions.overwrite })
+      return { ...result, server }
+    }
+    finally {
+      scheduleRelease(server)
+    }
   }
 
-  /** The `/view` URL of an image on a task's server (or, without a task, on the locked server). */
+  /** The `/view` URL of an image on a task's server (or, without a task, on the server calls go to now). */
   function viewUrl(image: ComfyImageRef, taskOrServer?: ComfyTask | string): string {
     const server = typeof taskOrServer === 'string' ? taskOrServer : taskOrServer?.server ?? getApiBaseUrl()
     if (!server)
@@ -707,63 +656,89 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   }
 
   /**
-   * The server a call made now goes to: the locked server while tasks are pending or its socket is open; otherwise
-   * the server a new task would most likely get (from the last health checks), or `undefined` when none is known.
+   * The server a call made now goes to: a task's own server when `promptId` is given; the locked server while the
+   * session lock holds; otherwise the server a new task would most likely get (from the last health checks).
    */
-  function getApiBaseUrl(): string | undefined {
-    const held = lockedServerFor({ lock: lock.value, pendingCount: pendingIds.size, socketOpen: socket.state.value.status === 'OPEN' })
+  function getApiBaseUrl(promptId?: string): string | undefined {
+    if (promptId !== undefined)
+      return tasks.get(renamed.get(promptId) ?? promptId)?.server
+    const held = heldSessionServer()
     if (held)
       return held
     try {
-      return chooseServer(servers.value.map(s => (s.health === 'unknown' ? { ...s, health: 'healthy' as const } : s)), options.strategy)
+      return chooseServer(servers.value.map(s => (s.health === 'unknown' ? { ...s, health: 'healthy' as const } : s)), options.strategy, ownPending)
     }
     catch {
       return undefined
     }
   }
 
-  /** Do the lock, the socket and the API base URL agree? */
-  function validateServerConsistency(operation = 'check'): ServerConsistency {
-    const ws = socket.ws.value
-    const socketServer = ws && socket.state.value.status !== 'CLOSED' ? serverOfUrl(ws.url.replace(/^ws/, 'http'), serverUrls) : undefined
-    return checkServerConsistency({ lock: lock.value, apiServer: getApiBaseUrl(), socketServer, pendingCount: pendingIds.size, operation })
+  function socketServerOf(tether: ServerTether | undefined): string | undefined {
+    const ws = tether?.ws.value
+    return ws && tether.socket.value.status !== 'CLOSED' ? serverOfUrl(ws.url.replace(/^ws/, 'http'), serverUrls) : undefined
   }
 
-  /** May the lock be released now? */
-  function checkUnlockCondition(): UnlockCondition {
-    return unlockRule(lock.value, [...pendingIds])
+  /** Do the lock, the socket and the API base URL agree (for the session lock, or for one task's server)? */
+  function validateServerConsistency(operation = 'check', promptId?: string): ServerConsistency {
+    if (promptId !== undefined) {
+      const server = getApiBaseUrl(promptId)
+      const tether = server === undefined ? undefined : tethers.get(server)
+      if (!tether)
+        return { consistent: true, server: server ?? null, operation }
+      return checkServerConsistency({ lock: tether.lock, apiServer: server, socketServer: socketServerOf(tether), pendingCount: pendingOn(tether.server).length, operation })
+    }
+    if (!sessionMode) {
+      for (const tether of tethers.values()) {
+        const verdict = checkServerConsistency({ lock: tether.lock, apiServer: tether.server, socketServer: socketServerOf(tether), pendingCount: pendingOn(tether.server).length, operation })
+        if (!verdict.consistent)
+          return verdict
+      }
+      return { consistent: true, server: null, operation }
+    }
+    return checkServerConsistency({ lock: lock.value, apiServer: getApiBaseUrl(), socketServer: socketServerOf(sessionTether()), pendingCount: pendingIds.size, operation })
   }
 
-  /** A plain snapshot of the lock, socket and pending tasks, for the console. */
-  function debugLock(): LockDebugInfo {
+  /** May the lock (of the session, or of one server) be released now? */
+  function checkUnlockCondition(server?: string): UnlockCondition {
+    const tether = server === undefined ? sessionTether() ?? tethers.values().next().value : tethers.get(server)
+    return unlockRule(tether?.lock ?? null, tether ? pendingOn(tether.server).map(t => t.promptId) : [])
+  }
+
+  /** A plain snapshot of the locks, sockets and pending tasks, for the console (one task's view with `promptId`). */
+  function debugLock(promptId?: string): LockDebugInfo {
+    const taskServer = promptId === undefined ? undefined : getApiBaseUrl(promptId)
+    const tether = taskServer !== undefined ? tethers.get(taskServer) : sessionTether()
+    const pending = [...pendingIds].map(id => tasks.get(id)).filter((t): t is ComfyTask => !!t && (taskServer === undefined || t.server === taskServer))
     return {
+      affinity: options.affinity,
       lock: lock.value,
+      locks: locks.value,
       clientId: clientId.value,
-      socket: { ...socket.state.value, url: socketUrl.value ?? null },
-      pending: [...pendingIds].map(id => ({ promptId: id, state: tasks.get(id)?.state ?? 'unknown', server: tasks.get(id)?.server ?? '' })),
+      socket: tether ? { ...tether.socket.value, url: tether.ws.value?.url ?? null } : null,
+      sockets: sockets.value,
+      pending: pending.map(t => ({ promptId: t.promptId, state: t.state, server: t.server })),
       unreachableSince: unreachableSince.value,
       malformedFrames: malformedFrames.value,
     }
   }
 
-  /** Releases the lock now. Refused with `LockBusyError` while tasks are pending. */
-  function release(): void {
-    if (!lock.value)
-      return
-    if (pendingIds.size > 0) {
-      const error = new LockBusyError(lock.value.server, [...pendingIds])
-      record('refuse', error.message, { server: lock.value.server, code: error.code })
-      throw error
+  /** Releases the lock (of the session, or of `server`) now. Refused with `LockBusyError` while its tasks are pending. */
+  function release(server?: string): void {
+    const targets = server !== undefined ? [tethers.get(server)].filter((t): t is ServerTether => !!t) : [...tethers.values()]
+    for (const tether of targets) {
+      const pending = pendingOn(tether.server).map(t => t.promptId)
+      if (pending.length > 0) {
+        const error = new LockBusyError(tether.server, pending)
+        record('refuse', error.message, { server: tether.server, code: error.code })
+        throw error
+      }
     }
-    cancelRelease?.()
-    const server = lock.value.server
-    lock.value = null
-    record('release', `released the lock on ${server} on request`, { server })
+    for (const tether of targets) closeTether(tether, 'released on request')
   }
 
-  /** Asks the locked server about every pending task now. */
-  function reconcileNow(): Promise<void> {
-    return reconcile('requested')
+  /** Asks each locked server about its pending tasks now. */
+  async function reconcileNow(): Promise<void> {
+    await Promise.all([...tethers.values()].map(t => t.reconcile('requested')))
   }
 
   onScopeDispose(() => {
@@ -771,6 +746,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     timers.clearAll()
     guard.stop()
     comfyHttp.dispose()
+    for (const tether of tethers.values()) tether.dispose()
+    for (const wake of [...slotWaiters]) wake()
     for (const url of previewUrls.values()) URL.revokeObjectURL(url)
     previewUrls.clear()
   })
@@ -778,18 +755,21 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   return {
     // state
     clientId,
-    lock,
     servers,
     tasks,
     log,
     malformedFrames,
-    unreachableSince,
     previewUrls,
     ready,
     // getters
+    affinity: computed(() => options.affinity),
+    lock,
+    locks,
+    socket,
+    sockets,
+    unreachableSince,
     pendingCount,
     taskList,
-    socket: computed(() => socket.state.value),
     // actions
     submit,
     cancel,

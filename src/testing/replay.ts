@@ -1,0 +1,254 @@
+import type { DecodedBinaryFrame } from './binary-frames'
+import type { RecordedFrame, RecordedHttp, Transcript } from './transcripts'
+import type { ComfySimulator } from './types'
+import { WebSocket } from 'ws'
+import { decodeBinaryFrame } from './binary-frames'
+import { materializeRequest } from './transcripts'
+
+/** A frame the replayer's socket received. */
+export type ActualFrame =
+  | { kind: 'text', json: unknown, at: number }
+  | { kind: 'binary', length: number, decoded: DecodedBinaryFrame, at: number }
+  | { kind: 'closed', code: number, at: number }
+
+export interface ActualHttp {
+  status: number
+  contentType: string | null
+  contentLength: number | null
+  contentDisposition: string | null
+  json?: unknown
+  text?: string
+  bytes: number
+}
+
+export interface ReplayedHttp {
+  recorded: RecordedHttp
+  actual: ActualHttp | { error: string }
+}
+
+export interface ReplayedSocket {
+  label: string
+  path: string
+  recorded: RecordedFrame[]
+  actual: ActualFrame[]
+}
+
+export interface ReplayResult {
+  http: ReplayedHttp[]
+  sockets: ReplayedSocket[]
+  /** Recorded prompt ids (and sids) => the ids the simulator used. */
+  ids: Map<string, string>
+  /** Sync points that timed out: frames the recording had by then but the simulator had not sent. */
+  syncTimeouts: string[]
+}
+
+export interface ReplayOptions {
+  /** The simulator's speed: recorded delays are divided by it. */
+  speed: number
+  /** How long to wait for frames the recording had received before an action. @default 1500 */
+  syncTimeoutMs?: number
+}
+
+class ReplaySocket {
+  readonly frames: ActualFrame[] = []
+  readonly #waiters = new Set<() => void>()
+  readonly ws: WebSocket
+
+  constructor(url: string) {
+    this.ws = new WebSocket(url)
+    this.ws.on('error', () => {})
+    this.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) {
+        this.#push({ kind: 'binary', length: data.length, decoded: decodeBinaryFrame(data), at: performance.now() })
+        return
+      }
+      let json: unknown
+      try {
+        json = JSON.parse(String(data))
+      }
+      catch {
+        json = String(data)
+      }
+      this.#push({ kind: 'text', json, at: performance.now() })
+    })
+    this.ws.on('close', (code: number) => this.#push({ kind: 'closed', code, at: performance.now() }))
+  }
+
+  #push(frame: ActualFrame): void {
+    this.frames.push(frame)
+    for (const wake of [...this.#waiters])
+      wake()
+  }
+
+  /** Resolve true once `count` frames arrived, false after `timeoutMs`. */
+  waitFor(count: number, timeoutMs: number): Promise<boolean> {
+    if (this.frames.length >= count)
+      return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.frames.length >= count) {
+          clearTimeout(timer)
+          this.#waiters.delete(check)
+          resolve(true)
+        }
+      }
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check)
+        resolve(false)
+      }, timeoutMs)
+      this.#waiters.add(check)
+    })
+  }
+
+  opened(): Promise<void> {
+    if (this.ws.readyState !== WebSocket.CONNECTING)
+      return Promise.resolve()
+    return new Promise(resolve => this.ws.once('open', () => resolve()).once('close', () => resolve()))
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise(resolve => setTimeout(resolve, ms)) : Promise.resolve()
+}
+
+async function send(sim: ComfySimulator, recorded: RecordedHttp['request'], contents: Map<string, Buffer>, mapIds: (s: string) => string): Promise<ActualHttp | { error: string }> {
+  const req = materializeRequest(recorded, contents, mapIds)
+  try {
+    const res = await fetch(`${sim.url}${req.path}`, { method: req.method, headers: req.headers, body: req.body })
+    const bytes = Buffer.from(await res.arrayBuffer())
+    const contentType = res.headers.get('content-type')
+    const length = res.headers.get('content-length')
+    const actual: ActualHttp = { status: res.status, contentType, contentLength: length === null ? null : Number(length), contentDisposition: res.headers.get('content-disposition'), bytes: bytes.length }
+    if (contentType?.startsWith('application/json')) {
+      try {
+        actual.json = JSON.parse(bytes.toString('utf8'))
+      }
+      catch {
+        actual.text = bytes.toString('utf8')
+      }
+    }
+    else if (contentType?.startsWith('text/')) {
+      actual.text = bytes.toString('utf8')
+    }
+    return actual
+  }
+  catch (e) {
+    return { error: String(e) }
+  }
+}
+
+/**
+ * Send a recording's requests and socket actions to `sim` in the recorded order and rhythm (divided by `speed`), and
+ * collect what comes back. Before each action it waits for the frames the recording had received by then, and
+ * re-anchors its clock on the last of them, so the replay follows the simulator's progress rather than drifting.
+ * `note` events whose text starts with `kill:` restart the simulator (scenario 13).
+ */
+export async function replayTranscript(sim: ComfySimulator, transcript: Transcript, options: ReplayOptions): Promise<ReplayResult> {
+  const { speed, syncTimeoutMs = 1500 } = options
+  const ids = new Map<string, string>()
+  const mapIds = (text: string): string => {
+    let out = text
+    for (const [from, to] of ids)
+      out = out.replaceAll(from, to)
+    return out
+  }
+  const contents = new Map<string, Buffer>()
+  const sockets = new Map<string, ReplaySocket>()
+  const paths = new Map<string, string>()
+  const recorded = new Map<string, { frame: RecordedFrame, t: number, index: number }[]>()
+  transcript.events.forEach((ev, index) => {
+    if ('frame' in ev) {
+      const list = recorded.get(ev.ws) ?? []
+      list.push({ frame: ev.frame, t: ev.t_ms, index })
+      recorded.set(ev.ws, list)
+    }
+  })
+  const http: ReplayedHttp[] = []
+  const syncTimeouts: string[] = []
+  let anchorRecorded = 0
+  let anchorReal = performance.now()
+
+  for (const [index, ev] of transcript.events.entries()) {
+    if ('frame' in ev)
+      continue
+    if ('note' in ev && !ev.note.startsWith('kill:'))
+      continue
+    // Frames the recording had received before this action.
+    let latest: { t: number, at: number } | null = null
+    for (const [label, frames] of recorded) {
+      const before = frames.filter(f => f.index < index && f.t <= ev.t_ms)
+      const socket = sockets.get(label)
+      if (before.length === 0 || !socket)
+        continue
+      if (!await socket.waitFor(before.length, syncTimeoutMs)) {
+        syncTimeouts.push(`before event #${index} (t=${ev.t_ms}): socket ${label} had ${socket.frames.length} of ${before.length} frames`)
+        continue
+      }
+      const last = before.at(-1)
+      const arrived = socket.frames[before.length - 1]
+      if (last && arrived && (!latest || last.t >= latest.t))
+        latest = { t: last.t, at: arrived.at }
+    }
+    if (latest && latest.t >= anchorRecorded) {
+      anchorRecorded = latest.t
+      anchorReal = latest.at
+    }
+    await sleep(anchorReal + (ev.t_ms - anchorRecorded) / speed - performance.now())
+
+    if ('note' in ev) {
+      await sim.restart()
+    }
+    else if ('http' in ev) {
+      const actual = await send(sim, ev.http.request, contents, mapIds)
+      const recordedId = (ev.http.response.json as { prompt_id?: unknown } | undefined)?.prompt_id
+      const actualId = 'json' in actual ? (actual.json as { prompt_id?: unknown } | undefined)?.prompt_id : undefined
+      if (ev.http.request.path.endsWith('/prompt') && typeof recordedId === 'string' && typeof actualId === 'string' && recordedId !== actualId)
+        ids.set(recordedId, actualId)
+      http.push({ recorded: ev.http, actual })
+    }
+    else if ('action' in ev) {
+      const connect = /^connect (\S+)$/.exec(ev.action)
+      if (connect?.[1]) {
+        const socket = new ReplaySocket(`${sim.wsUrl}${connect[1]}`)
+        sockets.set(ev.ws, socket)
+        paths.set(ev.ws, connect[1])
+        await socket.opened()
+      }
+      else if (ev.action === 'send') {
+        sockets.get(ev.ws)?.ws.send(JSON.stringify(ev.sent))
+      }
+      else if (ev.action === 'client close') {
+        const socket = sockets.get(ev.ws)
+        if (socket) {
+          const count = socket.frames.length
+          socket.ws.close()
+          await socket.waitFor(count + 1, syncTimeoutMs)
+        }
+      }
+      else {
+        throw new Error(`[comfy-tether] Cannot replay socket action ${JSON.stringify(ev.action)}.`)
+      }
+    }
+  }
+  // Let every socket receive what the recording received, then a little more to catch extra frames.
+  for (const [label, frames] of recorded) {
+    const socket = sockets.get(label)
+    if (socket && !await socket.waitFor(frames.length, syncTimeoutMs))
+      syncTimeouts.push(`at the end: socket ${label} had ${socket.frames.length} of ${frames.length} frames`)
+  }
+  await sleep(Math.max(20, 200 / speed))
+  const result: ReplayResult = {
+    http,
+    ids,
+    syncTimeouts,
+    sockets: [...recorded.keys()].map(label => ({
+      label,
+      path: paths.get(label) ?? '',
+      recorded: (recorded.get(label) ?? []).map(f => f.frame),
+      actual: [...(sockets.get(label)?.frames ?? [])],
+    })),
+  }
+  for (const socket of sockets.values())
+    socket.ws.terminate()
+  return result
+}

@@ -1,0 +1,205 @@
+import type { EffectScope, ShallowRef } from 'vue'
+import type { LockEvent, LockEventKind } from '../core/lock-log'
+import type { ServerLock } from '../core/server-lock'
+import type { ServerStatus } from '../core/server-pool'
+import type { ComfyTask } from '../core/task-state'
+import type { ComfyApi } from '../http/comfy-api'
+import type { ResolvedComfyOptions } from './options'
+import type { ComfySocketState } from './use-comfy-socket'
+import { effectScope, shallowRef } from 'vue'
+import { backoffDelay } from '../core/backoff'
+import { ComfyTetherError, isComfyTetherError, TaskLostError } from '../core/errors'
+import { serverWsUrl } from '../core/server-url'
+import { endTask, isTerminal, reconcileTask } from '../core/task-state'
+import { createTimerGroup } from '../core/timers'
+import { useComfySocket } from './use-comfy-socket'
+
+/** What a tether needs from the store that owns it. */
+export interface TetherContext {
+  options: ResolvedComfyOptions
+  api: ComfyApi
+  clientId: () => string
+  ready: () => boolean
+  /** The pending tasks tethered to `server`. */
+  pendingOn: (server: string) => ComfyTask[]
+  getTask: (promptId: string) => ComfyTask | undefined
+  setTask: (task: ComfyTask) => void
+  record: (kind: LockEventKind, message: string, extra?: Partial<LockEvent>) => void
+  onFrame: (server: string, data: unknown) => void
+  updateServer: (url: string, patch: Partial<ServerStatus>) => void
+}
+
+/** One locked server: its lock, its socket, and the reconcile and outage rules of its pending tasks. */
+export interface ServerTether {
+  readonly server: string
+  readonly lock: ServerLock
+  readonly socket: ShallowRef<ComfySocketState>
+  readonly ws: ShallowRef<WebSocket | undefined>
+  readonly unreachableSince: ShallowRef<number | null>
+  /** Does the lock hold: tasks pending, or the socket open? */
+  holds: () => boolean
+  reconcile: (reason: string) => Promise<void>
+  schedulePoll: (delay?: number) => void
+  /** Stops the socket and every timer of this tether. */
+  dispose: () => void
+}
+
+/**
+ * Creates the tether of one locked server, in a child effect scope of the store so that the store's `$dispose()`
+ * also ends its socket. The socket URL is fixed to this server: a tether never reconnects anywhere else.
+ */
+export function createServerTether(lock: ServerLock, parentScope: EffectScope, ctx: TetherContext): ServerTether {
+  const { server } = lock
+  const { options, api } = ctx
+  const timers = createTimerGroup()
+  const unreachableSince = shallowRef<number | null>(null)
+  const pendingCount = (): number => ctx.pendingOn(server).length
+  let outageSeen = false
+  let cancelPoll: (() => void) | undefined
+  let cancelOutage: (() => void) | undefined
+  let reconciling: Promise<void> | undefined
+  let disposed = false
+
+  const scope = parentScope.run(() => effectScope())
+  if (!scope)
+    throw new ComfyTetherError('INVALID_OPTIONS', `Cannot lock ${server}: the store was disposed. Call useComfyStore() again.`)
+  const created = scope.run(() => useComfySocket(() => (ctx.ready() ? serverWsUrl(server, ctx.clientId()) : undefined), {
+    shouldReconnect: (): boolean => options.reconnect !== false && !disposed && pendingCount() > 0 && socket.state.value.attempts < options.reconnect.retries,
+    delay: attempt => (options.reconnect === false ? 0 : backoffDelay(attempt, options.reconnect)),
+    onOpen(ws) {
+      // The first frame asks for previews with metadata (type 4), which carry their prompt_id.
+      ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } }))
+      markReachable()
+      ctx.record('socket-open', `socket open to ${server} (clientId ${ctx.clientId()})`, { server })
+      if (pendingCount() > 0)
+        void reconcile('socket reconnected')
+    },
+    onClose(event) {
+      if (disposed)
+        return
+      const pending = pendingCount()
+      ctx.record('socket-closed', `socket to ${server} closed (code ${event.code})${pending > 0 ? `; holding the lock: ${pending} task(s) pending` : ''}`, { server })
+      if (pending === 0)
+        return
+      ctx.record('hold', `lock held on ${server} while the socket is down`, { server })
+      // 1000 is our own close, 4000 our own reconnect of a deaf socket; anything else is the server or the network.
+      if (event.code !== 1000 && event.code !== 4000) {
+        outageSeen = true
+        markUnreachable()
+      }
+      schedulePoll()
+    },
+    onFrame: data => ctx.onFrame(server, data),
+  }))
+  if (!created)
+    throw new ComfyTetherError('INVALID_OPTIONS', `Cannot open the socket to ${server}: the store was disposed.`)
+  const socket = created
+
+  function reconcile(reason: string): Promise<void> {
+    reconciling ??= runReconcile(reason).finally(() => {
+      reconciling = undefined
+    })
+    return reconciling
+  }
+
+  async function runReconcile(reason: string): Promise<void> {
+    if (disposed || !ctx.ready())
+      return
+    const targets = ctx.pendingOn(server).filter(t => t.state !== 'preparing' || t.unconfirmed)
+    if (targets.length === 0)
+      return
+    let queue: { running: string[], pending: string[] } | undefined
+    let ended = 0
+    try {
+      for (const target of targets) {
+        const history = await api.history(server, target.promptId)
+        if (!history)
+          queue ??= await api.queue(server)
+        const current = ctx.getTask(target.promptId)
+        if (!current || isTerminal(current.state) || disposed)
+          continue
+        const where = queue === undefined ? undefined : queue.running.includes(target.promptId) ? 'running' as const : queue.pending.includes(target.promptId) ? 'pending' as const : null
+        const next = reconcileTask(current, { history, queue: history ? undefined : where }, Date.now(), options.reconcile.lostGrace)
+        const settled = next === 'lost' ? endTask(current, 'lost', new TaskLostError(server, current.promptId, outageSeen ? 'server-restarted' : 'not-on-server'), Date.now()) : next
+        if (isTerminal(settled.state))
+          ended++
+        ctx.setTask(settled)
+      }
+      markReachable()
+      ctx.record('reconcile', `reconciled ${targets.length} task(s) with ${server} (${reason}): ${ended} ended`, { server })
+      // A task that ended without a word on an open socket means the socket is deaf: open a fresh one.
+      if (ended > 0 && socket.state.value.status === 'OPEN' && pendingCount() > 0)
+        socket.reconnect()
+    }
+    catch (error) {
+      if (isComfyTetherError(error, 'SERVER_UNREACHABLE'))
+        markUnreachable()
+      ctx.record('reconcile', `reconcile with ${server} failed (${reason}): ${error instanceof Error ? error.message : String(error)}`, { server, code: isComfyTetherError(error) ? error.code : undefined })
+    }
+    finally {
+      if (pendingCount() > 0)
+        schedulePoll()
+    }
+  }
+
+  function schedulePoll(delay = options.reconcile.interval): void {
+    if (cancelPoll || disposed)
+      return
+    const cancel = timers.after(delay, () => {
+      cancelPoll = undefined
+      if (pendingCount() === 0 || disposed)
+        return
+      const { status, lastMessageAt } = socket.state.value
+      const silentFor = Date.now() - (lastMessageAt ?? 0)
+      if (status !== 'OPEN' || silentFor >= options.reconcile.interval || delay === 0)
+        void reconcile(status !== 'OPEN' ? 'socket down' : delay === 0 ? 'requested' : 'socket silent')
+      else
+        schedulePoll()
+    })
+    cancelPoll = () => {
+      cancel()
+      cancelPoll = undefined
+    }
+  }
+
+  function markUnreachable(): void {
+    if (unreachableSince.value !== null || disposed)
+      return
+    unreachableSince.value = Date.now()
+    ctx.updateServer(server, { health: 'unreachable' })
+    ctx.record('outage', `${server} is unreachable; its tasks stay pending for up to ${options.maxOutage} ms`, { server })
+    cancelOutage = timers.after(options.maxOutage, () => {
+      cancelOutage = undefined
+      if (unreachableSince.value === null || disposed)
+        return
+      ctx.record('outage', `${server} unreachable for longer than maxOutage (${options.maxOutage} ms): its pending tasks are lost`, { server, code: 'TASK_LOST' })
+      for (const task of ctx.pendingOn(server))
+        ctx.setTask(endTask(task, 'lost', new TaskLostError(server, task.promptId, 'server-unreachable'), Date.now()))
+    })
+  }
+
+  function markReachable(): void {
+    ctx.updateServer(server, { health: 'healthy', error: null })
+    if (unreachableSince.value === null)
+      return
+    unreachableSince.value = null
+    cancelOutage?.()
+    cancelOutage = undefined
+  }
+
+  return {
+    server,
+    lock,
+    socket: socket.state,
+    ws: socket.ws,
+    unreachableSince,
+    holds: () => pendingCount() > 0 || socket.state.value.status === 'OPEN',
+    reconcile,
+    schedulePoll,
+    dispose() {
+      disposed = true
+      timers.clearAll()
+      scope.stop()
+    },
+  }
+}

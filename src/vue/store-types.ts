@@ -1,0 +1,51 @@
+import type { ComputedRef } from 'vue'
+import type { ComfyImageRef } from '../core/api-types'
+import type { ServerLock } from '../core/server-lock'
+import type { ComfyTask } from '../core/task-state'
+import type { ComfySocketState } from './use-comfy-socket'
+
+/** Options of one `submit()`. */
+export interface SubmitOptions {
+  /** Images to upload before queueing, keyed by the id of their `LoadImage` node; the node's `image` input is set to the uploaded name. */
+  images?: Record<string, Blob>
+  /** Passed to ComfyUI as `extra_data`. */
+  extraData?: Record<string, unknown>
+}
+
+/** What a finished task produced. */
+export interface ComfyTaskResult {
+  promptId: string
+  server: string
+  outputs: Record<string, Record<string, unknown>>
+  images: ComfyImageRef[]
+  /** `/view` URLs of the images, on the task's own server. */
+  imageUrls: string[]
+}
+
+/** The handle `submit()` returns once the task has its server. */
+export interface ComfyTaskHandle {
+  promptId: string
+  /** The task, reactive (it follows re-keying when an old server replaces the prompt id). */
+  task: ComputedRef<ComfyTask | undefined>
+  /** Resolves with the outputs when the task succeeds; rejects with its typed error otherwise. */
+  result: Promise<ComfyTaskResult>
+}
+
+/** A snapshot of the locks, sockets and pending tasks, for the console. */
+export interface LockDebugInfo {
+  affinity: 'session' | 'task'
+  /** The session lock (`affinity: 'session'`), else `null`. */
+  lock: ServerLock | null
+  /** Every locked server. */
+  locks: ServerLock[]
+  clientId: string
+  /** The socket of the session lock, or of the task's server when a prompt id was given. */
+  socket: (ComfySocketState & { url: string | null }) | null
+  sockets: Record<string, ComfySocketState>
+  pending: { promptId: string, state: string, server: string }[]
+  unreachableSince: number | null
+  malformedFrames: number
+}
+
+/** The socket state shown while no socket exists. */
+export const CLOSED_SOCKET: ComfySocketState = Object.freeze({ status: 'CLOSED', attempts: 0, lastMessageAt: null, openedAt: null, lastCloseCode: null })

@@ -1,0 +1,104 @@
+// Bench 1: interceptor cost. Sequential GET /queue to a local simulator through createComfyHttp's instance (a locked
+// server getter: the interceptor injects the server as baseURL, checks the final URL against the lock and the
+// response against redirects) against a plain axios instance with the same defaults and no interceptors. The two run
+// alternately, request by request (ABBA…), so drift on a busy machine hits both; the figure is the ratio of the median
+// latencies.
+import type { AxiosInstance } from 'axios'
+import type { BenchResult } from './stats'
+import axios from 'axios'
+import { createComfyHttp } from '../../src/http/create-comfy-http'
+import { createComfySimulator } from '../../src/testing/index'
+import { fmt, median, now, relativeSpread, round, verdictOf } from './stats'
+
+const REQUESTS = 2_000
+const WARM_UP = 200
+const PATH = '/queue'
+
+async function once(http: AxiosInstance): Promise<number> {
+  const start = now()
+  const response = await http.get(PATH)
+  const ms = now() - start
+  if (response.status !== 200)
+    throw new Error(`GET ${PATH} answered ${response.status}`)
+  return ms
+}
+function sum(values: readonly number[], from: number, count: number): number {
+  let total = 0
+  for (let i = from; i < from + count; i++) total += values[i]!
+  return total
+}
+
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+}
+
+export async function benchInterceptor(): Promise<BenchResult> {
+  const sim = await createComfySimulator({ label: 'bench-http' })
+  // The instance createComfyHttp makes by default has these defaults; the baseline gets the same, so only the
+  // interceptors differ (maxRedirects: 0 alone changes axios's transport path).
+  const defaults = { timeout: 30_000, maxRedirects: 0 }
+  const comfy = createComfyHttp({
+    config: defaults,
+    lockedServer: () => sim.url,
+    taskServer: () => undefined,
+    servers: () => [sim.url],
+  })
+  const plain = axios.create({ ...defaults, baseURL: sim.url })
+  try {
+    for (let i = 0; i < WARM_UP; i++) {
+      await once(comfy.http)
+      await once(plain)
+    }
+    // Interleaved request by request (A B B A …): a burst of load from elsewhere lands on both sides alike.
+    const comfyMs: number[] = []
+    const plainMs: number[] = []
+    for (let i = 0; i < REQUESTS; i++) {
+      if (i % 2 === 0) {
+        comfyMs.push(await once(comfy.http))
+        plainMs.push(await once(plain))
+      }
+      else {
+        plainMs.push(await once(plain))
+        comfyMs.push(await once(comfy.http))
+      }
+    }
+    const served = sim.requests.filter(q => q.kind === 'http' && q.path === PATH).length
+    if (served !== 2 * (REQUESTS + WARM_UP))
+      throw new Error(`the simulator saw ${served} GET ${PATH}, expected ${2 * (REQUESTS + WARM_UP)}`)
+    // Medians of the per-request latencies: robust to the stalls of a shared 2-core machine.
+    const comfyUs = median(comfyMs) * 1000
+    const plainUs = median(plainMs) * 1000
+    const ratio = comfyUs / plainUs
+    // Cross-check: the same ratio over 20 blocks of 100 pairs each (ratio of the blocks' total times).
+    const blocks = Array.from({ length: 20 }, (_, b) => sum(comfyMs, b * 100, 100) / sum(plainMs, b * 100, 100))
+    const target = { op: '<=' as const, value: 1.03 }
+    return {
+      id: 'interceptor',
+      name: `interceptor: ${REQUESTS / 1000}k sequential GET ${PATH}`,
+      measured: `${fmt(comfyUs, 0)} µs/req`,
+      baseline: `plain axios ${fmt(plainUs, 0)} µs/req`,
+      ratio: round(ratio),
+      target,
+      verdict: verdictOf(ratio, target),
+      details: {
+        requestsPerInstance: REQUESTS,
+        warmUpPerInstance: WARM_UP,
+        interleave: 'per request, ABBA',
+        comfyUsPerRequestMedian: round(comfyUs, 1),
+        plainUsPerRequestMedian: round(plainUs, 1),
+        addedUsPerRequest: round(comfyUs - plainUs, 1),
+        comfyUsP90: round(quantile(comfyMs, 0.9) * 1000, 1),
+        plainUsP90: round(quantile(plainMs, 0.9) * 1000, 1),
+        ratioOfBlockTotalsMedian: round(median(blocks)),
+        ratioPerBlock: blocks.map(x => round(x)),
+        spread: round(relativeSpread(blocks)),
+      },
+      notes: [`createComfyHttp (locked-server getter) vs axios.create with the same defaults { timeout: 30000, maxRedirects: 0 }, interleaved request by request; ratio of median latencies; +${fmt(comfyUs - plainUs, 0)} µs/request; 100-request blocks give ${fmt(median(blocks), 3)}`],
+    }
+  }
+  finally {
+    comfy.dispose()
+    await sim.close()
+  }
+}

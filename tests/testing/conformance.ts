@@ -1,0 +1,110 @@
+import type { Allowance, ComfySimulator, SimulatorVersion, Transcript } from '../../src/testing/index'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { compareReplay, createComfySimulator, listTranscripts, loadTranscript, replayTranscript, samplePng } from '../../src/testing/index'
+
+/** The recordings, next to the repository: `<repo>/../shared/comfyui-reference/`. */
+export const REFERENCE = new URL('../../../shared/comfyui-reference/', import.meta.url)
+
+/** Fast enough for the suite, slow enough that the recorded gaps between steps (≥ 100 ms) stay ≥ 10 ms. */
+const SPEED = 10
+
+const PREVIEWS_ARE_PNG: Allowance = { where: /:: (?:metadata\.)?image_type$/, kinds: ['value'], reason: 'previews are PNG, not JPEG' }
+const TRACEBACKS: Allowance = {
+  where: /:: (?:.*\.)?(?:traceback(?:\.\d+)?|current_inputs\.image\.0)$/,
+  kinds: ['value', 'length'],
+  reason: 'tracebacks and tensor reprs point into the simulator',
+}
+
+/** Where the simulator differs from the recordings on purpose, per scenario. */
+function allowances(scenario: string): Allowance[] {
+  switch (scenario) {
+    case '01':
+      return [{ where: /GET \/system_stats :: (?:system|devices)\./, kinds: ['value', 'length'], reason: 'system_stats values describe the simulator' }]
+    case '04':
+    case '06':
+      return [PREVIEWS_ARE_PNG]
+    case '07':
+      return [{ where: /:: node_errors\.2\.errors\.0\.extra_info\.traceback/, kinds: ['value', 'length'], reason: 'validation tracebacks point into the simulator' }]
+    case '08':
+      return [TRACEBACKS]
+    case '10':
+      return [{ where: /GET \/api\/jobs\?limit=5 :: (?:jobs|pagination\.(?:total|has_more))/, kinds: ['value', 'length'], reason: 'each scenario starts on a fresh simulator, so the job list holds only its own jobs' }]
+    default:
+      return []
+  }
+}
+
+function loadImageName(transcript: Transcript): string | undefined {
+  for (const ev of transcript.events) {
+    if ('http' in ev && ev.http.request.path === '/prompt') {
+      const prompt = (ev.http.request.json as { prompt?: Record<string, { class_type?: string, inputs?: { image?: unknown } }> } | undefined)?.prompt
+      for (const node of Object.values(prompt ?? {})) {
+        if (node.class_type === 'LoadImage' && typeof node.inputs?.image === 'string')
+          return node.inputs.image
+      }
+    }
+  }
+  return undefined
+}
+
+/**
+ * What the recorded server already had when the scenario started (they ran 01-13 in order on one server):
+ * scenario 04 needs 03's upload, 05 needs 04's run in the cache, 13 needs 04's files.
+ */
+async function prepare(sim: ComfySimulator, scenario: string, run04: Transcript): Promise<void> {
+  if (!['04', '05', '13'].includes(scenario))
+    return
+  const name = loadImageName(run04)
+  if (!name)
+    throw new Error('scenario 04 has no LoadImage')
+  const form = new FormData()
+  form.append('image', new Blob([new Uint8Array(samplePng(1))], { type: 'image/png' }), name)
+  expect((await fetch(`${sim.url}/upload/image`, { method: 'POST', body: form })).status).toBe(200)
+  if (scenario === '04')
+    return
+  const post = run04.events.find(ev => 'http' in ev && ev.http.request.path === '/prompt')
+  const body = post && 'http' in post ? post.http.request.json : undefined
+  const res = await fetch(`${sim.url}/prompt`, { method: 'POST', body: JSON.stringify(body) })
+  const { prompt_id: id } = await res.json() as { prompt_id: string }
+  for (let i = 0; i < 200; i++) {
+    const history = await (await fetch(`${sim.url}/history/${id}`)).json() as Record<string, unknown>
+    if (history[id])
+      return
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+  throw new Error('the setup run of scenario 04 did not finish')
+}
+
+/** One `it` per recorded scenario of `folder`, replayed against a fresh simulator of `version`. */
+export function describeConformance(version: SimulatorVersion, folder: string): void {
+  const dir = new URL(`${folder}/`, REFERENCE)
+  describe(`simulator ${version} replays ${folder} (status broadcasts compared as a multiset per socket)`, () => {
+    const sims: ComfySimulator[] = []
+    afterEach(async () => {
+      await Promise.all(sims.splice(0).map(s => s.close()))
+    })
+
+    it('finds the 13 recorded scenarios', () => {
+      expect(existsSync(fileURLToPath(dir)), `recordings expected at ${fileURLToPath(dir)}`).toBe(true)
+      expect(listTranscripts(dir).map(f => f.slice(0, 2))).toEqual(['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13'])
+    })
+
+    const files = existsSync(fileURLToPath(dir)) ? listTranscripts(dir) : []
+    const run04 = files.includes('04_prompt_run_legacy_client.json') ? loadTranscript(dir, '04_prompt_run_legacy_client.json') : undefined
+    for (const file of files) {
+      const scenario = file.slice(0, 2)
+      const allow = allowances(scenario)
+      const reasons = allow.map(a => a.reason)
+      it(`${file.replace(/\.json$/, '')}${reasons.length ? ` (differs on purpose: ${reasons.join('; ')})` : ''}`, async () => {
+        const sim = await createComfySimulator({ version, speed: SPEED })
+        sims.push(sim)
+        if (run04)
+          await prepare(sim, scenario, run04)
+        const result = await replayTranscript(sim, loadTranscript(dir, file), { speed: SPEED })
+        expect(compareReplay(result, allow)).toEqual([])
+      })
+    }
+  })
+}
