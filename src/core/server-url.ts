@@ -46,6 +46,14 @@ export function serverViewUrl(server: string, image: { filename: string, subfold
  * origin and its path starts with the server's path prefix.
  */
 export function serverOfUrl(url: string, servers: Iterable<string>): string | undefined {
+  // Fast path: URLs built from a normalized server string start with it verbatim.
+  let best: string | undefined
+  for (const server of servers) {
+    if ((url.startsWith(server) && (url.length === server.length || url[server.length] === '/' || url[server.length] === '?')) && (best === undefined || server.length > best.length))
+      best = server
+  }
+  if (best !== undefined)
+    return best
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -53,7 +61,6 @@ export function serverOfUrl(url: string, servers: Iterable<string>): string | un
   catch {
     return undefined
   }
-  let best: string | undefined
   for (const server of servers) {
     if (isUrlOnServer(parsed, server) && (best === undefined || server.length > best.length))
       best = server

@@ -52,6 +52,35 @@ export interface ComfyTask {
   missingSince: number | null
 }
 
+/**
+ * A shallow copy of a task with `changes` applied. An explicit literal: V8 copies it an order of magnitude faster than
+ * an object spread of this many fields, and the reducer runs once per socket frame.
+ */
+export function updateTask(task: ComfyTask, changes: Partial<ComfyTask>): ComfyTask {
+  const next: ComfyTask = {
+    promptId: task.promptId,
+    server: task.server,
+    clientId: task.clientId,
+    state: task.state,
+    node: task.node,
+    progress: task.progress,
+    preview: task.preview,
+    outputs: task.outputs,
+    images: task.images,
+    number: task.number,
+    createdAt: task.createdAt,
+    queuedAt: task.queuedAt,
+    startedAt: task.startedAt,
+    endedAt: task.endedAt,
+    error: task.error,
+    cancelRequested: task.cancelRequested,
+    unconfirmed: task.unconfirmed,
+    missingSince: task.missingSince,
+  }
+  for (const key in changes) (next as unknown as Record<string, unknown>)[key] = (changes as Record<string, unknown>)[key]
+  return next
+}
+
 /** A new task, before its uploads and `POST /prompt`. */
 export function createTask(input: { promptId: string, server: string, clientId: string, now: number }): ComfyTask {
   return {
@@ -117,7 +146,7 @@ export function applyMessage(task: ComfyTask, message: ComfyMessage, now: number
         return task // the legacy "done" marker; execution_success/error/interrupted decide the end
       if (task.node === node && task.state === 'running')
         return task
-      return { ...toRunning(task, now), node, progress: task.progress?.node === node ? task.progress : null }
+      return updateTask(toRunning(task, now), { node, progress: task.progress?.node === node ? task.progress : null })
     }
     case 'progress': {
       const { value, max } = message.data
@@ -125,15 +154,15 @@ export function applyMessage(task: ComfyTask, message: ComfyMessage, now: number
       const previous = task.progress
       if (previous && previous.node === node && previous.max === max && value <= previous.value)
         return task
-      return { ...toRunning(task, now), progress: { value, max, node } }
+      return updateTask(toRunning(task, now), { progress: { value, max, node } })
     }
     case 'executed': {
       const { node, output } = message.data
       const outputs = { ...task.outputs, [node]: output }
-      return { ...toRunning(task, now), outputs, images: collectOutputImages(outputs) }
+      return updateTask(toRunning(task, now), { outputs, images: collectOutputImages(outputs) })
     }
     case 'execution_success':
-      return { ...task, state: 'succeeded', node: null, endedAt: now, startedAt: task.startedAt ?? now, unconfirmed: false, missingSince: null }
+      return updateTask(task, { state: 'succeeded', node: null, preview: null, endedAt: now, startedAt: task.startedAt ?? now, unconfirmed: false, missingSince: null })
     case 'execution_error': {
       const d = message.data
       const error = new ExecutionFailedError(task.server, task.promptId, String(d.node_id), String(d.node_type), String(d.exception_type), String(d.exception_message), d.traceback ?? [])
@@ -152,7 +181,7 @@ export function applyMessage(task: ComfyTask, message: ComfyMessage, now: number
 export function applyPreview(task: ComfyTask, preview: TaskPreview): ComfyTask {
   if (isTerminal(task.state))
     return task
-  return { ...task, preview }
+  return updateTask(task, { preview })
 }
 
 /** Evidence about a task gathered from its server's `/history/{id}` and `/queue`. */
@@ -174,10 +203,10 @@ export function reconcileTask(task: ComfyTask, evidence: ServerEvidence, now: nu
   if (evidence.history) {
     const outcome = historyOutcome(evidence.history)
     const outputs = { ...task.outputs, ...evidence.history.outputs }
-    const base = { ...task, outputs, images: collectOutputImages(outputs), unconfirmed: false, missingSince: null }
+    const base = updateTask(task, { outputs, images: collectOutputImages(outputs), unconfirmed: false, missingSince: null })
     switch (outcome.state) {
       case 'succeeded':
-        return { ...base, state: 'succeeded', node: null, endedAt: now, startedAt: task.startedAt ?? now }
+        return updateTask(base, { state: 'succeeded', node: null, preview: null, endedAt: now, startedAt: task.startedAt ?? now })
       case 'failed': {
         const e = outcome.error
         return end(base, 'failed', new ExecutionFailedError(task.server, task.promptId, e.node_id, e.node_type, e.exception_type, e.exception_message, e.traceback), now)
@@ -187,21 +216,21 @@ export function reconcileTask(task: ComfyTask, evidence: ServerEvidence, now: nu
           ? end(base, 'cancelled', new TaskCancelledError(task.server, task.promptId), now)
           : end(base, 'interrupted', new TaskInterruptedError(task.server, task.promptId, outcome.nodeId), now)
       default:
-        return { ...base, state: 'running' }
+        return updateTask(base, { state: 'running' })
     }
   }
   if (evidence.queue === 'running')
-    return task.state === 'running' && task.missingSince === null && !task.unconfirmed ? task : { ...toRunning(task, now), unconfirmed: false, missingSince: null }
+    return task.state === 'running' && task.missingSince === null && !task.unconfirmed ? task : updateTask(toRunning(task, now), { unconfirmed: false, missingSince: null })
   if (evidence.queue === 'pending') {
     const state = task.state === 'preparing' ? 'queued' : task.state
-    return task.missingSince === null && !task.unconfirmed && state === task.state ? task : { ...task, state, unconfirmed: false, missingSince: null }
+    return task.missingSince === null && !task.unconfirmed && state === task.state ? task : updateTask(task, { state, unconfirmed: false, missingSince: null })
   }
   if (evidence.queue === undefined)
     return task
   if (task.state === 'preparing')
     return task
   if (task.missingSince === null)
-    return { ...task, missingSince: now }
+    return updateTask(task, { missingSince: now })
   return now - task.missingSince >= lostGraceMs ? 'lost' : task
 }
 
@@ -211,11 +240,12 @@ export function endTask(task: ComfyTask, state: Exclude<TaskState, 'preparing' |
 }
 
 function end(task: ComfyTask, state: TaskState, error: ComfyTetherError, now: number): ComfyTask {
-  return { ...task, state, error, node: null, endedAt: now, unconfirmed: false, missingSince: null }
+  // A finished task keeps its outputs, not its last preview: that frame is only worth memory while the task runs.
+  return updateTask(task, { state, error, node: null, preview: null, endedAt: now, unconfirmed: false, missingSince: null })
 }
 
 function toRunning(task: ComfyTask, now: number): ComfyTask {
   if (task.state === 'running')
     return task
-  return { ...task, state: 'running', startedAt: task.startedAt ?? now, queuedAt: task.queuedAt ?? now }
+  return updateTask(task, { state: 'running', startedAt: task.startedAt ?? now, queuedAt: task.queuedAt ?? now })
 }

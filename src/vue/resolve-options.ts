@@ -7,11 +7,13 @@ import { COMFY_DEFAULTS } from './options'
 
 const firstHealthy: ServerStrategy = candidates => candidates.find(c => c.healthy)?.url
 
+const prefixed = (message: string): string => (message.startsWith('[comfy-tether]') ? message : `[comfy-tether] ${message}`)
+
 const consoleLogger: ComfyLogger = {
   debug: () => {},
   info: () => {},
-  warn: (message, data) => console.warn(`[comfy-tether] ${message}`, ...(data === undefined ? [] : [data])),
-  error: (message, data) => console.error(`[comfy-tether] ${message}`, ...(data === undefined ? [] : [data])),
+  warn: (message, data) => console.warn(prefixed(message), ...(data === undefined ? [] : [data])),
+  error: (message, data) => console.error(prefixed(message), ...(data === undefined ? [] : [data])),
 }
 
 const silentLogger: ComfyLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }

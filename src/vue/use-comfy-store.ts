@@ -183,7 +183,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   // ── restore after reload ────────────────────────────────────────────────────────────────────────────────────
   const guard = createClientIdGuard(`comfy-tether:${options.persist ? options.persist.key : 'memory'}`, () => clientId.value)
   if (restored) {
-    const restoredLocks = sessionMode ? restored.locks.slice(0, 1) : restored.locks
+    // A lock on a server no longer configured is dropped: nothing may be sent there any more.
+    const restoredLocks = restored.locks.filter(l => serverUrls.includes(l.server)).slice(0, sessionMode ? 1 : undefined)
     for (const saved of restoredLocks) {
       const taskRecords = restored.tasks.filter(t => t.server === saved.server && !isTerminal(t.state))
       if (taskRecords.length === 0)
@@ -242,8 +243,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       else
         settle.reject(task.error ?? new BaseError('TASK_LOST', `Task ${task.promptId} ended as ${task.state}.`))
     }
-    if (task.state !== 'succeeded')
-      revokePreview(task.promptId)
+    revokePreview(task.promptId)
     pruneFinished()
     persist()
     scheduleRelease(task.server)

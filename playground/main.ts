@@ -1,0 +1,19 @@
+import { comfyPlugin } from 'comfy-tether'
+import { createPinia } from 'pinia'
+import { createApp } from 'vue'
+import { labels, servers } from 'virtual:comfy-servers'
+import App from './App.vue'
+import './style.css'
+
+const app = createApp(App)
+app.use(createPinia())
+app.use(comfyPlugin, {
+  servers: servers.map((url, i) => ({ url, label: labels[i] })),
+  // Short delays, so a dropped socket or a restart plays out in a few seconds.
+  reconnect: { baseDelay: 250, maxDelay: 2000, jitter: 'full' },
+  reconcile: { interval: 1000, lostGrace: 2500 },
+  maxOutage: 30_000,
+  // `window.comfyTether.debugLock()` & co. in the console.
+  exposeOnWindow: true,
+})
+app.mount('#app')

@@ -1,0 +1,73 @@
+import { useIntervalFn } from '@vueuse/core'
+import { shallowRef } from 'vue'
+import { simulated } from 'virtual:comfy-servers'
+
+/** One simulator as `GET /__comfy/sim/state` reports it. */
+export interface SimulatorState {
+  index: number
+  label: string
+  url: string
+  status: 'up' | 'down' | 'silent'
+  queueRemaining: number
+  running: string | null
+  pending: string[]
+  connectedClients: string[]
+  restarts: number
+}
+
+/** The actions the dev server relays to a simulator (see `vite-plugin-comfy-servers.ts`). */
+export type SimulatorAction = 'drop-sockets' | 'silent' | 'go-down' | 'come-up' | 'restart'
+
+/**
+ * The simulators behind the playground, when there are some: their state (polled) and a way to make them misbehave.
+ * The requests go to the Vite dev server, never to a ComfyUI server, so they are not part of any task.
+ */
+export function useSimulators(pollMs = 1000) {
+  const states = shallowRef<SimulatorState[]>([])
+  const error = shallowRef<string | null>(null)
+  const busy = shallowRef<number | null>(null)
+
+  async function refresh(): Promise<void> {
+    if (!simulated)
+      return
+    try {
+      const res = await fetch('/__comfy/sim/state')
+      if (!res.ok)
+        throw new Error(`GET /__comfy/sim/state answered ${res.status}`)
+      states.value = await res.json() as SimulatorState[]
+    }
+    catch (e) {
+      error.value = `Could not read the simulators' state: ${e instanceof Error ? e.message : String(e)}`
+    }
+  }
+
+  async function act(index: number, action: SimulatorAction, params: Record<string, unknown> = {}): Promise<void> {
+    busy.value = index
+    error.value = null
+    try {
+      const res = await fetch(`/__comfy/sim/${index}/${action}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(params),
+      })
+      if (!res.ok) {
+        const body = await res.json().catch(() => ({})) as { error?: string }
+        throw new Error(body.error ?? `answered ${res.status}`)
+      }
+    }
+    catch (e) {
+      error.value = `Simulator action "${action}" failed: ${e instanceof Error ? e.message : String(e)}`
+    }
+    finally {
+      busy.value = null
+      await refresh()
+    }
+  }
+
+  if (simulated) {
+    void refresh()
+    useIntervalFn(() => void refresh(), pollMs)
+  }
+
+  return { simulated, states, error, busy, refresh, act }
+}

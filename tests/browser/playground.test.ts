@@ -1,0 +1,277 @@
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import type { ViteDevServer } from 'vite'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import { PNG } from 'pngjs'
+import { createServer } from 'vite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+// The playground (playground/) served by Vite with its three simulators, driven in headless Chromium.
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const CHROMIUM = '/usr/bin/chromium'
+// Written on every run to an ignored folder; docs/playground.png is a copy chosen by hand for the README.
+const SCREENSHOT = join(ROOT, 'tests', 'browser', 'artifacts', 'playground.png')
+const TERMINAL = ['succeeded', 'failed', 'interrupted', 'cancelled', 'lost']
+
+interface ServersInfo { servers: string[], labels: string[], simulated: boolean }
+interface LoggedRequest { seq: number, kind: 'http' | 'ws-open' | 'ws-close', method?: string, path: string, clientId?: string, promptIds: string[], server: string }
+interface SimLog { index: number, label: string, url: string, requests: LoggedRequest[] }
+
+let vite: ViteDevServer
+let browser: Browser
+let baseUrl: string
+let info: ServersInfo
+const contexts = new Set<BrowserContext>()
+
+/** `/__comfy/*` of the dev server, as JSON. */
+async function devApi<T>(path: string, body?: unknown): Promise<T> {
+  const res = await fetch(new URL(`/__comfy${path}`, baseUrl), body === undefined
+    ? {}
+    : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+  const text = await res.text()
+  if (!res.ok)
+    throw new Error(`${body === undefined ? 'GET' : 'POST'} /__comfy${path} answered ${res.status}: ${text}`)
+  return JSON.parse(text) as T
+}
+
+/**
+ * A PNG of `width`×`height` with a fixed pattern of distinct colours. Each test uses its own `seed`: a server caches
+ * node results by input, and a cached run would finish at once, without progress.
+ */
+function makePng(width: number, height: number, seed = 0): { buffer: Buffer, png: PNG } {
+  const png = new PNG({ width, height })
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4
+      png.data[i] = Math.round((x / Math.max(1, width - 1)) * 255)
+      png.data[i + 1] = Math.round((y / Math.max(1, height - 1)) * 255)
+      png.data[i + 2] = (x * 37 + y * 91 + seed * 53) % 256
+      png.data[i + 3] = 255
+    }
+  }
+  return { buffer: PNG.sync.write(png), png }
+}
+
+/** A fresh tab (its own sessionStorage, so its own clientId) with the playground loaded. */
+async function openPlayground(): Promise<{ page: Page, pageErrors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 960 } })
+  contexts.add(context)
+  const page = await context.newPage()
+  const pageErrors: string[] = []
+  page.on('pageerror', error => pageErrors.push(error.message))
+  await page.goto(baseUrl)
+  await page.getByTestId('app').waitFor()
+  return { page, pageErrors }
+}
+
+async function closePage(page: Page): Promise<void> {
+  const context = page.context()
+  contexts.delete(context)
+  await context.close()
+}
+
+/** Picks a preset (and an image), submits, and returns the new task's card and prompt id. */
+async function submit(page: Page, presetId: string, image?: { name: string, buffer: Buffer }): Promise<{ card: Locator, promptId: string }> {
+  await page.getByTestId('preset-select').selectOption(presetId)
+  if (image) {
+    await page.getByTestId('image-input').setInputFiles({ name: image.name, mimeType: 'image/png', buffer: image.buffer })
+    // The form reads the image's size (the Scale preset needs it) before it is ready.
+    await expect.poll(() => page.getByTestId('picked-image').textContent()).toMatch(/\d+×\d+/)
+  }
+  const before = await page.getByTestId('task-card').count()
+  await page.getByTestId('submit-button').click()
+  const submitError = page.getByTestId('submit-error')
+  await expect.poll(async () => (await submitError.count()) > 0 ? `submit error: ${await submitError.textContent()}` : await page.getByTestId('task-card').count(), { timeout: 10_000 }).toBe(before + 1)
+  // Newest first.
+  const promptId = await page.getByTestId('task-card').first().getAttribute('data-prompt-id') ?? ''
+  expect(promptId).toMatch(/^[\w-]{8,}$/)
+  return { card: page.locator(`[data-testid="task-card"][data-prompt-id="${promptId}"]`), promptId }
+}
+
+/** Waits until the task ends; returns its state and the error text shown. */
+async function waitForEnd(card: Locator, timeout = 20_000): Promise<{ state: string, error: string }> {
+  const deadline = Date.now() + timeout
+  for (;;) {
+    const state = await card.getAttribute('data-state') ?? ''
+    if (TERMINAL.includes(state)) {
+      const error = card.getByTestId('task-error')
+      return { state, error: (await error.count()) > 0 ? (await error.textContent() ?? '').trim() : '' }
+    }
+    if (Date.now() > deadline)
+      throw new Error(`The task did not end within ${timeout} ms; it is still "${state}".`)
+    await new Promise(r => setTimeout(r, 100))
+  }
+}
+
+/** Waits until the task's progress bar shows at least `value` steps; fails at once if the task ends first. */
+async function waitForProgress(card: Locator, value: number, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout
+  for (;;) {
+    const state = await card.getAttribute('data-state') ?? ''
+    if (TERMINAL.includes(state))
+      throw new Error(`The task ended as "${state}" before its progress reached ${value}.`)
+    const bar = card.getByTestId('task-progress')
+    if ((await bar.count()) > 0 && Number(await bar.getAttribute('value')) >= value)
+      return
+    if (Date.now() > deadline)
+      throw new Error(`The task's progress did not reach ${value} within ${timeout} ms (state "${state}").`)
+    await new Promise(r => setTimeout(r, 50))
+  }
+}
+
+async function resultImageLoaded(card: Locator): Promise<Locator> {
+  const img = card.getByTestId('result-image').first()
+  await img.waitFor()
+  await expect.poll(() => img.evaluate(el => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0)
+  return img
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`The browser tests need Debian's Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (no browser is ever downloaded).`)
+  delete process.env.COMFY_SERVERS // the tests drive the simulators
+  vite = await createServer({
+    configFile: join(ROOT, 'vite.config.ts'),
+    logLevel: 'warn',
+    clearScreen: false,
+    cacheDir: join(ROOT, 'node_modules/.vite-browser-tests'),
+    // No HMR and no watcher: a source edit elsewhere must not reload the page in the middle of a test.
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+  })
+  await vite.listen()
+  baseUrl = vite.resolvedUrls?.local[0] ?? ''
+  if (!baseUrl)
+    throw new Error('The playground dev server did not report its URL.')
+  info = await devApi<ServersInfo>('/servers')
+  if (!info.simulated || info.servers.length !== 3)
+    throw new Error(`The playground should run three simulators, got ${JSON.stringify(info)}.`)
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+})
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => {})
+  await browser?.close()
+  await vite?.close()
+})
+
+describe('playground', () => {
+  it('inverts an uploaded image on one server and shows the result', async () => {
+    const { page, pageErrors } = await openPlayground()
+    try {
+      const input = makePng(8, 8)
+      const { card } = await submit(page, 'invert', { name: 'pattern.png', buffer: input.buffer })
+      const end = await waitForEnd(card)
+      expect(end, end.error).toEqual({ state: 'succeeded', error: '' })
+
+      const img = await resultImageLoaded(card)
+      expect(await img.evaluate(el => [(el as HTMLImageElement).naturalWidth, (el as HTMLImageElement).naturalHeight])).toEqual([8, 8])
+      const src = await img.getAttribute('src') ?? ''
+      const server = await card.getAttribute('data-server')
+      expect(src.startsWith(`${server}/`), `result ${src} should be on the task's server ${server}`).toBe(true)
+
+      // The pixels the server made: each RGB channel is 255 minus the input's, alpha unchanged.
+      const res = await fetch(src)
+      expect(res.status).toBe(200)
+      const out = PNG.sync.read(Buffer.from(await res.arrayBuffer()))
+      expect([out.width, out.height]).toEqual([8, 8])
+      const expected = Buffer.from(input.png.data.map((v, i) => (i % 4 === 3 ? v : 255 - v)))
+      expect(Buffer.from(out.data).equals(expected), 'the result is the inverted input').toBe(true)
+      expect(pageErrors).toEqual([])
+    }
+    finally {
+      await closePage(page)
+    }
+  })
+
+  it('keeps every request and socket of a task on its server when the socket drops mid-task', async () => {
+    await devApi('/sim/clear-log', {})
+    const { page, pageErrors } = await openPlayground()
+    try {
+      const clientId = (await page.getByTestId('client-id').textContent())?.trim() ?? ''
+      expect(clientId).not.toBe('')
+      const { card, promptId } = await submit(page, 'slow', { name: 'slow.png', buffer: makePng(8, 8, 1).buffer })
+      await waitForProgress(card, 2)
+      const server = await card.getAttribute('data-server') ?? ''
+      const index = info.servers.indexOf(server)
+      expect(index, `task server ${server} is one of ${info.servers.join(', ')}`).toBeGreaterThanOrEqual(0)
+
+      await devApi(`/sim/${index}/drop-sockets`, {})
+      await expect.poll(() => page.locator('[data-testid="log-entry"][data-kind="socket-closed"]').count(), { timeout: 5000 }).toBeGreaterThan(0)
+      const end = await waitForEnd(card)
+      expect(end, end.error).toEqual({ state: 'succeeded', error: '' })
+      await resultImageLoaded(card)
+      expect(await page.locator('[data-testid="log-entry"][data-kind="socket-open"]').count(), 'the socket reopened').toBeGreaterThanOrEqual(2)
+
+      const logs = await devApi<SimLog[]>('/sim/requests')
+      const ours = logs.flatMap(l => l.requests).filter(r => r.promptIds.includes(promptId) || r.clientId === clientId)
+      expect(new Set(ours.map(r => r.server)), 'every request of the task and every socket of the client on one server').toEqual(new Set([server]))
+      expect(ours.some(r => r.kind === 'http' && r.method === 'POST' && /\/prompt$/.test(r.path)), 'POST /prompt was logged').toBe(true)
+      expect(ours.filter(r => r.kind === 'ws-open').length, 'the socket opened twice, both times on the task\'s server').toBeGreaterThanOrEqual(2)
+      const owner = logs.find(l => l.index === index)
+      expect(owner?.requests.some(r => r.kind === 'http' && r.method === 'POST' && /\/upload\/image$/.test(r.path)), 'the upload went to the task\'s server').toBe(true)
+      // The other servers saw nothing but health checks (GET /prompt, before the lock was taken).
+      for (const other of logs.filter(l => l.index !== index)) {
+        const unexpected = other.requests.filter(r => !(r.kind === 'http' && r.method === 'GET' && /\/prompt$/.test(r.path)))
+        expect(unexpected, `server ${other.label} (${other.url})`).toEqual([])
+      }
+      expect(pageErrors).toEqual([])
+    }
+    finally {
+      await closePage(page)
+    }
+  })
+
+  it('shows a task as lost, with a readable reason, when its server restarts mid-task', async () => {
+    const { page, pageErrors } = await openPlayground()
+    try {
+      const { card, promptId } = await submit(page, 'slow', { name: 'restart.png', buffer: makePng(8, 8, 2).buffer })
+      await waitForProgress(card, 1)
+      const server = await card.getAttribute('data-server') ?? ''
+      const index = info.servers.indexOf(server)
+      await devApi(`/sim/${index}/restart`, { downtimeMs: 800 })
+
+      const end = await waitForEnd(card, 30_000)
+      expect(end.state, end.error).toBe('lost')
+      expect(end.error).toContain('TASK_LOST')
+      expect(end.error).toContain(promptId)
+      expect(end.error).toContain(server)
+      expect(end.error).toMatch(/restarted/i)
+      expect(end.error).not.toMatch(/undefined|\[object /)
+      await expect.poll(() => page.getByTestId('lock-state').textContent(), { timeout: 5000 }).toMatch(/free/)
+      expect(pageErrors).toEqual([])
+    }
+    finally {
+      await closePage(page)
+    }
+  })
+
+  it('saves a screenshot of a finished run', async () => {
+    const { page, pageErrors } = await openPlayground()
+    try {
+      const { card: scaled } = await submit(page, 'scale', { name: 'gradient.png', buffer: makePng(24, 24, 3).buffer })
+      expect((await waitForEnd(scaled)).state).toBe('succeeded')
+      const { card: inverted } = await submit(page, 'invert', { name: 'gradient.png', buffer: makePng(24, 24, 3).buffer })
+      expect((await waitForEnd(inverted)).state).toBe('succeeded')
+      const img = await resultImageLoaded(inverted)
+      expect(await (await resultImageLoaded(scaled)).evaluate(el => (el as HTMLImageElement).naturalWidth)).toBe(48)
+      await expect.poll(() => img.isVisible()).toBe(true)
+
+      await mkdir(join(ROOT, 'tests', 'browser', 'artifacts'), { recursive: true })
+      await page.screenshot({ path: SCREENSHOT, fullPage: true })
+      const shot = PNG.sync.read(await readFile(SCREENSHOT))
+      expect(shot.width).toBe(1280)
+      expect(shot.height).toBeGreaterThanOrEqual(600)
+      expect(pageErrors).toEqual([])
+    }
+    finally {
+      await closePage(page)
+    }
+  })
+})
