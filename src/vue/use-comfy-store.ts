@@ -17,6 +17,7 @@ import { mintClientId, mintUuid } from '../core/ids'
 import { appendBounded } from '../core/lock-log'
 import { parseMessage } from '../core/protocol'
 import { acquireLock, checkServerConsistency, checkUnlockCondition as unlockRule } from '../core/server-lock'
+import { shouldHoldBack, smoothServiceTime } from '../core/placement'
 import { chooseServer } from '../core/server-pool'
 import { serverOfUrl, serverViewUrl } from '../core/server-url'
 import { applyMessage, applyPreview, createTask, endTask, isTerminal, messagePromptId, reconcileTask } from '../core/task-state'
@@ -84,6 +85,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   const renamed = new Map<string, string>()
   const releaseTimers = new Map<string, () => void>()
   const slotWaiters = new Set<() => void>()
+  /** Smoothed run time of a task per server, for task affinity's tail rule. */
+  const serviceTimes = new Map<string, number>()
   let acquiring: Promise<string> | undefined
   let refreshing: Promise<ServerStatus[]> | undefined
   let disposed = false
@@ -234,6 +237,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   }
 
   function onTaskEnded(task: ComfyTask): void {
+    if (task.state === 'succeeded' && task.startedAt !== null && task.endedAt !== null)
+      serviceTimes.set(task.server, smoothServiceTime(serviceTimes.get(task.server), task.endedAt - task.startedAt))
     record('task-end', `task ${task.promptId} ${task.state} on ${task.server}${task.error ? `: ${task.error.message}` : ''}`, { server: task.server, promptId: task.promptId, code: task.error?.code })
     const settle = settlers.get(task.promptId)
     settlers.delete(task.promptId)
@@ -456,8 +461,11 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
 
   /** Synchronous: a healthy server with room for one more of our tasks (locked on return), or `undefined` if all are full. */
   function chooseWithRoom(): string | undefined {
-    const open = servers.value.filter(s => ownPending(s.url) < options.maxTasksPerServer)
-    if (open.length === 0 && servers.value.some(s => s.health === 'healthy'))
+    const healthy = servers.value.filter(s => s.health === 'healthy')
+    const loads = healthy.map(s => ({ url: s.url, pending: ownPending(s.url), serviceMs: serviceTimes.get(s.url) ?? null }))
+    const roomy = new Set(loads.filter(l => l.pending < options.maxTasksPerServer && !shouldHoldBack(l, loads, slotWaiters.size + 1)).map(l => l.url))
+    const open = healthy.filter(s => roomy.has(s.url))
+    if (open.length === 0 && healthy.length > 0)
       return undefined
     const server = chooseServer(open.length > 0 ? open : servers.value, options.strategy, ownPending)
     if (!tethers.has(server)) {

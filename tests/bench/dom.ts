@@ -15,7 +15,33 @@ export interface Dom {
   uninstall: () => Promise<void>
 }
 
+let shared: { dom: Dom, users: number } | undefined
+
+/**
+ * Installs the DOM globals once per process: Vue's DOM renderer and vueuse keep the `document` and `window` they saw
+ * when first imported, so later benches must get the same window, not a new one. The last user's `uninstall` removes it.
+ */
 export async function installDom(url = 'http://localhost:5173/'): Promise<Dom> {
+  if (!shared) {
+    const dom = await createDom(url)
+    shared = { dom, users: 0 }
+  }
+  const current = shared
+  current.users++
+  let released = false
+  return {
+    window: current.dom.window,
+    async uninstall() {
+      if (released)
+        return
+      released = true
+      // Kept for the rest of the process: a later bench would re-import nothing and need these same globals.
+      current.users--
+    },
+  }
+}
+
+async function createDom(url: string): Promise<Dom> {
   const { Window } = await import('happy-dom')
   const window = new Window({ url })
   const source = window as unknown as Record<string, unknown>

@@ -14,6 +14,7 @@ import { benchBinaryFrames, benchTextFrames } from './frames'
 import { benchHeap } from './heap'
 import { benchInterceptor } from './interceptor'
 import { benchRecovery } from './recovery'
+import { benchScaleOut } from './scale-out'
 import { errorResult, now, table } from './stats'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -27,13 +28,14 @@ interface Bench {
 }
 
 // Order matters: the pure benches first; the interceptor bench loads axios before the recovery bench installs the
-// DOM globals (see dom.ts); the recovery bench last, because it leaves Vue loaded against happy-dom's document.
+// DOM globals (see dom.ts); scale-out and recovery share one DOM (see dom.ts); the recovery bench last, because it leaves Vue loaded against happy-dom's document.
 const BENCHES: Bench[] = [
   { id: 'frames-text', name: 'text frames', run: benchTextFrames },
   { id: 'frames-binary', name: 'binary frames', run: benchBinaryFrames },
   { id: 'heap', name: 'heap per task', run: benchHeap },
   { id: 'bundle', name: 'bundle size', run: benchBundle },
   { id: 'interceptor', name: 'interceptor', run: benchInterceptor },
+  { id: 'scale-out', name: 'scale-out', run: benchScaleOut },
   { id: 'recovery', name: 'recovery', run: benchRecovery },
 ]
 
