@@ -1,13 +1,12 @@
 import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vite'
-import { comfyServersPlugin } from './playground/vite-plugin-comfy-servers'
 
 const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
 
 const PEERS = [/^vue$/, /^pinia$/, /^axios$/, /^@vueuse\//, /^ws$/, /^pngjs$/, /^node:/]
 
-export default defineConfig(({ command, mode }) => {
+export default defineConfig(async ({ command, mode }) => {
   if (command === 'build' && mode !== 'playground') {
     return {
       build: {
@@ -24,6 +23,8 @@ export default defineConfig(({ command, mode }) => {
       },
     }
   }
+  // Loaded only for the playground: it starts the simulators, which a library build must not import.
+  const { comfyServersPlugin } = await import('./playground/vite-plugin-comfy-servers')
   return {
     root: fileURLToPath(new URL('./playground', import.meta.url)),
     plugins: [vue(), comfyServersPlugin()],

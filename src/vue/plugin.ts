@@ -21,9 +21,9 @@ export const comfyPlugin: Plugin<[ComfyPluginOptions]> = {
       const helpers = app.runWithContext(() => {
         const store = (): ReturnType<typeof useComfyStore> => app.runWithContext(() => useComfyStore())
         return {
-          debugLock: () => store().debugLock(),
-          validateServerConsistency: (operation?: string) => store().validateServerConsistency(operation),
-          checkUnlockCondition: () => store().checkUnlockCondition(),
+          debugLock: (promptId?: string) => store().debugLock(promptId),
+          validateServerConsistency: (operation?: string, promptId?: string) => store().validateServerConsistency(operation, promptId),
+          checkUnlockCondition: (server?: string) => store().checkUnlockCondition(server),
         }
       })
       Reflect.set(window, name, helpers)

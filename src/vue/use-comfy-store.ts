@@ -186,8 +186,15 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   // ── restore after reload ────────────────────────────────────────────────────────────────────────────────────
   const guard = createClientIdGuard(`comfy-tether:${options.persist ? options.persist.key : 'memory'}`, () => clientId.value)
   if (restored) {
-    // A lock on a server no longer configured is dropped: nothing may be sent there any more.
-    const restoredLocks = restored.locks.filter(l => serverUrls.includes(l.server)).slice(0, sessionMode ? 1 : undefined)
+    // A lock on a server no longer configured is dropped (nothing may be sent there any more), and session affinity
+    // keeps one lock; either way the log says which tasks this page stops following.
+    const usable = restored.locks.filter(l => serverUrls.includes(l.server))
+    const restoredLocks = usable.slice(0, sessionMode ? 1 : undefined)
+    for (const dropped of restored.locks.filter(l => !restoredLocks.includes(l))) {
+      const orphans = restored.tasks.filter(t => t.server === dropped.server && !isTerminal(t.state)).map(t => t.promptId)
+      if (orphans.length > 0)
+        record('restore', `not restoring the lock on ${dropped.server} (${usable.includes(dropped) ? 'session affinity keeps one lock' : 'server no longer configured'}): ${orphans.length} task(s) there are no longer followed: ${orphans.join(', ')}`, { server: dropped.server, code: 'TASK_LOST' })
+    }
     for (const saved of restoredLocks) {
       const taskRecords = restored.tasks.filter(t => t.server === saved.server && !isTerminal(t.state))
       if (taskRecords.length === 0)

@@ -15,6 +15,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CHROMIUM = '/usr/bin/chromium'
 // Written on every run to an ignored folder; docs/playground.png is a copy chosen by hand for the README.
 const SCREENSHOT = join(ROOT, 'tests', 'browser', 'artifacts', 'playground.png')
+const TASK_MODE_SCREENSHOT = join(ROOT, 'tests', 'browser', 'artifacts', 'playground-task-mode.png')
 const TERMINAL = ['succeeded', 'failed', 'interrupted', 'cancelled', 'lost']
 
 interface ServersInfo { servers: string[], labels: string[], simulated: boolean }
@@ -56,14 +57,14 @@ function makePng(width: number, height: number, seed = 0): { buffer: Buffer, png
   return { buffer: PNG.sync.write(png), png }
 }
 
-/** A fresh tab (its own sessionStorage, so its own clientId) with the playground loaded. */
-async function openPlayground(): Promise<{ page: Page, pageErrors: string[] }> {
+/** A fresh tab (its own sessionStorage, so its own clientId) with the playground loaded, with `query` (e.g. `?affinity=task`). */
+async function openPlayground(query = ''): Promise<{ page: Page, pageErrors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 960 } })
   contexts.add(context)
   const page = await context.newPage()
   const pageErrors: string[] = []
   page.on('pageerror', error => pageErrors.push(error.message))
-  await page.goto(baseUrl)
+  await page.goto(new URL(query, baseUrl).href)
   await page.getByTestId('app').waitFor()
   return { page, pageErrors }
 }
@@ -245,6 +246,106 @@ describe('playground', () => {
       expect(end.error).toMatch(/restarted/i)
       expect(end.error).not.toMatch(/undefined|\[object /)
       await expect.poll(() => page.getByTestId('lock-state').textContent(), { timeout: 5000 }).toMatch(/free/)
+      expect(pageErrors).toEqual([])
+    }
+    finally {
+      await closePage(page)
+    }
+  })
+
+  it('switches between one lock per session and one lock per task, through the URL', async () => {
+    const { page, pageErrors } = await openPlayground()
+    try {
+      const badge = page.getByTestId('affinity')
+      expect(await badge.getAttribute('data-affinity')).toBe('session')
+      expect(await page.getByTestId('mode-session').isChecked()).toBe(true)
+      expect(await page.getByTestId('max-tasks-input').isDisabled(), 'max tasks per server is for task mode only').toBe(true)
+      expect(await page.getByTestId('mode-apply').isDisabled(), 'nothing to apply yet').toBe(true)
+
+      await page.getByTestId('mode-task').check()
+      await page.getByTestId('max-tasks-input').fill('3')
+      await page.getByTestId('mode-apply').click()
+      await page.waitForURL(url => url.searchParams.get('affinity') === 'task' && url.searchParams.get('maxTasksPerServer') === '3')
+      await expect.poll(() => page.getByTestId('affinity').getAttribute('data-affinity')).toBe('task')
+      expect(await page.getByTestId('affinity').textContent()).toContain('max 3')
+      expect(await page.getByTestId('mode-task').isChecked()).toBe(true)
+      expect(await page.getByTestId('lock-panel').textContent()).toMatch(/at most 3 of ours per server/)
+
+      await page.getByTestId('mode-session').check()
+      await page.getByTestId('mode-apply').click()
+      await page.waitForURL(url => url.searchParams.get('affinity') === 'session' && !url.searchParams.has('maxTasksPerServer'))
+      await expect.poll(() => page.getByTestId('affinity').getAttribute('data-affinity')).toBe('session')
+      expect(await page.getByTestId('mode-problem').count()).toBe(0)
+      expect(pageErrors).toEqual([])
+    }
+    finally {
+      await closePage(page)
+    }
+  })
+
+  it('spreads tasks over the servers with one lock per task, each task tethered to its own server', async () => {
+    await devApi('/sim/clear-log', {})
+    const { page, pageErrors } = await openPlayground('?affinity=task&maxTasksPerServer=2')
+    try {
+      expect(await page.getByTestId('affinity').getAttribute('data-affinity')).toBe('task')
+      await page.getByTestId('preset-select').selectOption('slow')
+      await page.getByTestId('image-input').setInputFiles({ name: 'spread.png', mimeType: 'image/png', buffer: makePng(8, 8, 4).buffer })
+      await expect.poll(() => page.getByTestId('picked-image').textContent()).toMatch(/\d+×\d+/)
+      await page.getByTestId('copies-input').fill('6')
+      expect((await page.getByTestId('submit-button').textContent())?.trim()).toBe('Submit ×6')
+      await page.getByTestId('submit-button').click()
+
+      // While they run: several locks, each with its socket, and several servers marked locked.
+      await expect.poll(() => page.getByTestId('lock-row').count(), { timeout: 5000 }).toBeGreaterThan(1)
+      await expect.poll(() => page.locator('[data-testid^="server-"][data-locked="true"]').count(), { timeout: 5000 }).toBeGreaterThan(1)
+      await expect.poll(async () => (await page.getByTestId('lock-row-socket').allTextContents()).every(t => t.trim() === 'OPEN'), { timeout: 5000 }).toBe(true)
+      // Switching mode is off while tasks are pending, and the page says why.
+      expect(await page.getByTestId('mode-apply').isDisabled()).toBe(true)
+      expect(await page.getByTestId('mode-task').isDisabled()).toBe(true)
+      expect(await page.getByTestId('mode-blocked').textContent()).toMatch(/pending/)
+
+      // Every submit gets a server (a submit may wait in the page while the servers hold their maximum of our tasks).
+      const submitError = page.getByTestId('submit-error')
+      const cards = page.getByTestId('task-card')
+      await expect.poll(async () => (await submitError.count()) > 0 ? `submit error: ${await submitError.textContent()}` : await cards.count(), { timeout: 20_000 }).toBe(6)
+
+      const running = page.locator('[data-testid="task-card"][data-state="running"]').first()
+      await waitForProgress(running, 2).catch(() => {}) // only to make the screenshot livelier
+      await mkdir(join(ROOT, 'tests', 'browser', 'artifacts'), { recursive: true })
+      await page.screenshot({ path: TASK_MODE_SCREENSHOT, fullPage: true })
+
+      const promptIds = await cards.evaluateAll(els => els.map(el => el.getAttribute('data-prompt-id') ?? ''))
+      expect(new Set(promptIds).size).toBe(6)
+      const byPrompt = new Map<string, { server: string, label: string }>()
+      for (const promptId of promptIds) {
+        const card = page.locator(`[data-testid="task-card"][data-prompt-id="${promptId}"]`)
+        const end = await waitForEnd(card, 30_000)
+        expect(end, `${promptId}: ${end.error}`).toEqual({ state: 'succeeded', error: '' })
+        const server = await card.getAttribute('data-server') ?? ''
+        const label = (await card.getByTestId('task-server').textContent())?.trim() ?? ''
+        expect(label, `the card names the server ${server} by its label`).toBe(info.labels[info.servers.indexOf(server)])
+        byPrompt.set(promptId, { server, label })
+      }
+      const used = new Set([...byPrompt.values()].map(v => v.server))
+      expect(used.size, `servers used: ${[...byPrompt.values()].map(v => v.label).join(', ')}`).toBeGreaterThanOrEqual(2)
+
+      // Every request about a prompt id reached the one server its card names.
+      const logs = await devApi<SimLog[]>('/sim/requests')
+      const all = logs.flatMap(l => l.requests)
+      for (const [promptId, { server, label }] of byPrompt) {
+        const ours = all.filter(r => r.promptIds.includes(promptId))
+        expect(ours.some(r => r.kind === 'http' && r.method === 'POST' && /\/prompt$/.test(r.path)), `POST /prompt of ${promptId} was logged`).toBe(true)
+        expect(new Set(ours.map(r => r.server)), `every request of ${promptId} on ${label} (${server})`).toEqual(new Set([server]))
+      }
+      // Each server that ran a task got the image uploaded to it.
+      for (const server of used)
+        expect(logs.find(l => l.url === server)?.requests.some(r => r.kind === 'http' && r.method === 'POST' && /\/upload\/image$/.test(r.path)), `upload on ${server}`).toBe(true)
+
+      // All ended: every lock is released, and the mode can be switched again.
+      await expect.poll(() => page.getByTestId('lock-state').textContent(), { timeout: 5000 }).toMatch(/free/)
+      expect(await page.getByTestId('lock-row').count()).toBe(0)
+      expect(await page.getByTestId('mode-blocked').count()).toBe(0)
+      expect(await page.getByTestId('mode-task').isDisabled()).toBe(false)
       expect(pageErrors).toEqual([])
     }
     finally {
