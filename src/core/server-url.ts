@@ -70,6 +70,8 @@ export function serverOfUrl(url: string, servers: Iterable<string>): string | un
 
 /** Is `url` on `server` (same origin, path under the server's prefix)? */
 export function isUrlOnServer(url: string | URL, server: string): boolean {
+  if (typeof url === 'string' && url.startsWith(server) && (url.length === server.length || url[server.length] === '/' || url[server.length] === '?'))
+    return true
   let parsed: URL
   let base: URL
   try {

@@ -79,7 +79,7 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
       for (const [name, value] of Object.entries(headers)) config.headers.set(name, value)
     }
     return config
-  })
+  }, undefined, { synchronous: true }) // no await inside: axios can skip a promise tick per request
 
   const responseId = http.interceptors.response.use((response: AxiosResponse) => {
     const finalUrl = responseUrl(response)
