@@ -11,22 +11,21 @@ import type { ComfyTaskHandle, ComfyTaskResult, LockDebugInfo, SubmitOptions } f
 import type { ComfySocketState } from './use-comfy-socket'
 import { defineStore } from 'pinia'
 import { computed, getCurrentScope, inject, markRaw, onScopeDispose, shallowReactive, shallowRef, triggerRef, watch } from 'vue'
-import { parseBinaryFrame } from '../core/binary-frames'
 import { ComfyTetherError as BaseError, InvalidArgumentError, isComfyTetherError, LockBusyError, TaskCancelledError, TaskNotFoundError } from '../core/errors'
 import { mintClientId, mintUuid } from '../core/ids'
 import { appendBounded } from '../core/lock-log'
-import { parseMessage } from '../core/protocol'
 import { acquireLock, checkServerConsistency, checkUnlockCondition as unlockRule } from '../core/server-lock'
 import { shouldHoldBack, smoothServiceTime } from '../core/placement'
 import { chooseServer } from '../core/server-pool'
 import { serverOfUrl, serverViewUrl } from '../core/server-url'
-import { applyMessage, applyPreview, createTask, endTask, isTerminal, messagePromptId, reconcileTask } from '../core/task-state'
+import { createTask, endTask, isTerminal, reconcileTask } from '../core/task-state'
 import { createTimerGroup } from '../core/timers'
 import { assertImage, assertWorkflow } from '../core/validate-input'
 import { createComfyApi } from '../http/comfy-api'
 import { createComfyHttp } from '../http/create-comfy-http'
 import { COMFY_OPTIONS_KEY } from './keys'
 import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
+import { createFrameRouter } from './frame-router'
 import { createServerTether } from './server-tether'
 import { CLOSED_SOCKET } from './store-types'
 
@@ -133,6 +132,23 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   })
   const http = markRaw(comfyHttp.http)
   const api = createComfyApi(http)
+
+  // ── frames: routed to their task by the core parsers and reducer ─────────────────────────────────────────
+  const handleFrame = createFrameRouter({
+    tasks,
+    previewUrls,
+    pendingOn,
+    setTask,
+    updateServer,
+    history: (server, promptId) => api.history(server, promptId),
+    lostGraceMs: options.reconcile.lostGrace,
+    onMalformed(server, reason) {
+      malformedFrames.value++
+      record('malformed', `ignored a malformed frame from ${server}: ${reason}`, { server, code: 'PROTOCOL_ERROR' })
+      logger.warn(`malformed frame ignored: ${reason}`)
+    },
+    warn: logger.warn,
+  })
 
   // ── tethers: one per locked server ──────────────────────────────────────────────────────────────────────────
   function openTether(server: string, reason: LockReason, since = Date.now()): ServerTether {
@@ -282,97 +298,6 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     for (const task of finished.slice(0, excess)) {
       tasks.delete(task.promptId)
       revokePreview(task.promptId)
-    }
-  }
-
-  /** The task a frame without `prompt_id` is about: the one running on that server, else the first queued there. */
-  function runningPromptId(server: string): string | undefined {
-    let best: ComfyTask | undefined
-    for (const task of pendingOn(server)) {
-      if (task.state === 'preparing')
-        continue
-      if (task.state === 'running')
-        return task.promptId
-      if (!best || (task.number ?? Infinity) < (best.number ?? Infinity))
-        best = task
-    }
-    return best?.promptId
-  }
-
-  // ── frames ──────────────────────────────────────────────────────────────────────────────────────────────────
-  function handleFrame(server: string, data: unknown): void {
-    if (typeof data === 'string')
-      return handleText(server, data)
-    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data))
-      return handleBinary(server, data instanceof ArrayBuffer ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-    if (typeof Blob !== 'undefined' && data instanceof Blob)
-      return void data.arrayBuffer().then(buffer => handleFrame(server, buffer), () => malformed(server, 'unreadable binary frame'))
-    malformed(server, `frame of unexpected type ${typeof data}`)
-  }
-
-  function handleText(server: string, data: string): void {
-    const parsed = parseMessage(data)
-    if (!parsed.ok)
-      return malformed(server, parsed.reason)
-    const message = parsed.value
-    if (message.type === 'status') {
-      const queueRemaining = message.data.status?.exec_info?.queue_remaining
-      if (typeof queueRemaining === 'number')
-        updateServer(server, { queueRemaining, health: 'healthy' })
-      return
-    }
-    const id = messagePromptId(message, runningPromptId(server))
-    const task = id === undefined ? undefined : tasks.get(id)
-    if (!task || task.server !== server)
-      return // another client's prompt, or one of ours that already ended and was pruned
-    if (message.type === 'execution_success' && Object.keys(task.outputs).length === 0)
-      return void completeFromHistory(task.promptId, () => applyMessage(task, message, Date.now()))
-    setTask(applyMessage(task, message, Date.now()))
-  }
-
-  function handleBinary(server: string, data: ArrayBuffer | Uint8Array): void {
-    const parsed = parseBinaryFrame(data)
-    if (!parsed.ok)
-      return malformed(server, parsed.reason)
-    const frame = parsed.value
-    if (frame.kind !== 'preview')
-      return
-    const id = frame.metadata?.prompt_id ?? runningPromptId(server)
-    const task = id === undefined ? undefined : tasks.get(id)
-    if (!task || task.server !== server)
-      return
-    const next = applyPreview(task, { mime: frame.imageType, bytes: frame.bytes, nodeId: frame.metadata?.node_id ?? task.node, receivedAt: Date.now() })
-    setTask(next)
-    if (next !== task && typeof URL.createObjectURL === 'function') {
-      const old = previewUrls.get(task.promptId)
-      previewUrls.set(task.promptId, URL.createObjectURL(new Blob([frame.bytes.slice()], { type: frame.imageType })))
-      if (old)
-        URL.revokeObjectURL(old)
-    }
-  }
-
-  function malformed(server: string, reason: string): void {
-    malformedFrames.value++
-    record('malformed', `ignored a malformed frame from ${server}: ${reason}`, { server, code: 'PROTOCOL_ERROR' })
-    logger.warn(`malformed frame ignored: ${reason}`)
-  }
-
-  /** Success was announced but no `executed` reached us (the socket was down then): take the outputs from `/history`. */
-  async function completeFromHistory(promptId: string, fallback: () => ComfyTask): Promise<void> {
-    const task = tasks.get(promptId)
-    if (!task)
-      return
-    try {
-      const history = await api.history(task.server, promptId)
-      const current = tasks.get(promptId)
-      if (!current)
-        return
-      const next = history ? reconcileTask(current, { history, queue: undefined }, Date.now(), options.reconcile.lostGrace) : 'lost'
-      setTask(next === 'lost' || !isTerminal(next.state) ? fallback() : next)
-    }
-    catch (error) {
-      logger.warn(`could not fetch the outputs of ${promptId} from /history`, error)
-      setTask(fallback())
     }
   }
 
