@@ -95,6 +95,29 @@ describe('socket drops', () => {
     await new Promise(resolve => setTimeout(resolve, 400))
     expect(sims[0]!.requests.filter(r => r.kind === 'ws-open').length).toBe(opens)
   })
+  it('retries a down server with exponential backoff, only that server, while its task is pending', async () => {
+    const { sims, urls } = await servers(2)
+    const { store } = mountComfy({ servers: urls, reconnect: { baseDelay: 80, maxDelay: 320, jitter: 'none' }, maxOutage: 10_000, reconcile: { interval: 60_000, lostGrace: 10_000 } })
+    const handle = await store.submit(slowWorkflow(8, 4))
+    await waitFor(() => handle.task.value?.state === 'running', 'running')
+    const owner = sims.find(s => s.url === store.lock!.server)!
+    const other = sims.find(s => s !== owner)!
+    const otherBefore = other.requests.length
+    await owner.goDown()
+    await waitFor(() => store.log.filter(e => e.kind === 'socket-closed').length >= 5, '5 closes (the drop and 4 refused attempts)')
+    const closes = store.log.filter(e => e.kind === 'socket-closed').map(e => e.at)
+    const gaps = closes.slice(1).map((at, i) => at - closes[i]!)
+    // attempt n waits min(320, 80 * 2^(n-1)) before connecting; a refused connection closes within a few ms
+    expect(gaps[0]).toBeGreaterThanOrEqual(80)
+    expect(gaps[1]).toBeGreaterThanOrEqual(160)
+    expect(gaps[2]).toBeGreaterThanOrEqual(320)
+    expect(gaps[3]).toBeGreaterThanOrEqual(320)
+    expect(store.socket.attempts).toBeGreaterThanOrEqual(4)
+    expect(store.lock?.server).toBe(owner.url)
+    expect(other.requests.length).toBe(otherBefore)
+    await owner.comeUp()
+    await handle.result
+  })
 })
 
 describe('restarts and outages', () => {
