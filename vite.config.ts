@@ -1,12 +1,13 @@
 import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
+import type { UserConfig } from 'vite'
 import { defineConfig } from 'vite'
 
 const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
 
 const PEERS = [/^vue$/, /^pinia$/, /^axios$/, /^@vueuse\//, /^ws$/, /^pngjs$/, /^node:/]
 
-export default defineConfig(async ({ command, mode }) => {
+export default defineConfig(async ({ command, mode }): Promise<UserConfig> => {
   if (command === 'build' && mode !== 'playground') {
     return {
       build: {

@@ -35,12 +35,16 @@ export default defineConfig({
       },
       {
         resolve: { alias },
+        test: { name: 'chaos', environment: 'happy-dom', include: ['tests/chaos/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 30_000 },
+      },
+      {
+        resolve: { alias },
         test: {
           name: 'memory',
           environment: 'happy-dom',
           include: ['tests/memory/**/*.test.ts'],
           execArgv: ['--expose-gc'],
-          testTimeout: 60_000,
+          testTimeout: 180_000,
         },
       },
       {

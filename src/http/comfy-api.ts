@@ -25,6 +25,11 @@ export interface ComfyApi {
   interrupt: (server: string, promptId: string) => Promise<void>
   /** `POST /queue {delete}`: remove pending prompts. */
   deleteQueued: (server: string, promptIds: readonly string[]) => Promise<void>
+  /**
+   * Does the server use a client-minted `prompt_id`? `GET /features` exists from ComfyUI 0.3.45 on, the release that
+   * started to honour it; older servers answer 404 and mint their own ids.
+   */
+  honoursClientPromptIds: (server: string) => Promise<boolean>
 }
 
 /** The body of a `POST /prompt`. */
@@ -112,6 +117,18 @@ export function createComfyApi(http: AxiosInstance): ComfyApi {
 
     async interrupt(server, promptId) {
       await call(server, 'POST /interrupt', promptId, meta => http.post('/interrupt', { prompt_id: promptId }, meta), () => ({ ok: true, value: undefined }))
+    },
+
+    async honoursClientPromptIds(server) {
+      try {
+        await http.get('/features', { baseURL: server, comfy: { operation: 'GET /features' } })
+        return true
+      }
+      catch (error) {
+        if (axios.isAxiosError(error) && error.response?.status === 404)
+          return false
+        throw toComfyError(error, server, 'GET /features')
+      }
     },
 
     async deleteQueued(server, promptIds) {

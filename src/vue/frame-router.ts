@@ -15,6 +15,8 @@ export interface FrameRouterContext {
   history: (server: string, promptId: string) => Promise<HistoryEntry | null>
   lostGraceMs: number
   onMalformed: (server: string, reason: string) => void
+  /** A frame about one of our tasks on `server` arrived. */
+  onTaskFrame: (server: string) => void
   warn: (message: string, data?: unknown) => void
 }
 
@@ -64,6 +66,7 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
     const task = id === undefined ? undefined : tasks.get(id)
     if (!task || task.server !== server)
       return // another client's prompt, or one of ours that already ended and was pruned
+    ctx.onTaskFrame(server)
     if (message.type === 'execution_success' && Object.keys(task.outputs).length === 0)
       return void completeFromHistory(task.promptId, () => applyMessage(task, message, Date.now()))
     setTask(applyMessage(task, message, Date.now()))
@@ -80,6 +83,7 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
     const task = id === undefined ? undefined : tasks.get(id)
     if (!task || task.server !== server)
       return
+    ctx.onTaskFrame(server)
     const next = applyPreview(task, { mime: frame.imageType, bytes: frame.bytes, nodeId: frame.metadata?.node_id ?? task.node, receivedAt: Date.now() })
     setTask(next)
     if (next !== task && typeof URL.createObjectURL === 'function') {

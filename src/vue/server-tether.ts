@@ -26,6 +26,11 @@ export interface TetherContext {
   setTask: (task: ComfyTask) => void
   record: (kind: LockEventKind, message: string, extra?: Partial<LockEvent>) => void
   onFrame: (server: string, data: unknown) => void
+  /**
+   * A task whose `POST /prompt` went unanswered is on neither `/queue` nor `/history` past the grace period: send it
+   * again under the same id if that is safe. `true` when the task was handled (sent, or ended with an error).
+   */
+  resubmit: (task: ComfyTask) => Promise<boolean>
   updateServer: (url: string, patch: Partial<ServerStatus>) => void
 }
 
@@ -40,6 +45,12 @@ export interface ServerTether {
   holds: () => boolean
   reconcile: (reason: string) => Promise<void>
   schedulePoll: (delay?: number) => void
+  /** Records that a frame about one of this server's tasks arrived (the socket is not deaf to them). */
+  noteTaskFrame: () => void
+  /** Starts the outage clock (if not running): a call found the server unreachable. */
+  markUnreachable: () => void
+  /** Resolves when the server is reachable (no outage), or at once if it is. */
+  whenReachable: () => Promise<void>
   /** Stops the socket and every timer of this tether. */
   dispose: () => void
 }
@@ -55,9 +66,11 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
   const unreachableSince = shallowRef<number | null>(null)
   const pendingCount = (): number => ctx.pendingOn(server).length
   let outageSeen = false
+  let lastTaskFrameAt = 0
   let cancelPoll: (() => void) | undefined
   let cancelOutage: (() => void) | undefined
   let reconciling: Promise<void> | undefined
+  const reachableWaiters = new Set<() => void>()
   let disposed = false
 
   const scope = parentScope.run(() => effectScope())
@@ -120,7 +133,12 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
           continue
         const where = queue === undefined ? undefined : queue.running.includes(target.promptId) ? 'running' as const : queue.pending.includes(target.promptId) ? 'pending' as const : null
         const next = reconcileTask(current, { history, queue: history ? undefined : where }, Date.now(), options.reconcile.lostGrace)
-        const settled = next === 'lost' ? endTask(current, 'lost', new TaskLostError(server, current.promptId, outageSeen ? 'server-restarted' : 'not-on-server'), Date.now()) : next
+        if (next === 'lost' && current.unconfirmed && await ctx.resubmit(current))
+          continue
+        // A confirmed task that vanished from both /queue and /history across a broken connection: the server
+        // restarted. Without a break, or for a prompt the server never confirmed, all we know is that it is not there.
+        const reason = outageSeen && !current.unconfirmed ? 'server-restarted' : 'not-on-server'
+        const settled = next === 'lost' ? endTask(current, 'lost', new TaskLostError(server, current.promptId, reason), Date.now()) : next
         if (isTerminal(settled.state))
           ended++
         ctx.setTask(settled)
@@ -149,8 +167,10 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
       cancelPoll = undefined
       if (pendingCount() === 0 || disposed)
         return
-      const { status, lastMessageAt } = socket.state.value
-      const silentFor = Date.now() - (lastMessageAt ?? 0)
+      // Silence is measured on frames about our own tasks: status broadcasts caused by other clients' work say
+      // nothing about whether ours finished.
+      const { status, openedAt } = socket.state.value
+      const silentFor = Date.now() - Math.max(lastTaskFrameAt, openedAt ?? 0)
       if (status !== 'OPEN' || silentFor >= options.reconcile.interval || delay === 0)
         void reconcile(status !== 'OPEN' ? 'socket down' : delay === 0 ? 'requested' : 'socket silent')
       else
@@ -175,6 +195,7 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
       ctx.record('outage', `${server} unreachable for longer than maxOutage (${options.maxOutage} ms): its pending tasks are lost`, { server, code: 'TASK_LOST' })
       for (const task of ctx.pendingOn(server))
         ctx.setTask(endTask(task, 'lost', new TaskLostError(server, task.promptId, 'server-unreachable'), Date.now()))
+      wakeReachableWaiters()
     })
   }
 
@@ -185,6 +206,12 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
     unreachableSince.value = null
     cancelOutage?.()
     cancelOutage = undefined
+    wakeReachableWaiters()
+  }
+
+  function wakeReachableWaiters(): void {
+    for (const resolve of [...reachableWaiters]) resolve()
+    reachableWaiters.clear()
   }
 
   return {
@@ -196,8 +223,20 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
     holds: () => pendingCount() > 0 || socket.state.value.status === 'OPEN',
     reconcile,
     schedulePoll,
+    markUnreachable,
+    noteTaskFrame() {
+      lastTaskFrameAt = Date.now()
+    },
+    whenReachable() {
+      if (unreachableSince.value === null || disposed)
+        return Promise.resolve()
+      return new Promise((resolve) => {
+        reachableWaiters.add(resolve)
+      })
+    },
     dispose() {
       disposed = true
+      wakeReachableWaiters()
       timers.clearAll()
       scope.stop()
     },

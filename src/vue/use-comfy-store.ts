@@ -18,7 +18,7 @@ import { acquireLock, checkServerConsistency, checkUnlockCondition as unlockRule
 import { shouldHoldBack, smoothServiceTime } from '../core/placement'
 import { chooseServer } from '../core/server-pool'
 import { serverOfUrl, serverViewUrl } from '../core/server-url'
-import { createTask, endTask, isTerminal, reconcileTask } from '../core/task-state'
+import { createTask, endTask, isTerminal, reconcileTask, updateTask } from '../core/task-state'
 import { createTimerGroup } from '../core/timers'
 import { assertImage, assertWorkflow } from '../core/validate-input'
 import { createComfyApi } from '../http/comfy-api'
@@ -31,8 +31,16 @@ import { CLOSED_SOCKET } from './store-types'
 
 export type { ComfyTaskHandle, ComfyTaskResult, LockDebugInfo, SubmitOptions } from './store-types'
 
+/** Did the request fail before any byte reached the server (connection refused)? Then resending cannot duplicate it. */
+function refusedBeforeSending(error: ComfyTetherError): boolean {
+  const cause = error.cause as { code?: unknown } | undefined
+  return cause?.code === 'ECONNREFUSED'
+}
+
 const CLAIM_WAIT_MS = 150
 const HEALTH_MAX_AGE_MS = 2000
+/** How often an unconfirmed prompt may be sent again (each after a grace period on neither /queue nor /history). */
+const MAX_RESENDS = 3
 
 /**
  * The comfy-tether store: the server lock(s), the socket(s), every task, and the lock event log.
@@ -86,6 +94,10 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   const slotWaiters = new Set<() => void>()
   /** Smoothed run time of a task per server, for task affinity's tail rule. */
   const serviceTimes = new Map<string, number>()
+  /** Prompts sent but not confirmed, kept so they can be sent again under the same id (see `resubmit`). */
+  const unconfirmedPrompts = new Map<string, { prompt: ComfyWorkflow, extraData: Record<string, unknown> | undefined, resends: number }>()
+  /** Per server: does it honour client prompt ids (ComfyUI ≥ 0.3.45)? Learned from answers, or from GET /features. */
+  const honoursIds = new Map<string, boolean>()
   let acquiring: Promise<string> | undefined
   let refreshing: Promise<ServerStatus[]> | undefined
   let disposed = false
@@ -147,6 +159,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       record('malformed', `ignored a malformed frame from ${server}: ${reason}`, { server, code: 'PROTOCOL_ERROR' })
       logger.warn(`malformed frame ignored: ${reason}`)
     },
+    onTaskFrame: server => tethers.get(server)?.noteTaskFrame(),
     warn: logger.warn,
   })
 
@@ -170,6 +183,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       record,
       onFrame: handleFrame,
       updateServer,
+      resubmit,
     })
     tethers.set(server, tether)
     return tether
@@ -260,6 +274,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   }
 
   function onTaskEnded(task: ComfyTask): void {
+    unconfirmedPrompts.delete(task.promptId)
     if (task.state === 'succeeded' && task.startedAt !== null && task.endedAt !== null)
       serviceTimes.set(task.server, smoothServiceTime(serviceTimes.get(task.server), task.endedAt - task.startedAt))
     record('task-end', `task ${task.promptId} ${task.state} on ${task.server}${task.error ? `: ${task.error.message}` : ''}`, { server: task.server, promptId: task.promptId, code: task.error?.code })
@@ -474,9 +489,28 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     return handle
   }
 
+  /** Waits while the task's server is in an outage; `false` when the task ended meanwhile (lost, cancelled). */
+  async function waitForServer(server: string, promptId: string): Promise<boolean> {
+    await tethers.get(server)?.whenReachable()
+    const task = tasks.get(renamed.get(promptId) ?? promptId)
+    return !!task && !isTerminal(task.state) && !disposed
+  }
+
+  /** POST /prompt got no answer: only the server can say whether it was queued, so reconcile asks instead of resending. */
+  function markUnconfirmed(promptId: string, server: string): void {
+    const task = tasks.get(promptId)
+    if (task && !isTerminal(task.state))
+      setTask({ ...task, state: 'queued', unconfirmed: true, queuedAt: Date.now() })
+    record('reconcile', `POST /prompt of ${promptId} got no answer from ${server}; asking the server instead of resending`, { server, promptId })
+    tethers.get(server)?.schedulePoll(0)
+  }
+
   async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined): Promise<void> {
     try {
       await waitForSocket(server, options.socketOpenTimeout)
+      // Nothing is sent into a known outage: wait for the server (the outage rule ends the task after maxOutage).
+      if (!await waitForServer(server, promptId))
+        return
       for (const [nodeId, file] of Object.entries(images)) {
         const name = file instanceof File && file.name ? file.name : `comfy-tether-${promptId.slice(0, 8)}-${nodeId}.png`
         const uploaded = await api.uploadImage({ server, file, filename: name, promptId })
@@ -489,21 +523,26 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
         return
       if (before.cancelRequested)
         return setTask(endTask(before, 'cancelled', new TaskCancelledError(server, promptId), Date.now()))
+      unconfirmedPrompts.set(promptId, { prompt, extraData, resends: 0 })
       let accepted
-      try {
-        accepted = await api.queuePrompt({ server, promptId, clientId: clientId.value, prompt, extraData })
+      for (;;) {
+        if (!await waitForServer(server, promptId))
+          return
+        try {
+          accepted = await api.queuePrompt({ server, promptId, clientId: clientId.value, prompt, extraData })
+          break
+        }
+        catch (error) {
+          if (!isComfyTetherError(error, 'SERVER_UNREACHABLE'))
+            throw error
+          // A refused connection sent nothing: wait out the outage and send it then. Any other silence is ambiguous.
+          if (!refusedBeforeSending(error))
+            return markUnconfirmed(promptId, server)
+          tethers.get(server)?.markUnreachable()
+        }
       }
-      catch (error) {
-        if (!isComfyTetherError(error, 'SERVER_UNREACHABLE'))
-          throw error
-        // The answer was lost, not necessarily the prompt: let reconcile ask the server instead of sending it twice.
-        const task = tasks.get(promptId)
-        if (task && !isTerminal(task.state))
-          setTask({ ...task, state: 'queued', unconfirmed: true, queuedAt: Date.now() })
-        record('reconcile', `POST /prompt of ${promptId} got no answer from ${server}; asking the server instead of resending`, { server, promptId })
-        tethers.get(server)?.schedulePoll(0)
-        return
-      }
+      unconfirmedPrompts.delete(promptId)
+      honoursIds.set(server, accepted.prompt_id === promptId)
       const id = accepted.prompt_id === promptId ? promptId : rekey(promptId, accepted.prompt_id)
       const task = tasks.get(id)
       if (task && !isTerminal(task.state))
@@ -518,6 +557,50 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       if (task)
         setTask(endTask(task, 'failed', isComfyTetherError(error) ? error : new BaseError('REQUEST_FAILED', `Task ${promptId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }), Date.now()))
     }
+  }
+
+  /**
+   * Sends an unconfirmed prompt again under the same id, once it is on neither `/queue` nor `/history` past the grace
+   * period: the server never got it (or lost it in a restart), so this cannot run it twice. Only for servers that
+   * honour client ids (an older one would mint a new id each time), and at most `MAX_RESENDS` times.
+   */
+  async function resubmit(task: ComfyTask): Promise<boolean> {
+    const entry = unconfirmedPrompts.get(task.promptId)
+    if (!entry || entry.resends >= MAX_RESENDS)
+      return false
+    let honours = honoursIds.get(task.server)
+    if (honours === undefined) {
+      try {
+        honours = await api.honoursClientPromptIds(task.server)
+        honoursIds.set(task.server, honours)
+      }
+      catch {
+        return false
+      }
+    }
+    if (!honours)
+      return false
+    entry.resends++
+    record('reconcile', `POST /prompt of ${task.promptId} reached neither the queue nor the history of ${task.server}: sending it again under the same id (${entry.resends}/${MAX_RESENDS})`, { server: task.server, promptId: task.promptId })
+    const still = (): ComfyTask | undefined => {
+      const current = tasks.get(task.promptId)
+      return current && !isTerminal(current.state) ? current : undefined
+    }
+    try {
+      const accepted = await api.queuePrompt({ server: task.server, promptId: task.promptId, clientId: clientId.value, prompt: entry.prompt, extraData: entry.extraData })
+      unconfirmedPrompts.delete(task.promptId)
+      const current = still()
+      if (current)
+        setTask(updateTask(current, { state: current.state === 'running' ? 'running' : 'queued', number: accepted.number, unconfirmed: false, missingSince: null }))
+    }
+    catch (error) {
+      const current = still()
+      if (current && isComfyTetherError(error, 'SERVER_UNREACHABLE'))
+        setTask(updateTask(current, { missingSince: null })) // still unanswered: look again after another grace period
+      else if (current)
+        setTask(endTask(current, 'failed', isComfyTetherError(error) ? error : new BaseError('REQUEST_FAILED', String(error), { cause: error }), Date.now()))
+    }
+    return true
   }
 
   /** Servers older than ComfyUI 0.3.45 ignore the client's prompt id and answer with their own: follow theirs. */

@@ -1,0 +1,99 @@
+// Disposing the store frees what it started: the simulator sees its socket closed, no timer is left, and nothing
+// global (window listeners, BroadcastChannel, a long-lived axios instance's interceptors, timers, sockets) keeps the
+// store alive: a WeakRef to it is cleared by gc. Disposed while a task is pending, which is when the store holds the
+// most (the lock, an open socket, a reconcile poll).
+//
+// Run with the `memory` project (happy-dom, --expose-gc): npx vitest run --project memory
+import type { ComfySimulator } from '../../src/testing/index'
+import axios from 'axios'
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createApp, h } from 'vue'
+import { comfyPlugin, useComfyStore } from '../../src/index'
+import { createComfySimulator } from '../../src/testing/index'
+import { FAST, waitFor } from '../helpers/mount-comfy'
+import { slowWorkflow } from '../helpers/workflows'
+
+const gc = (globalThis as { gc?: () => void }).gc
+/** Module-level, so its closure does not share a scope (and so a V8 context) with the test's store variable. */
+const Root = { render: () => h('div') }
+
+let sim: ComfySimulator
+beforeEach(async () => {
+  sim = await createComfySimulator({ speed: 4 })
+})
+afterEach(async () => {
+  setActivePinia(undefined as never)
+  await sim.close()
+})
+
+function timeouts(): number {
+  return process.getActiveResourcesInfo().filter(kind => kind === 'Timeout').length
+}
+
+/** Is `ref` cleared by gc within `timeoutMs`? */
+async function collected(ref: WeakRef<object>, timeoutMs = 5000): Promise<boolean> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    gc!()
+    await new Promise(resolve => setTimeout(resolve, 20))
+    if (ref.deref() === undefined)
+      return true
+  }
+  return false
+}
+
+type Variant = 'app.unmount()' | 'store.$dispose()'
+
+/**
+ * Mounts an app with its own Pinia and store, runs a task until it is running on the simulator, disposes, and
+ * returns only weak references: every strong one dies with this function's frame.
+ */
+async function runAndDispose(variant: Variant, http: ReturnType<typeof axios.create>): Promise<{ store: WeakRef<object>, clientId: string }> {
+  const pinia = createPinia()
+  const app = createApp(Root)
+  app.use(pinia)
+  app.use(comfyPlugin, { ...FAST, servers: [sim.url], http })
+  app.mount(document.createElement('div'))
+  const store = app.runWithContext(() => useComfyStore())
+  const handle = await store.submit(slowWorkflow(6, 1.2))
+  await waitFor(() => handle.task.value?.state === 'running', 'the task to run')
+  await waitFor(() => store.socket.status === 'OPEN', 'the socket to be open')
+  expect(sim.state.connectedClients).toEqual([store.clientId])
+  expect(store.pendingCount).toBe(1)
+  const refs = { store: new WeakRef(store), clientId: store.clientId }
+  if (variant === 'app.unmount()')
+    app.unmount()
+  else
+    (pinia as unknown as { _s: Map<string, { $dispose: () => void }> })._s.get('comfy-tether')!.$dispose()
+  return refs
+}
+
+describe.each<Variant>(['app.unmount()', 'store.$dispose()'])('disposing with %s', (variant) => {
+  it('closes the socket, leaves no timer, and lets the store be collected', async () => {
+    expect(gc, 'run this file with --expose-gc (vitest project "memory")').toBeTypeOf('function')
+    // An axios instance of the app's that outlives the store: its interceptors must not keep the store alive.
+    const http = axios.create()
+    const before = timeouts()
+    const refs = await runAndDispose(variant, http)
+
+    // The simulator sees the socket closed: gone from its socket table, and a ws-close of this clientId logged.
+    await waitFor(() => sim.state.connectedClients.length === 0, 'the simulator to see the socket closed', 3000)
+    expect(sim.requests.filter(r => r.kind === 'ws-close' && r.clientId === refs.clientId)).toHaveLength(1)
+    // The interceptors the store added to the app's instance are gone.
+    const handlers = (manager: object): number => (manager as { handlers: (object | null)[] }).handlers.filter(Boolean).length
+    expect(handlers(http.interceptors.request)).toBe(0)
+    expect(handlers(http.interceptors.response)).toBe(0)
+    // No timer of the store is left: once the task has ended on the simulator (its own sleeps are timers too),
+    // the count is back to what it was before mounting.
+    await waitFor(() => sim.state.running === null, 'the task to end on the simulator', 5000)
+    await waitFor(() => timeouts() <= before, `timers back to ${before} (now ${timeouts()})`, 2000)
+    // Nothing global holds the store.
+    expect(await collected(refs.store), 'the store is still reachable after dispose').toBe(true)
+    // (Not checked: the Pinia and the store's state. Pinia keeps a disposed store's state for HMR, and its dev build
+    // keeps the last Pinia on `useComfyStore._pinia`; neither is comfy-tether's to free.)
+    // Nothing was sent after the dispose (the only client here is the disposed store): no reconnect, no poll.
+    const closedAt = sim.requests.find(r => r.kind === 'ws-close')!.time
+    expect(sim.requests.filter(r => r.time > closedAt).map(r => `${r.kind} ${r.method ?? ''} ${r.path}`)).toEqual([])
+  })
+})
