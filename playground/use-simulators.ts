@@ -1,18 +1,13 @@
 import { useIntervalFn } from '@vueuse/core'
 import { shallowRef } from 'vue'
+import type { SimulatorState as SimulatorSnapshot } from 'comfy-tether/testing'
 import { simulated } from 'virtual:comfy-servers'
 
-/** One simulator as `GET /__comfy/sim/state` reports it. */
-export interface SimulatorState {
+/** One simulator as `GET /__comfy/sim/state` reports it: the simulator's own state, with where it is. */
+export interface SimulatorState extends SimulatorSnapshot {
   index: number
   label: string
   url: string
-  status: 'up' | 'down' | 'silent'
-  queueRemaining: number
-  running: string | null
-  pending: string[]
-  connectedClients: string[]
-  restarts: number
 }
 
 /** The actions the dev server relays to a simulator (see `vite-plugin-comfy-servers.ts`). */
