@@ -2,12 +2,13 @@ import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import type { UserConfig } from 'vite'
 import { defineConfig } from 'vite'
+import { comfyServersPlugin } from './playground/vite-plugin-comfy-servers'
 
 const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
 
 const PEERS = [/^vue$/, /^pinia$/, /^axios$/, /^@vueuse\//, /^ws$/, /^pngjs$/, /^node:/]
 
-export default defineConfig(async ({ command, mode }): Promise<UserConfig> => {
+export default defineConfig(({ command, mode }): UserConfig => {
   if (command === 'build' && mode !== 'playground') {
     return {
       build: {
@@ -24,8 +25,6 @@ export default defineConfig(async ({ command, mode }): Promise<UserConfig> => {
       },
     }
   }
-  // Loaded only for the playground: it starts the simulators, which a library build must not import.
-  const { comfyServersPlugin } = await import('./playground/vite-plugin-comfy-servers')
   return {
     root: fileURLToPath(new URL('./playground', import.meta.url)),
     plugins: [vue(), comfyServersPlugin()],

@@ -137,6 +137,7 @@ beforeAll(async () => {
   delete process.env.COMFY_SERVERS // the tests drive the simulators
   vite = await createServer({
     configFile: join(ROOT, 'vite.config.ts'),
+    configLoader: 'runner', // as `npm run dev` loads it
     logLevel: 'warn',
     clearScreen: false,
     cacheDir: join(ROOT, 'node_modules/.vite-browser-tests'),
