@@ -34,7 +34,7 @@ interface HttpExchange {
 function loadHttp(version: string): HttpExchange[] {
   const dir = new URL(`${version}/`, REFERENCE)
   if (!existsSync(dir))
-    throw new Error(`Recorded ComfyUI transcripts not found at ${fileURLToPath(dir)}. The tests need /work/shared/comfyui-reference next to the repository.`)
+    throw new Error(`Recorded ComfyUI transcripts not found at ${fileURLToPath(dir)}. The tests need shared/comfyui-reference beside the repository folder.`)
   return readdirSync(dir).filter(f => f.endsWith('.json')).sort().flatMap((file) => {
     const { events } = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as {
       events: { http?: { request: { method: string, path: string }, response: { status: number, json?: unknown, text?: string } } }[]

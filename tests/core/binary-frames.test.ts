@@ -26,7 +26,7 @@ interface RecordedBinary {
 function loadBinaryFrames(version: string): { file: string, frame: RecordedBinary }[] {
   const dir = new URL(`${version}/`, REFERENCE)
   if (!existsSync(dir))
-    throw new Error(`Recorded ComfyUI transcripts not found at ${fileURLToPath(dir)}. The tests need /work/shared/comfyui-reference next to the repository.`)
+    throw new Error(`Recorded ComfyUI transcripts not found at ${fileURLToPath(dir)}. The tests need shared/comfyui-reference beside the repository folder.`)
   return readdirSync(dir).filter(f => f.endsWith('.json')).sort().flatMap((file) => {
     const { events } = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as { events: { frame?: { kind: string } }[] }
     return events.filter(e => e.frame?.kind === 'binary').map(e => ({ file, frame: e.frame as RecordedBinary }))

@@ -18,7 +18,7 @@ interface TranscriptEvent {
 function loadTranscripts(version: string): { file: string, events: TranscriptEvent[] }[] {
   const dir = new URL(`${version}/`, REFERENCE)
   if (!existsSync(dir))
-    throw new Error(`Recorded ComfyUI transcripts not found at ${fileURLToPath(dir)}. The tests need /work/shared/comfyui-reference next to the repository.`)
+    throw new Error(`Recorded ComfyUI transcripts not found at ${fileURLToPath(dir)}. The tests need shared/comfyui-reference beside the repository folder.`)
   const files = readdirSync(dir).filter(f => f.endsWith('.json')).sort()
   if (files.length === 0)
     throw new Error(`No transcript files in ${fileURLToPath(dir)}.`)
