@@ -547,6 +547,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       const task = tasks.get(id)
       if (task && !isTerminal(task.state))
         setTask({ ...task, state: task.state === 'preparing' ? 'queued' : task.state, number: accepted.number, queuedAt: task.queuedAt ?? Date.now() })
+      persist() // a reload now knows the prompt reached the server, and its place in the queue
       const tether = tethers.get(server)
       if (id !== promptId)
         void tether?.reconcile('server assigned its own prompt id')

@@ -1,4 +1,4 @@
-import type { ComfyPluginOptions, ComfyStore, ComfyTask, ComfyTaskResult, ServerMismatchError, TaskState } from '../../src/index'
+import type { ComfyPluginOptions, ComfySocketState, ComfyStore, ComfyTask, ComfyTaskResult, ServerMismatchError, TaskState } from '../../src/index'
 import type { Plugin } from 'vue'
 import { describe, expectTypeOf, it } from 'vitest'
 import { comfyPlugin, isComfyTetherError } from '../../src/index'
@@ -26,5 +26,16 @@ describe('public types', () => {
     if (isComfyTetherError(error, 'SERVER_MISMATCH'))
       expectTypeOf(error.code).toEqualTypeOf<'SERVER_MISMATCH'>()
     expectTypeOf<ServerMismatchError['lockedServer']>().toEqualTypeOf<string>()
+  })
+})
+
+describe('task affinity types', () => {
+  it('exposes every lock and socket, and per-task debug helpers', () => {
+    expectTypeOf<ComfyPluginOptions['affinity']>().toEqualTypeOf<'session' | 'task' | undefined>()
+    expectTypeOf<ComfyStore['locks']>().toEqualTypeOf<{ server: string, clientId: string, since: number, reason: 'task-submitted' | 'restored-after-reload' }[]>()
+    expectTypeOf<ComfyStore['sockets']>().toEqualTypeOf<Record<string, ComfySocketState>>()
+    expectTypeOf<ComfyStore['debugLock']>().parameters.toEqualTypeOf<[promptId?: string]>()
+    expectTypeOf<ComfyStore['checkUnlockCondition']>().parameters.toEqualTypeOf<[server?: string]>()
+    expectTypeOf<ComfyStore['release']>().parameters.toEqualTypeOf<[server?: string]>()
   })
 })
