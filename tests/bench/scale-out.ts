@@ -5,7 +5,7 @@
 // counted as work, not as the client's overhead. Also: the ideal from nominal speeds, and session mode for contrast.
 import type { BenchResult } from './stats'
 import { installDom } from './dom'
-import { startSimulatorProcess } from './sim-process'
+import { startSimulatorProcess } from '../helpers/sim-process'
 import { fmt, now, round, verdictOf } from './stats'
 
 const SPEEDS = [1, 1, 2, 0.5]

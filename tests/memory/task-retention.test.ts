@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { COMFY_DEFAULTS } from '../../src/index'
 import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
 import { emptyImageWorkflow } from '../helpers/workflows'
-import { startSimProcess } from './sim-process-client'
+import { startSimulatorProcess } from '../helpers/sim-process'
 
 const TOTAL = 10_000
 /** Tasks in flight at once: each batch is submitted together and awaited, so the lock is taken and released per batch. */
@@ -33,20 +33,20 @@ async function settledHeap(): Promise<number> {
   return process.memoryUsage().heapUsed
 }
 
-let sim: Awaited<ReturnType<typeof startSimProcess>>
+let sim: Awaited<ReturnType<typeof startSimulatorProcess>>
 beforeAll(async () => {
-  sim = await startSimProcess(100)
+  sim = await startSimulatorProcess([100])
 })
 afterAll(async () => {
   unmountAll()
-  await sim?.close()
+  await sim?.stop()
 })
 
 describe('task retention', () => {
   it('keeps at most taskRetention finished tasks and a flat heap over 10,000 tasks', async () => {
     expect(gc, 'run this file with --expose-gc (vitest project "memory")').toBeTypeOf('function')
     expect(COMFY_DEFAULTS.taskRetention).toBe(100)
-    const { store } = mountComfy({ servers: [sim.url] }) // taskRetention and logLimit left at their defaults
+    const { store } = mountComfy({ servers: [sim.urls[0]!] }) // taskRetention and logLimit left at their defaults
     let done = 0
     let succeeded = 0
     let maxSize = 0
