@@ -57,9 +57,10 @@ export interface ServerTether {
 
 /**
  * Creates the tether of one locked server, in a child effect scope of the store so that the store's `$dispose()`
- * also ends its socket. The socket URL is fixed to this server: a tether never reconnects anywhere else.
+ * also ends its socket. The socket URL is fixed to this server: a tether never reconnects anywhere else. Its socket
+ * opens only after `previousSocketClosed` (the last socket of this client to the same server) has closed.
  */
-export function createServerTether(lock: ServerLock, parentScope: EffectScope, ctx: TetherContext): ServerTether {
+export function createServerTether(lock: ServerLock, parentScope: EffectScope, ctx: TetherContext, previousSocketClosed?: Promise<void>): ServerTether {
   const { server } = lock
   const { options, api } = ctx
   const timers = createTimerGroup()
@@ -76,7 +77,12 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
   const scope = parentScope.run(() => effectScope())
   if (!scope)
     throw new ComfyTetherError('INVALID_OPTIONS', `Cannot lock ${server}: the store was disposed. Call useComfyStore() again.`)
-  const created = scope.run(() => useComfySocket(() => (ctx.ready() ? serverWsUrl(server, ctx.clientId()) : undefined), {
+  // A socket of the same clientId that is still closing would make the new one deaf when the server cleans it up.
+  const previousGone = shallowRef(previousSocketClosed === undefined)
+  void previousSocketClosed?.then(() => {
+    previousGone.value = true
+  })
+  const created = scope.run(() => useComfySocket(() => (ctx.ready() && previousGone.value ? serverWsUrl(server, ctx.clientId()) : undefined), {
     shouldReconnect: (): boolean => options.reconnect !== false && !disposed && pendingCount() > 0 && socket.state.value.attempts < options.reconnect.retries,
     delay: attempt => (options.reconnect === false ? 0 : backoffDelay(attempt, options.reconnect)),
     onOpen(ws) {

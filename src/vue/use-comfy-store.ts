@@ -41,6 +41,8 @@ const CLAIM_WAIT_MS = 150
 const HEALTH_MAX_AGE_MS = 2000
 /** How often an unconfirmed prompt may be sent again (each after a grace period on neither /queue nor /history). */
 const MAX_RESENDS = 3
+/** The longest a new socket waits for the previous one to the same server to close. */
+const SOCKET_CLOSE_WAIT_MS = 2000
 
 /**
  * The comfy-tether store: the server lock(s), the socket(s), every task, and the lock event log.
@@ -91,6 +93,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   const settlers = new Map<string, { resolve: (r: ComfyTaskResult) => void, reject: (e: ComfyTetherError) => void }>()
   const renamed = new Map<string, string>()
   const releaseTimers = new Map<string, () => void>()
+  /** Sockets still closing, per server: a new socket with the same clientId waits for them. */
+  const closingSockets = new Map<string, Promise<void>>()
   const slotWaiters = new Set<() => void>()
   /** Smoothed run time of a task per server, for task affinity's tail rule. */
   const serviceTimes = new Map<string, number>()
@@ -184,13 +188,25 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       onFrame: handleFrame,
       updateServer,
       resubmit,
-    })
+    }, closingSockets.get(server))
     tethers.set(server, tether)
     return tether
   }
 
   function closeTether(tether: ServerTether, why: string): void {
     releaseTimers.get(tether.server)?.()
+    const ws = tether.ws.value
+    if (ws && ws.readyState !== ws.CLOSED) {
+      const closed = new Promise<void>((resolve) => {
+        ws.addEventListener('close', () => resolve(), { once: true })
+        timers.after(SOCKET_CLOSE_WAIT_MS, resolve)
+      })
+      closingSockets.set(tether.server, closed)
+      void closed.then(() => {
+        if (closingSockets.get(tether.server) === closed)
+          closingSockets.delete(tether.server)
+      })
+    }
     tether.dispose()
     tethers.delete(tether.server)
     record('release', `released the lock on ${tether.server}: ${why}`, { server: tether.server })
