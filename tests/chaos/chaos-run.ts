@@ -99,8 +99,6 @@ export interface ChaosReport {
   networkErrorsLogged: number
   /** Every invariant holds. */
   ok: boolean
-  /** Every invariant holds, except those a known src bug breaks (see `Invariant.knownBug`). */
-  okExceptKnownBugs: boolean
 }
 
 const TERMINAL: ReadonlySet<string> = new Set<TaskState>(['succeeded', 'failed', 'interrupted', 'cancelled', 'lost'])
@@ -514,7 +512,6 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       malformedFramesCounted,
       networkErrorsLogged,
       ok: invariants.every(i => i.ok),
-      okExceptKnownBugs: invariants.every(i => i.ok || i.knownBug !== undefined),
     }
   }
   finally {

@@ -64,8 +64,6 @@ export interface Invariant {
   name: string
   value: number
   ok: boolean
-  /** Set while a src bug makes this invariant fail: where the bug is reproduced on its own. */
-  knownBug?: string
 }
 
 export interface Violation {
