@@ -19,6 +19,7 @@ export type ComfyTetherErrorCode =
   | 'UPLOAD_FAILED'
   | 'PROTOCOL_ERROR'
   | 'REQUEST_FAILED'
+  | 'UNSUPPORTED_UI_WORKFLOW'
 
 const PREFIX = '[comfy-tether]'
 const BRAND = Symbol.for('comfy-tether.error')
