@@ -74,9 +74,22 @@ describe('fromUiWorkflow errors', () => {
     expect(error).toMatchObject({ reason: 'cycle', nodeType: 'LatentUpscaleBy' })
   })
 
-  it('refuses a legacy group node whose definition is in extra.groupNodes', () => {
-    const workflow = uiWorkflow([uiNode(37, 'workflow>Sampler')], [], { extra: { groupNodes: { Sampler: { nodes: [], links: [] } } } })
-    expect(conversionError(() => fromUiWorkflow(workflow, OBJECT_INFO))).toBeInstanceOf(UiWorkflowError)
-    expect(conversionError(() => fromUiWorkflow(workflow, OBJECT_INFO))).toMatchObject({ reason: 'unsupported', nodeId: '37', nodeType: 'workflow>Sampler' })
+  it.each([
+    ['hides a widget in its config', { '0': { input: { sampler_name: { visible: false } } } }, [['SAMPLER', 'SAMPLER']]],
+    ['has outputs its definition does not expose', {}, [['SAMPLER', 'SAMPLER'], ['EXTRA', 'LATENT']]],
+  ] as const)('refuses a legacy group node that %s', (_label, config, outputs) => {
+    const inner = { ...uiNode(0, 'KSamplerSelect', { outputs: [['SAMPLER', 'SAMPLER']], widgets: ['euler'] }), index: 0 }
+    const instance = uiNode(37, 'workflow>Sampler', { outputs: outputs.map(([n, t]) => [n, t] as [string, string]), widgets: ['euler'] })
+    const workflow = uiWorkflow([instance], [], { extra: { groupNodes: { Sampler: { nodes: [inner], links: [], external: [], config } } } })
+    const error = conversionError(() => fromUiWorkflow(workflow, OBJECT_INFO))
+    expect(error).toBeInstanceOf(UiWorkflowError)
+    expect(error).toMatchObject({ reason: 'unsupported', nodeId: '37', nodeType: 'workflow>Sampler' })
+  })
+
+  it('converts the same legacy group node when nothing is hidden', () => {
+    const inner = { ...uiNode(0, 'KSamplerSelect', { outputs: [['SAMPLER', 'SAMPLER']], widgets: ['euler'] }), index: 0 }
+    const instance = uiNode(37, 'workflow>Sampler', { outputs: [['SAMPLER', 'SAMPLER']], widgets: ['lcm'] })
+    const workflow = uiWorkflow([instance], [], { extra: { groupNodes: { Sampler: { nodes: [inner], links: [], external: [], config: {} } } } })
+    expect(fromUiWorkflow(workflow, OBJECT_INFO)).toEqual({ '37:0': { class_type: 'KSamplerSelect', inputs: { sampler_name: 'lcm' }, _meta: { title: 'KSamplerSelect' } } })
   })
 })

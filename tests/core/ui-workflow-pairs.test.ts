@@ -18,21 +18,18 @@ const MISSING_TYPES: Record<string, string[]> = {
  *   object_info, so it follows the rename.
  */
 const FRONTEND_ONLY_INPUTS: Record<string, [nodeId: string, input: string][]> = {
+  'edit-model-groupnode': [['13', 'upload']],
   'img2img-loadimage': [['10', 'choose file to upload']],
   'wan-vace-bypass-groups': [['71', 'video-preview']],
 }
-const ADDED_SINCE: Record<string, [nodeId: string, input: string][]> = {
-  'sdxlturbo-mute': [['22', 'denoise']],
-  'wan-vace-bypass-groups': [['68', 'bit_depth']],
+const ADDED_SINCE: Record<string, [nodeId: string, input: string, value: unknown][]> = {
+  'edit-model-groupnode': [['37:7', 'style', 'regular']], // a combo without a default: its first option
+  'sdxlturbo-mute': [['22', 'denoise', 1]],
+  'wan-vace-bypass-groups': [['68', 'bit_depth', 8]],
 }
 const RENAMED_DISPLAY_NAMES: Record<string, string[]> = {
   'flux-kontext-primitive-bypass': ['11', '22', '42'],
   'wan-vace-bypass-groups': ['58', '129', '165'],
-}
-
-function defaultOf(objectInfo: ObjectInfo, classType: string, input: string): unknown {
-  const spec = objectInfo[classType]!.input.required?.[input] ?? objectInfo[classType]!.input.optional?.[input]
-  return spec![1]!.default
 }
 
 /** The API export as this converter should produce it on 0.33.0: the listed differences applied, nothing else. */
@@ -46,9 +43,9 @@ function expectedPrompt(name: string, api: ComfyWorkflow, ui: UiWorkflow, object
     expect(expected[id]!.inputs).toHaveProperty([input])
     Reflect.deleteProperty(expected[id]!.inputs, input)
   }
-  for (const [id, input] of ADDED_SINCE[name] ?? []) {
+  for (const [id, input, value] of ADDED_SINCE[name] ?? []) {
     expect(expected[id]!.inputs).not.toHaveProperty([input])
-    expected[id]!.inputs[input] = defaultOf(objectInfo, expected[id]!.class_type, input)
+    expected[id]!.inputs[input] = value
   }
   for (const id of RENAMED_DISPLAY_NAMES[name] ?? []) {
     const uiNode = ui.nodes.find(node => String(node.id) === id)!
@@ -70,7 +67,7 @@ describe('fromUiWorkflow on real UI/API pairs', () => {
     expect(PAIR_NAMES).toHaveLength(12)
   })
 
-  const convertible = PAIR_NAMES.filter(name => !(name in MISSING_TYPES) && name !== 'edit-model-groupnode')
+  const convertible = PAIR_NAMES.filter(name => !(name in MISSING_TYPES))
 
   it.each(convertible)('converts %s to its API export', (name) => {
     const { ui, api } = loadPair(name)
@@ -95,11 +92,13 @@ describe('fromUiWorkflow on real UI/API pairs', () => {
     expect(Object.values(api).every(node => node._meta !== undefined)).toBe(true)
   })
 
-  it('refuses the legacy group node of edit-model-groupnode with a typed error naming it', () => {
-    const { ui } = loadPair('edit-model-groupnode')
-    const error = conversionError(() => fromUiWorkflow(ui, OBJECT_INFO))
-    expect(error).toMatchObject({ code: 'UNSUPPORTED_UI_WORKFLOW', reason: 'unsupported', nodeId: '37', nodeType: 'workflow/IP2PSampler' })
-    expect(error.message).toMatch(/^\[comfy-tether\] .*group node.*Convert to nodes/)
+  it('expands the legacy group node of edit-model-groupnode into the inner nodes "37:<index>" of its export', () => {
+    const { ui, api } = loadPair('edit-model-groupnode')
+    const prompt = fromUiWorkflow(ui, OBJECT_INFO)
+    expect(Object.keys(prompt).filter(id => id.startsWith('37:')).sort()).toEqual(['37:0', '37:1', '37:3', '37:6', '37:7', '37:8'])
+    expect(Object.keys(prompt).sort()).toEqual(Object.keys(api).sort())
+    // The group's own values (seed 11652752290163), not the stale copy in its definition (156680208700303).
+    expect(prompt['37:1']!.inputs).toEqual({ noise_seed: 11652752290163 })
   })
 
   it.each(PAIR_NAMES)('detects %s as UI format and its API export as not', (name) => {

@@ -35,7 +35,7 @@ export function fromUiWorkflow(graph: unknown, objectInfo: ObjectInfo): ComfyWor
   assertUiWorkflowShape(graph)
   if (!isRecord(objectInfo))
     throw new UiWorkflowError('malformed', 'objectInfo is not the object GET /object_info returns', { fix: 'Pass the parsed JSON of the target server\'s GET /object_info.' })
-  const expanded = expandGraph(graph)
+  const expanded = expandGraph(graph, objectInfo)
   const kept = expanded.nodes.filter(placed => !staysInFrontend(placed))
   checkNodeTypes(kept, objectInfo)
 

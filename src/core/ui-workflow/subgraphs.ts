@@ -1,7 +1,9 @@
 import type { Scope } from './graph'
+import type { ObjectInfo } from './object-info'
 import type { UiNode, UiSubgraphDefinition, UiWorkflow } from './types'
 import { UiWorkflowError } from './error'
-import { buildScope, collectSubgraphs, executionId, isRecord } from './graph'
+import { buildScope, collectSubgraphs, executionId } from './graph'
+import { groupNodeDefinition, groupNodeName } from './group-nodes'
 import { MODE_BYPASSED, MODE_MUTED } from './links'
 
 /** A node that is not a subgraph instance, with the graph level it sits in. */
@@ -20,17 +22,8 @@ export interface ExpandedGraph {
   innerScopes: ReadonlyMap<string, Scope>
 }
 
-/** Legacy group nodes are saved with a type of `workflow>Name` (older: `workflow/Name`) and defined in `extra.groupNodes`. */
-function groupNodeName(workflow: UiWorkflow, type: string): string | undefined {
-  const groups = isRecord(workflow.extra) ? workflow.extra.groupNodes : undefined
-  if (!isRecord(groups))
-    return undefined
-  const name = /^workflow[>/](.+)$/.exec(type)?.[1]
-  return name !== undefined && Object.hasOwn(groups, name) ? name : undefined
-}
-
-/** Expands subgraph instances (recursively), checking for legacy group nodes and subgraphs that contain themselves. */
-export function expandGraph(workflow: UiWorkflow): ExpandedGraph {
+/** Expands subgraph instances (recursively) and legacy group nodes, checking for subgraphs that contain themselves. */
+export function expandGraph(workflow: UiWorkflow, objectInfo: ObjectInfo): ExpandedGraph {
   const definitions = collectSubgraphs(workflow)
   const root = buildScope(workflow.nodes, workflow.links, 'the workflow', [])
   const nodes: PlacedNode[] = []
@@ -40,14 +33,7 @@ export function expandGraph(workflow: UiWorkflow): ExpandedGraph {
     for (const node of scope.nodes.values()) {
       const id = executionId(scope, String(node.id))
       const group = groupNodeName(workflow, node.type)
-      if (group !== undefined) {
-        throw new UiWorkflowError('unsupported', `"${group}" is a legacy group node (extra.groupNodes), which is not expanded`, {
-          nodeId: id,
-          nodeType: node.type,
-          fix: 'In ComfyUI, right-click the node and choose "Convert to nodes" (or convert it to a subgraph), then save again; or use "Export (API)".',
-        })
-      }
-      const definition = definitions.get(node.type)
+      const definition = group === undefined ? definitions.get(node.type) : groupNodeDefinition(workflow, node, group, objectInfo)
       if (!definition) {
         nodes.push({ scope, node, id })
         continue
@@ -55,7 +41,7 @@ export function expandGraph(workflow: UiWorkflow): ExpandedGraph {
       if (open.includes(definition.id))
         throw new UiWorkflowError('cycle', `subgraph "${definition.name ?? definition.id}" contains an instance of itself`, { nodeId: id, nodeType: node.type })
       if (node.mode === MODE_MUTED || node.mode === MODE_BYPASSED) {
-        throw new UiWorkflowError('unsupported', `a ${node.mode === MODE_MUTED ? 'muted' : 'bypassed'} subgraph instance is not converted (frontend versions treat its inner nodes differently)`, {
+        throw new UiWorkflowError('unsupported', `a ${node.mode === MODE_MUTED ? 'muted' : 'bypassed'} ${group === undefined ? 'subgraph instance' : 'group node'} is not converted (frontend versions treat its inner nodes differently)`, {
           nodeId: id,
           nodeType: node.type,
           fix: 'Set the subgraph node back to "Always", mute or bypass the nodes inside it instead, and save again.',
