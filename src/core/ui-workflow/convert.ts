@@ -19,8 +19,9 @@ function staysInFrontend({ node }: PlacedNode): boolean {
  *
  * Widget values are mapped to input names in `/object_info` order (skipping the control value of seed-like widgets and
  * the upload button's value); links are followed through reroutes, primitive nodes (whose value becomes a literal),
- * bypassed nodes (by matching types) and subgraphs (inner nodes get ids `"<instanceId>:<innerId>"`); muted nodes,
- * notes and groups are dropped; `_meta.title` is the node's title, or the class's display name.
+ * bypassed nodes (by matching types) and subgraphs and legacy group nodes (inner nodes get ids
+ * `"<instanceId>:<innerId>"`); muted nodes, notes and groups are dropped; `_meta.title` is the node's title, or the
+ * class's display name.
  *
  * Pure: it reads its arguments, never changes them, and does no I/O.
  *
@@ -29,7 +30,7 @@ function staysInFrontend({ node }: PlacedNode): boolean {
  * @returns The API-format prompt.
  * @throws UiWorkflowError (`UNSUPPORTED_UI_WORKFLOW`) naming the node and the reason, for anything it cannot convert
  * exactly: node classes the server lacks (all of them listed in `missingNodeTypes`), widget values that do not fit,
- * legacy group nodes, promoted subgraph widgets, broken or circular links.
+ * muted or bypassed subgraphs, promoted subgraph widgets, broken or circular links.
  */
 export function fromUiWorkflow(graph: unknown, objectInfo: ObjectInfo): ComfyWorkflow {
   assertUiWorkflowShape(graph)

@@ -1,9 +1,8 @@
 import type { UiLinkObject, UiLinkTuple, UiNode, UiSubgraphDefinition, UiWorkflow } from './types'
 import { UiWorkflowError } from './error'
 
-/** The id of a subgraph's input node as the origin of links inside it, and of its output node as their target. */
+/** The id of a subgraph's input node as the origin of links inside it (its output node, the target, is -20). */
 export const SUBGRAPH_INPUT_ID = '-10'
-export const SUBGRAPH_OUTPUT_ID = '-20'
 
 /** A link with string node ids and numeric slots, whichever schema it came from. */
 export interface GraphLink {
@@ -41,7 +40,7 @@ function slotNumber(value: unknown, what: string): number {
 }
 
 function nodeIdString(value: unknown, what: string): string {
-  if (typeof value === 'number' || (typeof value === 'string' && value !== ''))
+  if (typeof value === 'number' || (typeof value === 'string' && value !== '' && value !== '__proto__'))
     return String(value)
   throw malformed(`${what} has node id ${JSON.stringify(value)}`)
 }
@@ -75,8 +74,8 @@ function checkNode(raw: unknown, where: string): UiNode {
       throw malformed(`${key} is not a list of slots`, id, raw.type)
   }
   for (const input of (raw.inputs ?? []) as Record<string, unknown>[]) {
-    if (typeof input.name !== 'string')
-      throw malformed('an input has no name', id, raw.type)
+    if (typeof input.name !== 'string' || input.name === '__proto__')
+      throw malformed('an input has no usable name', id, raw.type)
     if (input.link !== undefined && input.link !== null && typeof input.link !== 'number')
       throw malformed(`input "${input.name}" has link ${JSON.stringify(input.link)}, not a link id`, id, raw.type)
   }
