@@ -45,6 +45,7 @@ describe('fromUiWorkflow errors', () => {
     ['a node without a type', uiWorkflow([{ ...checkpoint(4), type: '' }])],
     ['two nodes with one id', uiWorkflow([checkpoint(4), encode(4, null)])],
     ['a link that is not a tuple', { ...uiWorkflow([checkpoint(4)]), links: [[1, 4]] }],
+    ['an input named __proto__', uiWorkflow([{ ...encode(6, null), inputs: [{ name: '__proto__', type: 'CLIP', link: null }] }])],
     ['a link with a negative slot', uiWorkflow([checkpoint(4), encode(6, 1)], [[1, 4, -1, 6, 0, 'CLIP']])],
   ])('rejects %s as malformed', (_label, workflow) => {
     expect(conversionError(() => fromUiWorkflow(workflow, OBJECT_INFO)).reason).toBe('malformed')
