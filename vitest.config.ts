@@ -20,7 +20,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['tests/http/**/*.test.ts', 'tests/testing/**/*.test.ts'],
+          include: ['tests/http/**/*.test.ts', 'tests/testing/**/*.test.ts', 'tests/scripts/**/*.test.ts'],
           testTimeout: 20_000,
         },
       },
