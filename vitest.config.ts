@@ -7,6 +7,9 @@ const alias = [
   { find: /^comfy-tether\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
 ]
 
+/** Drops happy-dom's echo of failed requests (tests/helpers/browser-network-log.ts). */
+const HAPPY_DOM_SETUP = './tests/helpers/setup-happy-dom.ts'
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -30,12 +33,13 @@ export default defineConfig({
           name: 'vue',
           environment: 'happy-dom',
           include: ['tests/vue/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+          setupFiles: [HAPPY_DOM_SETUP],
           testTimeout: 30_000,
         },
       },
       {
         resolve: { alias },
-        test: { name: 'chaos', environment: 'happy-dom', include: ['tests/chaos/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 30_000 },
+        test: { name: 'chaos', environment: 'happy-dom', include: ['tests/chaos/**/*.test.ts'], setupFiles: [HAPPY_DOM_SETUP], testTimeout: 60_000, hookTimeout: 30_000 },
       },
       {
         resolve: { alias },
@@ -43,6 +47,7 @@ export default defineConfig({
           name: 'memory',
           environment: 'happy-dom',
           include: ['tests/memory/**/*.test.ts'],
+          setupFiles: [HAPPY_DOM_SETUP],
           execArgv: ['--expose-gc'],
           testTimeout: 180_000,
         },
