@@ -54,6 +54,11 @@ export default defineConfig({
       },
       {
         resolve: { alias },
+        // README.md's code blocks, type-checked against the package's built declarations.
+        test: { name: 'docs', environment: 'node', include: ['tests/docs/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 300_000 },
+      },
+      {
+        resolve: { alias },
         test: {
           name: 'types',
           include: [],
