@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vitest/config'
 
 const alias = [
@@ -29,6 +30,7 @@ export default defineConfig({
       },
       {
         resolve: { alias },
+        plugins: [vue()], // component tests mount single-file components, as an app's tests do
         test: {
           name: 'vue',
           environment: 'happy-dom',
