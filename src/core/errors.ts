@@ -1,3 +1,5 @@
+import type { MissingDependencyError } from './missing-dependency-error'
+
 /**
  * Stable error codes. Match on `error.code`, not on the class or the message.
  */
@@ -19,6 +21,7 @@ export type ComfyTetherErrorCode =
   | 'UPLOAD_FAILED'
   | 'PROTOCOL_ERROR'
   | 'REQUEST_FAILED'
+  | 'MISSING_DEPENDENCY'
 
 const PREFIX = '[comfy-tether]'
 const BRAND = Symbol.for('comfy-tether.error')
@@ -57,6 +60,7 @@ interface ComfyTetherErrorClasses {
   UPLOAD_FAILED: UploadFailedError
   PROTOCOL_ERROR: ProtocolError
   REQUEST_FAILED: RequestFailedError
+  MISSING_DEPENDENCY: MissingDependencyError
 }
 
 /**
