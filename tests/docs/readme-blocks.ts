@@ -12,6 +12,8 @@ export interface CodeBlock {
   file: string
   /** The file's text: prelude and code. */
   text: string
+  /** The block's code as the README shows it. */
+  code: string
   /** For each line of `text` (0-based), the 1-based README line it came from. */
   lines: number[]
 }
@@ -62,7 +64,7 @@ export function extractCodeBlocks(markdown: string): CodeBlock[] {
       // `export {}` keeps each block a module of its own, so two blocks may declare the same names.
       body = [...prelude, ...code, { text: 'export {}', line: end + 1 }]
     }
-    blocks.push({ file, text: `${body.map(l => l.text).join('\n')}\n`, lines: body.map(l => l.line) })
+    blocks.push({ file, text: `${body.map(l => l.text).join('\n')}\n`, code: `${code.map(l => l.text).join('\n')}\n`, lines: body.map(l => l.line) })
     i = end
   }
   return blocks

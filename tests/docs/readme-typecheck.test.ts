@@ -24,6 +24,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const APP = join(ROOT, 'node_modules', '.cache', 'comfy-tether-readme')
 const PACKAGE = join(APP, 'node_modules', 'comfy-tether')
 
+/** The README's recipe for testing an app's component, run as it stands by the vue project. */
+const RECIPE = ['Generate.vue', 'Generate.test.ts']
+
 /** A block that must fail, so a checker that reports nothing cannot pass. */
 const CANARY = [
   '<!-- typecheck-prelude',
@@ -86,9 +89,14 @@ beforeAll(() => {
 })
 
 describe('README.md code type-checks against the built package', () => {
-  it('finds the usage, component and simulator blocks', () => {
-    expect(readmeBlocks.map(b => b.file)).toEqual(expect.arrayContaining(['main.ts', 'App.vue']))
-    expect(readmeBlocks.length).toBeGreaterThanOrEqual(3)
+  it('finds the usage, simulator and testing-recipe blocks', () => {
+    expect(readmeBlocks.map(b => b.file)).toEqual(expect.arrayContaining(['main.ts', 'App.vue', ...RECIPE]))
+    expect(readmeBlocks.length).toBeGreaterThanOrEqual(5)
+  })
+
+  it('the testing recipe is, to the byte, the one tests/vue/recipe/ runs', () => {
+    for (const file of RECIPE)
+      expect(readmeBlocks.find(b => b.file === file)?.code, file).toBe(readFileSync(join(ROOT, 'tests', 'vue', 'recipe', file), 'utf8'))
   })
 
   it('reports an error in a block on its own Markdown line (the canary)', () => {
