@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vitest/config'
 
 const alias = [
@@ -6,6 +7,9 @@ const alias = [
   { find: /^comfy-tether\/core$/, replacement: fileURLToPath(new URL('./src/core/index.ts', import.meta.url)) },
   { find: /^comfy-tether\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
 ]
+
+/** Drops happy-dom's echo of failed requests (tests/helpers/browser-network-log.ts). */
+const HAPPY_DOM_SETUP = './tests/helpers/setup-happy-dom.ts'
 
 export default defineConfig({
   resolve: { alias },
@@ -20,22 +24,24 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['tests/http/**/*.test.ts', 'tests/testing/**/*.test.ts'],
+          include: ['tests/http/**/*.test.ts', 'tests/testing/**/*.test.ts', 'tests/scripts/**/*.test.ts'],
           testTimeout: 20_000,
         },
       },
       {
         resolve: { alias },
+        plugins: [vue()], // component tests mount single-file components, as an app's tests do
         test: {
           name: 'vue',
           environment: 'happy-dom',
           include: ['tests/vue/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+          setupFiles: [HAPPY_DOM_SETUP],
           testTimeout: 30_000,
         },
       },
       {
         resolve: { alias },
-        test: { name: 'chaos', environment: 'happy-dom', include: ['tests/chaos/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 30_000 },
+        test: { name: 'chaos', environment: 'happy-dom', include: ['tests/chaos/**/*.test.ts'], setupFiles: [HAPPY_DOM_SETUP], testTimeout: 60_000, hookTimeout: 30_000 },
       },
       {
         resolve: { alias },
@@ -43,9 +49,15 @@ export default defineConfig({
           name: 'memory',
           environment: 'happy-dom',
           include: ['tests/memory/**/*.test.ts'],
+          setupFiles: [HAPPY_DOM_SETUP],
           execArgv: ['--expose-gc'],
           testTimeout: 180_000,
         },
+      },
+      {
+        resolve: { alias },
+        // README.md's code blocks, type-checked against the package's built declarations.
+        test: { name: 'docs', environment: 'node', include: ['tests/docs/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 300_000 },
       },
       {
         resolve: { alias },

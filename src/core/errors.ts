@@ -1,3 +1,6 @@
+import type { MissingDependencyError } from './missing-dependency-error'
+import type { UiWorkflowError } from './ui-workflow/error'
+
 /**
  * Stable error codes. Match on `error.code`, not on the class or the message.
  */
@@ -20,6 +23,7 @@ export type ComfyTetherErrorCode =
   | 'PROTOCOL_ERROR'
   | 'REQUEST_FAILED'
   | 'UNSUPPORTED_UI_WORKFLOW'
+  | 'MISSING_DEPENDENCY'
 
 const PREFIX = '[comfy-tether]'
 const BRAND = Symbol.for('comfy-tether.error')
@@ -39,11 +43,42 @@ export class ComfyTetherError extends Error {
   }
 }
 
-/** Is `value` an error made by comfy-tether (any copy of it)? Optionally of one code. */
-export function isComfyTetherError<C extends ComfyTetherErrorCode>(
-  value: unknown,
-  code?: C,
-): value is ComfyTetherError & { code: C } {
+/** The class of the error each code comes with: `isComfyTetherError(e, 'EXECUTION_FAILED')` narrows `e` to it. */
+interface ComfyTetherErrorClasses {
+  SERVER_MISMATCH: ServerMismatchError
+  NO_SERVER_AVAILABLE: NoServerAvailableError
+  INVALID_SERVER_URL: InvalidServerUrlError
+  INVALID_OPTIONS: InvalidArgumentError
+  INVALID_WORKFLOW: InvalidArgumentError
+  INVALID_IMAGE: InvalidArgumentError
+  LOCK_BUSY: LockBusyError
+  TASK_NOT_FOUND: TaskNotFoundError
+  PROMPT_REJECTED: PromptRejectedError
+  EXECUTION_FAILED: ExecutionFailedError
+  TASK_INTERRUPTED: TaskInterruptedError
+  TASK_CANCELLED: TaskCancelledError
+  TASK_LOST: TaskLostError
+  SERVER_UNREACHABLE: ServerUnreachableError
+  UPLOAD_FAILED: UploadFailedError
+  PROTOCOL_ERROR: ProtocolError
+  REQUEST_FAILED: RequestFailedError
+  MISSING_DEPENDENCY: MissingDependencyError
+  UNSUPPORTED_UI_WORKFLOW: UiWorkflowError
+}
+
+/**
+ * Each error code mapped to the error it comes with, its `code` narrowed to that one literal
+ * (e.g. `ComfyTetherErrorByCode['EXECUTION_FAILED']` is an {@link ExecutionFailedError} with `nodeType` and `traceback`).
+ */
+export type ComfyTetherErrorByCode = {
+  [C in ComfyTetherErrorCode]: (C extends keyof ComfyTetherErrorClasses ? ComfyTetherErrorClasses[C] : ComfyTetherError) & { readonly code: C }
+}
+
+/** Is `value` an error made by comfy-tether (any copy of it)? */
+export function isComfyTetherError(value: unknown): value is ComfyTetherError
+/** Is `value` a comfy-tether error with this `code`? Narrows to that code's class, e.g. `ExecutionFailedError`. */
+export function isComfyTetherError<C extends ComfyTetherErrorCode>(value: unknown, code: C): value is ComfyTetherErrorByCode[C]
+export function isComfyTetherError(value: unknown, code?: ComfyTetherErrorCode): boolean {
   if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[BRAND] !== true)
     return false
   return code === undefined || (value as ComfyTetherError).code === code
@@ -52,6 +87,7 @@ export function isComfyTetherError<C extends ComfyTetherErrorCode>(
 /** A request or socket of a task aimed at a server other than the one the task is locked to. */
 export class ServerMismatchError extends ComfyTetherError {
   override readonly name = 'ServerMismatchError'
+  declare readonly code: 'SERVER_MISMATCH'
   constructor(
     readonly lockedServer: string,
     readonly requestedServer: string,
@@ -69,6 +105,7 @@ export class ServerMismatchError extends ComfyTetherError {
 /** No configured server can take a new task. */
 export class NoServerAvailableError extends ComfyTetherError {
   override readonly name = 'NoServerAvailableError'
+  declare readonly code: 'NO_SERVER_AVAILABLE'
   constructor(readonly servers: readonly string[], readonly reasons: Readonly<Record<string, string>> = {}, options?: { cause?: unknown }) {
     const detail = servers.length === 0
       ? 'no servers are configured. Pass at least one URL in the plugin\'s `servers` option.'
@@ -80,6 +117,7 @@ export class NoServerAvailableError extends ComfyTetherError {
 /** A server URL that is not an absolute http(s) URL, or that carries credentials. */
 export class InvalidServerUrlError extends ComfyTetherError {
   override readonly name = 'InvalidServerUrlError'
+  declare readonly code: 'INVALID_SERVER_URL'
   constructor(readonly input: unknown, readonly reason: string) {
     super('INVALID_SERVER_URL', `Invalid server URL ${JSON.stringify(String(input))}: ${reason}. Use an absolute http:// or https:// URL such as "http://127.0.0.1:8188".`)
   }
@@ -94,6 +132,7 @@ export class InvalidArgumentError extends ComfyTetherError {
 /** The lock cannot be changed now: tasks are still pending on the locked server. */
 export class LockBusyError extends ComfyTetherError {
   override readonly name = 'LockBusyError'
+  declare readonly code: 'LOCK_BUSY'
   constructor(readonly lockedServer: string, readonly pending: readonly string[]) {
     super('LOCK_BUSY', `The lock on "${lockedServer}" cannot be released: ${pending.length} task(s) pending (${pending.join(', ')}). Wait for them to end or cancel them first.`)
   }
@@ -102,6 +141,7 @@ export class LockBusyError extends ComfyTetherError {
 /** A prompt id this client does not know. */
 export class TaskNotFoundError extends ComfyTetherError {
   override readonly name = 'TaskNotFoundError'
+  declare readonly code: 'TASK_NOT_FOUND'
   constructor(readonly promptId: string) {
     super('TASK_NOT_FOUND', `No task with prompt id "${promptId}" is known to this client. Use an id returned by submit() (handle.promptId).`)
   }
@@ -117,6 +157,7 @@ export interface ComfyNodeError {
 /** `POST /prompt` answered 400: the workflow was not accepted. */
 export class PromptRejectedError extends ComfyTetherError {
   override readonly name = 'PromptRejectedError'
+  declare readonly code: 'PROMPT_REJECTED'
   constructor(
     readonly server: string,
     readonly errorType: string,
@@ -133,6 +174,7 @@ export class PromptRejectedError extends ComfyTetherError {
 /** A node raised while the prompt ran (`execution_error`). */
 export class ExecutionFailedError extends ComfyTetherError {
   override readonly name = 'ExecutionFailedError'
+  declare readonly code: 'EXECUTION_FAILED'
   constructor(
     readonly server: string,
     readonly promptId: string,
@@ -149,6 +191,7 @@ export class ExecutionFailedError extends ComfyTetherError {
 /** The prompt was interrupted on its server (by this client or another). */
 export class TaskInterruptedError extends ComfyTetherError {
   override readonly name = 'TaskInterruptedError'
+  declare readonly code: 'TASK_INTERRUPTED'
   constructor(readonly server: string, readonly promptId: string, readonly nodeId?: string) {
     super('TASK_INTERRUPTED', `Task ${promptId} was interrupted on "${server}"${nodeId ? ` at node ${nodeId}` : ''}. Submit it again if you still want its result.`)
   }
@@ -157,6 +200,7 @@ export class TaskInterruptedError extends ComfyTetherError {
 /** The task was cancelled by this client before it ran. */
 export class TaskCancelledError extends ComfyTetherError {
   override readonly name = 'TaskCancelledError'
+  declare readonly code: 'TASK_CANCELLED'
   constructor(readonly server: string, readonly promptId: string) {
     super('TASK_CANCELLED', `Task ${promptId} was cancelled and removed from the queue of "${server}".`)
   }
@@ -168,6 +212,7 @@ export type TaskLostReason = 'server-restarted' | 'server-unreachable' | 'not-on
 /** The task is gone from its server: in neither `/queue` nor `/history` past the grace period, or the server stayed down. */
 export class TaskLostError extends ComfyTetherError {
   override readonly name = 'TaskLostError'
+  declare readonly code: 'TASK_LOST'
   constructor(readonly server: string, readonly promptId: string, readonly reason: TaskLostReason) {
     const why = reason === 'server-unreachable'
       ? 'the server stayed unreachable for longer than maxOutage'
@@ -181,6 +226,7 @@ export class TaskLostError extends ComfyTetherError {
 /** A server could not be reached (connection refused, timeout, 5xx). */
 export class ServerUnreachableError extends ComfyTetherError {
   override readonly name = 'ServerUnreachableError'
+  declare readonly code: 'SERVER_UNREACHABLE'
   constructor(readonly server: string, readonly operation: string, detail: string, options?: { cause?: unknown }) {
     super('SERVER_UNREACHABLE', `${operation} on "${server}" failed: ${detail}. Check that the server is running; comfy-tether retries while tasks are pending.`, options)
   }
@@ -189,6 +235,7 @@ export class ServerUnreachableError extends ComfyTetherError {
 /** `POST /upload/image` failed. */
 export class UploadFailedError extends ComfyTetherError {
   override readonly name = 'UploadFailedError'
+  declare readonly code: 'UPLOAD_FAILED'
   constructor(readonly server: string, readonly fileName: string, detail: string, options?: { cause?: unknown }) {
     super('UPLOAD_FAILED', `Upload of "${fileName}" to "${server}" failed: ${detail}. Check that the file is an image and the server accepts uploads.`, options)
   }
@@ -197,6 +244,7 @@ export class UploadFailedError extends ComfyTetherError {
 /** A server answered with something the ComfyUI protocol does not allow. */
 export class ProtocolError extends ComfyTetherError {
   override readonly name = 'ProtocolError'
+  declare readonly code: 'PROTOCOL_ERROR'
   constructor(readonly server: string, detail: string, options?: { cause?: unknown }) {
     super('PROTOCOL_ERROR', `Unexpected answer from "${server}": ${detail}. Is this URL a ComfyUI server (or a proxy's error page)?`, options)
   }
@@ -205,6 +253,7 @@ export class ProtocolError extends ComfyTetherError {
 /** Any other HTTP failure, wrapped with the server and operation. */
 export class RequestFailedError extends ComfyTetherError {
   override readonly name = 'RequestFailedError'
+  declare readonly code: 'REQUEST_FAILED'
   constructor(readonly server: string, readonly operation: string, readonly status: number | undefined, detail: string, options?: { cause?: unknown }) {
     super('REQUEST_FAILED', `${operation} on "${server}" failed${status ? ` with HTTP ${status}` : ''}: ${detail}.`, options)
   }

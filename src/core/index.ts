@@ -18,7 +18,7 @@ export {
   TaskNotFoundError,
   UploadFailedError,
 } from './errors'
-export type { ComfyNodeError, ComfyTetherErrorCode, TaskLostReason } from './errors'
+export type { ComfyNodeError, ComfyTetherErrorByCode, ComfyTetherErrorCode, TaskLostReason } from './errors'
 export { describeTarget, isUrlOnServer, normalizeServerUrl, serverOfUrl, serverViewUrl, serverWsUrl } from './server-url'
 export { acquireLock, checkRequestTarget, checkServerConsistency, checkUnlockCondition, lockedServerFor } from './server-lock'
 export type { LockReason, LockView, ServerConsistency, ServerLock, UnlockCondition } from './server-lock'

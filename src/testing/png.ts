@@ -1,4 +1,4 @@
-import { PNG } from 'pngjs'
+import { optionalPackage } from './optional-deps'
 
 /** An RGB image, 3 bytes per pixel, row-major (ComfyUI's IMAGE tensors hold the same pixels as floats). */
 export interface SimImage {
@@ -25,6 +25,7 @@ export function createImage(width: number, height: number, rgb: readonly [number
 
 /** Encode as an RGB PNG. */
 export function encodePng(image: SimImage, options: { deflateLevel?: number } = {}): Buffer {
+  const { PNG } = optionalPackage('pngjs')
   const png = new PNG({ width: image.width, height: image.height })
   const { data } = image
   for (let p = 0, q = 0; p < data.length; p += 3, q += 4) {
@@ -43,7 +44,7 @@ export function isPng(bytes: Uint8Array): boolean {
 
 /** Decode a PNG; throws on anything else. */
 export function decodePng(bytes: Uint8Array): DecodedImage {
-  const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+  const png = optionalPackage('pngjs').PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
   const rgb = new Uint8Array(png.width * png.height * 3)
   const alpha = new Uint8Array(png.width * png.height)
   let opaque = true

@@ -1,8 +1,9 @@
 import type { DecodedBinaryFrame } from './binary-frames'
 import type { RecordedFrame, RecordedHttp, Transcript } from './transcripts'
 import type { ComfySimulator } from './types'
-import { WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
 import { decodeBinaryFrame } from './binary-frames'
+import { optionalPackage } from './optional-deps'
 import { materializeRequest } from './transcripts'
 
 /** A frame the replayer's socket received. */
@@ -55,7 +56,7 @@ class ReplaySocket {
   readonly ws: WebSocket
 
   constructor(url: string) {
-    this.ws = new WebSocket(url)
+    this.ws = new (optionalPackage('ws').WebSocket)(url)
     this.ws.on('error', () => {})
     this.ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) {
@@ -101,7 +102,7 @@ class ReplaySocket {
   }
 
   opened(): Promise<void> {
-    if (this.ws.readyState !== WebSocket.CONNECTING)
+    if (this.ws.readyState !== this.ws.CONNECTING)
       return Promise.resolve()
     return new Promise(resolve => this.ws.once('open', () => resolve()).once('close', () => resolve()))
   }

@@ -5,13 +5,13 @@ import type { WebSocket } from 'ws'
 import type { SimRequest, SimResponse } from './http-util'
 import type { ComfySimulator, ComfySimulatorOptions, MalformedFrameKind, SimulatorRequest, SimulatorState, SimulatorVersion } from './types'
 import { createServer } from 'node:http'
-import { WebSocketServer } from 'ws'
 import { Executor } from './executor'
 import { HttpFaults, MALFORMED_KINDS, malformedPayload } from './faults'
 import { FileStore } from './files'
 import { handleComfyRequest } from './http-routes'
 import { emptyResponse, errorResponse, jsonResponse, serverError } from './http-util'
 import { RequestLog } from './request-log'
+import { optionalPackage } from './optional-deps'
 import { SocketHub } from './socket-hub'
 
 const CONTROL_PREFIX = '/__sim/'
@@ -62,7 +62,7 @@ class Simulator implements ComfySimulator {
   readonly #cors: boolean
   readonly #control: boolean
   readonly #server: Server
-  readonly #wss = new WebSocketServer({ noServer: true })
+  readonly #wss = new (optionalPackage('ws').WebSocketServer)({ noServer: true })
   readonly #files = new FileStore()
   readonly #faults = new HttpFaults()
   readonly #log: RequestLog
@@ -451,6 +451,9 @@ class Simulator implements ComfySimulator {
  * @see ComfySimulator
  */
 export async function createComfySimulator(options: ComfySimulatorOptions = {}): Promise<ComfySimulator> {
+  // Both optional packages are checked before anything listens, so a missing one is reported at once and by name.
+  optionalPackage('ws')
+  optionalPackage('pngjs')
   const sim = new Simulator(options)
   await sim.listen()
   return sim

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createImage, encodePng } from './png'
 
-/** A recorded HTTP exchange (see `comfyui-reference/PROTOCOL.md`, "Recording format"). */
+/** A recorded HTTP exchange (see `tests/fixtures/comfyui/PROTOCOL.md`, "Recording format"). */
 export interface RecordedHttp {
   request: { method: string, path: string, json?: unknown, raw_body?: string, body?: string, headers?: Record<string, string> }
   response: { status: number, content_type: string, content_length?: number | null, content_disposition?: string, json?: unknown, text?: string, body?: string }
@@ -36,7 +36,7 @@ function toPath(dir: string | URL): string {
 export function listTranscripts(dir: string | URL): string[] {
   const path = toPath(dir)
   if (!existsSync(path))
-    throw new Error(`[comfy-tether] No ComfyUI recordings at ${path}. The conformance tests replay comfyui-reference/<version>/NN_*.json; check the path.`)
+    throw new Error(`[comfy-tether] No ComfyUI recordings at ${path}. Pass a folder of NN_*.json recordings (this repository keeps them in tests/fixtures/comfyui/<version>/).`)
   return readdirSync(path).filter(f => /^\d\d_.*\.json$/.test(f)).sort()
 }
 

@@ -1,4 +1,4 @@
-/** The ComfyUI release whose behaviour the simulator reproduces (see `comfyui-reference/`). */
+/** The ComfyUI release whose behaviour the simulator reproduces (recordings in `tests/fixtures/comfyui/`). */
 export type SimulatorVersion = '0.33.0' | '0.3.44'
 
 /** Options of {@link createComfySimulator}. */

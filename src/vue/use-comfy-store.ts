@@ -494,7 +494,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     if (typeof images !== 'object' || images === null)
       throw new InvalidArgumentError('INVALID_IMAGE', '`images` must be an object keyed by LoadImage node id, e.g. { images: { 1: file } }.')
     for (const [nodeId, file] of Object.entries(images)) assertImage(nodeId, file, workflow)
-    const prompt = structuredClone(workflow)
+    // Through JSON, not structuredClone: a reactive workflow (a prop, a ref) is a Proxy, which structuredClone refuses.
+    const prompt = JSON.parse(JSON.stringify(workflow)) as ComfyWorkflow
     await waitUntilReady()
     const promptId = mintUuid()
     const server = await placeTask(promptId)

@@ -1,5 +1,5 @@
 // Socket frames shaped like the recorded ComfyUI v0.33.0 run in
-// shared/comfyui-reference (beside the repository)/v0.33.0-783545f-cpu/04_prompt_run_legacy_client.json (text frames, type-1 previews of
+// tests/fixtures/comfyui/v0.33.0-783545f-cpu/04_prompt_run_legacy_client.json (text frames, type-1 previews of
 // 1680 bytes) and 06_prompt_run_feature_flags_client.json (type-4 previews: 166 bytes of metadata + 694 image bytes).
 // Text is serialized as Python's json.dumps does (", " and ": " separators), so frame lengths match the wire.
 

@@ -1,6 +1,5 @@
 import type { HistoryEntry, QueueItem } from '../../src/core/api-types'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   collectOutputImages,
@@ -18,8 +17,8 @@ import {
   parseUploadResult,
 } from '../../src/core/api-types'
 
-// Recorded transcripts of real ComfyUI servers (format: PROTOCOL.md next to them).
-const REFERENCE = new URL('../../../shared/comfyui-reference/', import.meta.url)
+// Recorded transcripts of real ComfyUI servers (tests/fixtures/comfyui; format: PROTOCOL.md there).
+const REFERENCE = new URL('../fixtures/comfyui/', import.meta.url)
 const VERSIONS = ['v0.33.0-783545f-cpu', 'v0.3.44-c5de495-cpu'] as const
 
 interface HttpExchange {
@@ -33,9 +32,7 @@ interface HttpExchange {
 
 function loadHttp(version: string): HttpExchange[] {
   const dir = new URL(`${version}/`, REFERENCE)
-  if (!existsSync(dir))
-    throw new Error(`Recorded ComfyUI transcripts not found at ${fileURLToPath(dir)}. The tests need shared/comfyui-reference beside the repository folder.`)
-  return readdirSync(dir).filter(f => f.endsWith('.json')).sort().flatMap((file) => {
+  return readdirSync(dir).filter(f => /^\d\d_.*\.json$/.test(f)).sort().flatMap((file) => {
     const { events } = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as {
       events: { http?: { request: { method: string, path: string }, response: { status: number, json?: unknown, text?: string } } }[]
     }

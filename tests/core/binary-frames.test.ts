@@ -1,12 +1,11 @@
 import type { BinaryFrame } from '../../src/core/binary-frames'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { BINARY_EVENT, parseBinaryFrame } from '../../src/core/binary-frames'
 
-// Recorded transcripts of real ComfyUI servers (format: PROTOCOL.md next to them). Binary frames are recorded only
+// Recorded transcripts of real ComfyUI servers (tests/fixtures/comfyui; format: PROTOCOL.md there). Binary frames are recorded only
 // as length, first two uint32 and a decoded summary, so the tests rebuild frames that match them byte for byte.
-const REFERENCE = new URL('../../../shared/comfyui-reference/', import.meta.url)
+const REFERENCE = new URL('../fixtures/comfyui/', import.meta.url)
 const VERSIONS = ['v0.33.0-783545f-cpu', 'v0.3.44-c5de495-cpu'] as const
 
 interface RecordedBinary {
@@ -25,9 +24,7 @@ interface RecordedBinary {
 
 function loadBinaryFrames(version: string): { file: string, frame: RecordedBinary }[] {
   const dir = new URL(`${version}/`, REFERENCE)
-  if (!existsSync(dir))
-    throw new Error(`Recorded ComfyUI transcripts not found at ${fileURLToPath(dir)}. The tests need shared/comfyui-reference beside the repository folder.`)
-  return readdirSync(dir).filter(f => f.endsWith('.json')).sort().flatMap((file) => {
+  return readdirSync(dir).filter(f => /^\d\d_.*\.json$/.test(f)).sort().flatMap((file) => {
     const { events } = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as { events: { frame?: { kind: string } }[] }
     return events.filter(e => e.frame?.kind === 'binary').map(e => ({ file, frame: e.frame as RecordedBinary }))
   })

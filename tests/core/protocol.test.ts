@@ -1,11 +1,11 @@
 import type { ComfyMessage, ComfyMessageType } from '../../src/core/protocol'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { MAX_TEXT_FRAME_BYTES, parseMessage } from '../../src/core/protocol'
 
-// Recorded transcripts of real ComfyUI servers (format: PROTOCOL.md next to them).
-const REFERENCE = new URL('../../../shared/comfyui-reference/', import.meta.url)
+// Recorded transcripts of real ComfyUI servers (tests/fixtures/comfyui; format: PROTOCOL.md there).
+const REFERENCE = new URL('../fixtures/comfyui/', import.meta.url)
 const VERSIONS = ['v0.33.0-783545f-cpu', 'v0.3.44-c5de495-cpu'] as const
 
 interface TranscriptEvent {
@@ -17,9 +17,7 @@ interface TranscriptEvent {
 
 function loadTranscripts(version: string): { file: string, events: TranscriptEvent[] }[] {
   const dir = new URL(`${version}/`, REFERENCE)
-  if (!existsSync(dir))
-    throw new Error(`Recorded ComfyUI transcripts not found at ${fileURLToPath(dir)}. The tests need shared/comfyui-reference beside the repository folder.`)
-  const files = readdirSync(dir).filter(f => f.endsWith('.json')).sort()
+  const files = readdirSync(dir).filter(f => /^\d\d_.*\.json$/.test(f)).sort()
   if (files.length === 0)
     throw new Error(`No transcript files in ${fileURLToPath(dir)}.`)
   return files.map(file => ({ file, events: (JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as { events: TranscriptEvent[] }).events }))

@@ -1,6 +1,8 @@
+import type { VueWrapper } from '@vue/test-utils'
 import type { Pinia } from 'pinia'
-import type { App } from 'vue'
+import type { App, Component, DefineComponent } from 'vue'
 import type { ComfyPluginOptions } from '../../src/index'
+import { mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { createApp, h } from 'vue'
 import { comfyPlugin, useComfyStore } from '../../src/index'
@@ -41,6 +43,23 @@ export function mountComfy(options: ComfyPluginOptions): Mounted {
   } }
   mounted.add(entry)
   return entry
+}
+
+/**
+ * Mounts `component` with @vue/test-utils, with Pinia and comfyPlugin (FAST defaults under `options`), and returns the
+ * wrapper and the app's store. Unmount with `enableAutoUnmount(afterEach)` in the test file.
+ */
+export function mountWithComfy(
+  component: Component,
+  options: ComfyPluginOptions,
+  mountOptions: { props?: Record<string, unknown> } = {},
+): { wrapper: VueWrapper, store: ReturnType<typeof useComfyStore> } {
+  const wrapper: VueWrapper = mount(component as DefineComponent, {
+    props: mountOptions.props,
+    global: { plugins: [createPinia(), [comfyPlugin, { ...FAST, ...options }]] },
+  })
+  const store = wrapper.vm.$.appContext.app.runWithContext(() => useComfyStore())
+  return { wrapper, store }
 }
 
 export function unmountAll(): void {
