@@ -1,6 +1,7 @@
 import type { ServerStrategy } from '../core/server-pool'
 import { InvalidArgumentError, isComfyTetherError } from '../core/errors'
 import { leastBusyStrategy } from '../core/server-pool'
+import { assertDistinctServers } from '../core/server-identity'
 import { normalizeServerUrl } from '../core/server-url'
 import type { ComfyLogger, ComfyPluginOptions, ComfyServerConfig, ResolvedComfyOptions } from './options'
 import { COMFY_DEFAULTS } from './options'
@@ -78,7 +79,7 @@ export function resolveComfyOptions(options: ComfyPluginOptions | undefined): Re
 function resolveServers(input: unknown): ComfyServerConfig[] {
   if (!Array.isArray(input) || input.length === 0)
     throw invalid('`servers` must be a non-empty array of ComfyUI URLs, e.g. servers: [\'http://127.0.0.1:8188\'].')
-  const seen = new Map<string, unknown>()
+  const seen: string[] = []
   return input.map((entry: unknown, index) => {
     const config = typeof entry === 'string' ? { url: entry } : entry
     if (typeof config !== 'object' || config === null || !('url' in config))
@@ -93,9 +94,8 @@ function resolveServers(input: unknown): ComfyServerConfig[] {
         throw error
       throw invalid(`servers[${index}] is not a valid URL.`)
     }
-    if (seen.has(normalized))
-      throw invalid(`servers[${index}] (${String(url)}) is the same server as ${JSON.stringify(seen.get(normalized))}: both normalize to "${normalized}". List each server once.`)
-    seen.set(normalized, url)
+    seen.push(normalized)
+    assertDistinctServers(seen)
     if (headers !== undefined && (typeof headers !== 'object' || headers === null || Object.values(headers).some(v => typeof v !== 'string')))
       throw invalid(`servers[${index}].headers must be an object of strings.`)
     if (token !== undefined && typeof token !== 'string')
