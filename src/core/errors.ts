@@ -1,3 +1,5 @@
+import { errorToJSON, redactText, sanitizeCause } from './safe-error'
+
 /**
  * Stable error codes. Match on `error.code`, not on the class or the message.
  */
@@ -24,7 +26,10 @@ const PREFIX = '[comfy-tether]'
 const BRAND = Symbol.for('comfy-tether.error')
 
 /**
- * The base of every error comfy-tether throws or rejects with. `code` is stable, `cause` keeps the original error.
+ * The base of every error comfy-tether throws or rejects with. `code` is stable, `cause` keeps the original error
+ * without its secrets (a foreign error becomes a `SanitizedCause`: name, code, status and message, no request config,
+ * headers or request objects), the message has registered secrets and URL query values redacted, and `toJSON()`
+ * gives name, code, message, the error's own fields and its cause, without secrets.
  * Use {@link isComfyTetherError} rather than `instanceof`: it also works across duplicated package copies.
  */
 export class ComfyTetherError extends Error {
@@ -32,9 +37,14 @@ export class ComfyTetherError extends Error {
   readonly [BRAND] = true
 
   constructor(code: ComfyTetherErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${PREFIX} ${message}`, options)
+    super(redactText(`${PREFIX} ${message}`), options?.cause === undefined ? undefined : { cause: sanitizeCause(options.cause) })
     this.name = 'ComfyTetherError'
     this.code = code
+  }
+
+  /** What `JSON.stringify` writes: never a header, token or query credential. */
+  toJSON(): Record<string, unknown> {
+    return errorToJSON(this)
   }
 }
 

@@ -1,6 +1,7 @@
 import { InvalidServerUrlError } from './errors'
+import { redactUrl } from './redact-url'
 
-const REDACTED = '[redacted]'
+export { redactUrl } from './redact-url'
 
 /**
  * Normalizes a server's base URL to one canonical string, so that `http://A:8188/`, `http://a:8188` and
@@ -195,16 +196,4 @@ export function describeTarget(url: string | URL): string {
     return `${resolved.url.origin === 'null' ? resolved.url.protocol : resolved.url.origin}${resolved.url.pathname}`
   const text = redactUrl(String(url))
   return text.length > 200 ? `${text.slice(0, 200)}…` : text
-}
-
-/**
- * A URL fit for logs and messages: userinfo and the value of every query parameter but `clientId` replaced by
- * `[redacted]`, the fragment dropped. Works on strings that do not parse, too.
- */
-export function redactUrl(url: string): string {
-  const hash = url.indexOf('#')
-  const withoutHash = hash === -1 ? url : url.slice(0, hash)
-  return withoutHash
-    .replace(/^([a-z][a-z\d+.-]*:\/*)[^/?#@]*@/i, `$1${REDACTED}@`)
-    .replace(/([?&])([^=&]*)=([^&]*)/g, (match, sep: string, name: string) => (name === 'clientId' ? match : `${sep}${name}=${REDACTED}`))
 }
