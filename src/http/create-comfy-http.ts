@@ -75,7 +75,7 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
     let owner: string | undefined
     let requestedServer: string
     const { baseURL } = config
-    if (baseURL !== undefined && typeof config.url === 'string' && SAFE_PATH.test(config.url) && servers.includes(baseURL)) {
+    if (baseURL !== undefined && typeof config.url === 'string' && SAFE_PATH.test(config.url) && leafServers(servers).has(baseURL)) {
       // Fast path: a plain path joined to a configured server cannot leave it.
       owner = baseURL
       requestedServer = baseURL
@@ -137,6 +137,18 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
 
 /** A path that, joined to a server, stays under it: starts with one `/`, no dot, percent sign, backslash or control character. */
 const SAFE_PATH = /^\/(?![/\\])[^\\%.?#\x00-\x1F]*(?:[?#]|$)/
+
+const leaves = new WeakMap<readonly string[], Set<string>>()
+
+/** The servers no other configured server is nested under (`/a` is not one when `/a/b` is configured too). */
+function leafServers(servers: readonly string[]): Set<string> {
+  let set = leaves.get(servers)
+  if (!set) {
+    set = new Set(servers.filter(s => !servers.some(t => t.startsWith(`${s}/`))))
+    leaves.set(servers, set)
+  }
+  return set
+}
 
 function operationOf(config: InternalAxiosRequestConfig): string {
   const { url } = config

@@ -108,6 +108,16 @@ describe('createComfyHttp', () => {
     expect(target.hits).toEqual([])
   })
 
+  it('sends a call under a nested server with that server\'s credentials, not its parent\'s', async () => {
+    const { a, seen } = await twoServers()
+    const parent = a
+    const nested = `${a}/inner`
+    const { http: client } = http({ servers: [parent, nested], headers: { [parent]: { Authorization: 'Bearer parent' }, [nested]: { Authorization: 'Bearer nested' } } })
+    await client.get('/inner/prompt', { baseURL: parent })
+    await client.get('/prompt', { baseURL: parent })
+    expect(seen.map(s => [s.line, s.auth])).toEqual([['GET /inner/prompt', 'Bearer nested'], ['GET /prompt', 'Bearer parent']])
+  })
+
   it('removes its interceptors on dispose', async () => {
     const { a, b } = await twoServers()
     const { http: client, dispose } = http({ locked: a, servers: [a, b] })
