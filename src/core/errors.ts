@@ -1,4 +1,4 @@
-import { errorToJSON, redactText, sanitizeCause } from './safe-error'
+import { errorToJSON, redactMessage, sanitizeCause } from './safe-error'
 
 /**
  * Stable error codes. Match on `error.code`, not on the class or the message.
@@ -37,7 +37,7 @@ export class ComfyTetherError extends Error {
   readonly [BRAND] = true
 
   constructor(code: ComfyTetherErrorCode, message: string, options?: { cause?: unknown }) {
-    super(redactText(`${PREFIX} ${message}`), options?.cause === undefined ? undefined : { cause: sanitizeCause(options.cause) })
+    super(redactMessage(`${PREFIX} ${message}`), options?.cause === undefined ? undefined : { cause: sanitizeCause(options.cause) })
     this.name = 'ComfyTetherError'
     this.code = code
   }

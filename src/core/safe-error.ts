@@ -44,6 +44,13 @@ export function redactText(text: string): string {
   return out
 }
 
+const PREFIX = '[comfy-tether] '
+
+/** {@link redactText} for a message, keeping its `[comfy-tether]` prefix whatever the registered values are. */
+export function redactMessage(message: string): string {
+  return message.startsWith(PREFIX) ? PREFIX + redactText(message.slice(PREFIX.length)) : redactText(message)
+}
+
 /** An error standing in for a foreign one (an AxiosError, a TypeError of fetch): its name, code, status and message only. */
 export class SanitizedCause extends Error {
   /** The original's `code` (e.g. `ECONNREFUSED`, `ERR_NETWORK`, `ECONNABORTED`), if it had one. */
@@ -106,7 +113,8 @@ export function safeValue(value: unknown, depth = 0): unknown {
 
 /** The `toJSON()` of a comfy-tether error: name, code, message, its own fields and its cause, without secrets. */
 export function errorToJSON(error: Error & { code: string }): Record<string, unknown> {
-  const out: Record<string, unknown> = { name: error.name, code: error.code, message: redactText(error.message) }
+  // The message was redacted when the error was made (see ComfyTetherError).
+  const out: Record<string, unknown> = { name: error.name, code: error.code, message: error.message }
   for (const [key, value] of Object.entries(error)) {
     if (!(key in out))
       out[key] = safeValue(value)

@@ -1,6 +1,6 @@
 import type { ServerStrategy } from '../core/server-pool'
 import { InvalidArgumentError, isComfyTetherError } from '../core/errors'
-import { redactText, safeValue } from '../core/safe-error'
+import { redactMessage, safeValue } from '../core/safe-error'
 import { leastBusyStrategy } from '../core/server-pool'
 import { assertDistinctServers } from '../core/server-identity'
 import type { QueryCredential } from '../core/server-url'
@@ -25,9 +25,9 @@ const silentLogger: ComfyLogger = { debug: () => {}, info: () => {}, warn: () =>
 function redactingLogger(inner: ComfyLogger): ComfyLogger {
   const wrap = (level: keyof ComfyLogger) => (message: string, data?: unknown): void => {
     if (data === undefined)
-      inner[level](redactText(message))
+      inner[level](redactMessage(message))
     else
-      inner[level](redactText(message), safeValue(data))
+      inner[level](redactMessage(message), safeValue(data))
   }
   return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') }
 }

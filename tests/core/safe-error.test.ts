@@ -54,6 +54,9 @@ describe('secrets stay out of errors', () => {
     expect(error.message).toBe('[comfy-tether] the proxy said: invalid token [redacted] for ws://h/ws?clientId=c0&token=[redacted] (c0)')
     forget.pop()?.()
     expect(new ComfyTetherError('REQUEST_FAILED', 'registered-secret-5').message).toContain('registered-secret-5')
+    // A header value that happens to be the library's name does not break the prefix.
+    forget.push(registerSecrets(['comfy-tether']))
+    expect(new ComfyTetherError('REQUEST_FAILED', 'sent by comfy-tether').message).toBe('[comfy-tether] sent by [redacted]')
   })
 
   it('makes logger data safe: errors as safe JSON, strings redacted, cycles and depth bounded', () => {
