@@ -56,7 +56,10 @@ export interface ComfyPersistOptions {
   key?: string
 }
 
-/** Receives comfy-tether's log lines. */
+/**
+ * Receives comfy-tether's log lines. Messages have every configured credential and URL query value redacted, and
+ * `data` arrives as a JSON-safe copy without secrets (errors as their `toJSON()`).
+ */
 export interface ComfyLogger {
   debug: (message: string, data?: unknown) => void
   info: (message: string, data?: unknown) => void
