@@ -1,5 +1,6 @@
 import type { MissingDependencyError } from './missing-dependency-error'
 import type { UiWorkflowError } from './ui-workflow/error'
+import { errorToJSON, redactMessage, sanitizeCause } from './safe-error'
 
 /**
  * Stable error codes. Match on `error.code`, not on the class or the message.
@@ -29,7 +30,10 @@ const PREFIX = '[comfy-tether]'
 const BRAND = Symbol.for('comfy-tether.error')
 
 /**
- * The base of every error comfy-tether throws or rejects with. `code` is stable, `cause` keeps the original error.
+ * The base of every error comfy-tether throws or rejects with. `code` is stable, `cause` keeps the original error
+ * without its secrets (a foreign error becomes a `SanitizedCause`: name, code, status and message, no request config,
+ * headers or request objects), the message has registered secrets and URL query values redacted, and `toJSON()`
+ * gives name, code, message, the error's own fields and its cause, without secrets.
  * Use {@link isComfyTetherError} rather than `instanceof`: it also works across duplicated package copies.
  */
 export class ComfyTetherError extends Error {
@@ -37,9 +41,14 @@ export class ComfyTetherError extends Error {
   readonly [BRAND] = true
 
   constructor(code: ComfyTetherErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${PREFIX} ${message}`, options)
+    super(redactMessage(`${PREFIX} ${message}`), options?.cause === undefined ? undefined : { cause: sanitizeCause(options.cause) })
     this.name = 'ComfyTetherError'
     this.code = code
+  }
+
+  /** What `JSON.stringify` writes: never a header, token or query credential. */
+  toJSON(): Record<string, unknown> {
+    return errorToJSON(this)
   }
 }
 

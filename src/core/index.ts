@@ -19,7 +19,11 @@ export {
   UploadFailedError,
 } from './errors'
 export type { ComfyNodeError, ComfyTetherErrorByCode, ComfyTetherErrorCode, TaskLostReason } from './errors'
-export { describeTarget, isUrlOnServer, normalizeServerUrl, serverOfUrl, serverViewUrl, serverWsUrl } from './server-url'
+export { describeTarget, isUrlOnServer, normalizeServerUrl, ownerOf, redactUrl, resolveTarget, serverOfUrl, serverViewUrl, serverWsUrl } from './server-url'
+export type { QueryCredential, ResolvedTarget } from './server-url'
+export { assertDistinctServers, DuplicateServerError, serverIdentity } from './server-identity'
+export { UnresolvableTargetError } from './target-errors'
+export { redactText, registerSecrets, SanitizedCause } from './safe-error'
 export { acquireLock, checkRequestTarget, checkServerConsistency, checkUnlockCondition, lockedServerFor } from './server-lock'
 export type { LockReason, LockView, ServerConsistency, ServerLock, UnlockCondition } from './server-lock'
 export { chooseServer, leastBusyStrategy } from './server-pool'

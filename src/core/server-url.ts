@@ -1,4 +1,7 @@
 import { InvalidServerUrlError } from './errors'
+import { redactUrl } from './redact-url'
+
+export { redactUrl } from './redact-url'
 
 /**
  * Normalizes a server's base URL to one canonical string, so that `http://A:8188/`, `http://a:8188` and
@@ -14,86 +17,183 @@ export function normalizeServerUrl(input: unknown): string {
     url = new URL(input.trim())
   }
   catch {
-    throw new InvalidServerUrlError(input, 'it is not an absolute URL')
+    throw new InvalidServerUrlError(redactUrl(input), 'it is not an absolute URL')
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new InvalidServerUrlError(input, `the scheme "${url.protocol}" is not allowed`)
+    throw new InvalidServerUrlError(redactUrl(input), `the scheme "${url.protocol}" is not allowed`)
   // Credentials in a URL leak into logs and error messages; tokens belong in the server's `headers` or `token`.
   if (url.username || url.password)
-    throw new InvalidServerUrlError(input, 'it contains credentials; pass them as `token` or `headers` of the server instead')
+    throw new InvalidServerUrlError(redactUrl(input), 'it contains credentials; pass them as `token` or `headers` of the server instead')
   if (url.search || url.hash)
-    throw new InvalidServerUrlError(input, 'it has a query or a fragment; give the server\'s base URL only')
+    throw new InvalidServerUrlError(redactUrl(input), 'it has a query or a fragment; give the server\'s base URL only')
   const path = url.pathname.replace(/\/+$/, '')
   return `${url.protocol}//${url.host}${path}`
 }
 
-/** The WebSocket URL of a server for one client: `ws(s)://host[/prefix]/ws?clientId=…`. */
-export function serverWsUrl(server: string, clientId: string): string {
+/** A credential sent as a query parameter, for what a browser opens itself (sockets, `<img src>`). */
+export interface QueryCredential {
+  /** The parameter's name, e.g. `'token'`. */
+  param: string
+  /** Its value (a secret). */
+  value: string
+}
+
+/** The WebSocket URL of a server for one client: `ws(s)://host[/prefix]/ws?clientId=…[&<param>=<token>]`. */
+export function serverWsUrl(server: string, clientId: string, credential?: QueryCredential): string {
   const url = new URL(`${server}/ws`)
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
   url.searchParams.set('clientId', clientId)
+  if (credential)
+    url.searchParams.set(credential.param, credential.value)
   return url.toString()
 }
 
-/** The URL of an image on a server's `/view` route. */
-export function serverViewUrl(server: string, image: { filename: string, subfolder?: string, type?: string }): string {
+/** The URL of an image on a server's `/view` route (with the server's query credential, if it has one). */
+export function serverViewUrl(server: string, image: { filename: string, subfolder?: string, type?: string }, credential?: QueryCredential): string {
   const params = new URLSearchParams({ filename: image.filename, subfolder: image.subfolder ?? '', type: image.type ?? 'output' })
+  if (credential)
+    params.set(credential.param, credential.value)
   return `${server}/view?${params.toString()}`
 }
 
+/** A request target resolved as the adapter will resolve it, or why it cannot be sent. */
+export type ResolvedTarget = { ok: true, url: URL } | { ok: false, reason: string }
+
+const SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:'])
+
 /**
- * Which configured server a full URL belongs to, or `undefined`. A URL belongs to a server when it has the same
- * origin and its path starts with the server's path prefix.
+ * Resolves a target exactly as `fetch`, XHR and Node's `http` adapter do (WHATWG `URL`, against `base` when given:
+ * the page for browsers): scheme-relative `//host`, backslashes, dot segments (`..`, `%2e%2e`), case and default ports
+ * all end up in the result. Refused: what does not parse, schemes other than http(s)/ws(s), and userinfo (it would
+ * replace the server's `Authorization`, and `http://server@other/` names another host).
  */
-export function serverOfUrl(url: string, servers: Iterable<string>): string | undefined {
-  // Fast path: URLs built from a normalized server string start with it verbatim.
-  let best: string | undefined
-  for (const server of servers) {
-    if ((url.startsWith(server) && (url.length === server.length || url[server.length] === '/' || url[server.length] === '?')) && (best === undefined || server.length > best.length))
-      best = server
-  }
-  if (best !== undefined)
-    return best
-  let parsed: URL
+export function resolveTarget(target: string, base?: string): ResolvedTarget {
+  let url: URL
   try {
-    parsed = new URL(url)
+    url = new URL(target, base)
   }
   catch {
-    return undefined
+    return { ok: false, reason: base === undefined ? 'it is not an absolute URL' : 'it is not a valid URL' }
   }
+  if (!SCHEMES.has(url.protocol))
+    return { ok: false, reason: `the scheme "${url.protocol}" is not one of http, https, ws, wss` }
+  if (url.username || url.password)
+    return { ok: false, reason: 'it has credentials (userinfo) before the host' }
+  return { ok: true, url }
+}
+
+interface ServerBase {
+  origin: string
+  path: string
+}
+
+const bases = new Map<string, ServerBase | null>()
+
+function baseOf(server: string): ServerBase | null {
+  let base = bases.get(server)
+  if (base === undefined) {
+    const resolved = resolveTarget(server)
+    base = resolved.ok ? { origin: originOf(resolved.url), path: resolved.url.pathname.replace(/\/+$/, '') } : null
+    if (bases.size > 256)
+      bases.clear()
+    bases.set(server, base)
+  }
+  return base
+}
+
+/** The origin a socket or HTTP URL reaches, with ws(s) counted as http(s) (same host, same default ports). */
+function originOf(url: URL): string {
+  const protocol = url.protocol === 'ws:' ? 'http:' : url.protocol === 'wss:' ? 'https:' : url.protocol
+  return `${protocol}//${url.host}`
+}
+
+function under(path: string, prefix: string): boolean {
+  return prefix === '' || path === prefix || path.startsWith(`${prefix}/`)
+}
+
+const ENCODED_SEPARATOR = /%(?:2f|5c|2e|25)/gi
+
+/**
+ * A reverse proxy that percent-decodes before routing (nginx does) reads `/a/..%2fb` as `/b`: a target is under a
+ * base only if it also is in every such decoded reading.
+ */
+function underWhenDecoded(url: URL, prefix: string): boolean {
+  let path = url.pathname
+  for (let pass = 0; pass < 3 && path.includes('%'); pass++) {
+    const decoded = path.replace(ENCODED_SEPARATOR, code => String.fromCharCode(Number.parseInt(code.slice(1), 16)))
+    if (decoded === path)
+      return true
+    path = decoded
+    // Concatenated, not resolved against a base: a decoded `//host` must stay a path.
+    if (!under(new URL(`http://x${path}`).pathname, prefix))
+      return false
+  }
+  return true
+}
+
+/** Can nothing after a normalized server string move the URL off it (no dot, percent sign, backslash, control character)? */
+function safeRest(url: string, at: number): boolean {
+  const next = url.charCodeAt(at)
+  if (at < url.length && next !== 47 && next !== 63 && next !== 35) // '/', '?', '#'
+    return false
+  for (let i = at; i < url.length; i++) {
+    const c = url.charCodeAt(i)
+    if (c === 63 || c === 35)
+      return true
+    if (c === 46 || c === 37 || c === 92 || c < 32) // '.', '%', '\', control
+      return false
+  }
+  return true
+}
+
+/**
+ * Which configured server owns a URL, or `undefined`: its resolved origin is the server's and its resolved path is
+ * under the server's base path on a segment boundary (`/a` owns `/a/x`, not `/ab`), read as the adapter reads it
+ * and as a decoding proxy would. The longest base wins when servers nest. This one rule decides for requests,
+ * redirects, sockets and `/view` URLs.
+ */
+export function serverOfUrl(url: string | URL, servers: Iterable<string>): string | undefined {
+  let best: string | undefined
+  if (typeof url === 'string') {
+    // Fast path: a URL built from a normalized server string, whose rest cannot move it.
+    for (const server of servers) {
+      if (url.startsWith(server) && safeRest(url, server.length) && (best === undefined || server.length > best.length))
+        best = server
+    }
+    if (best !== undefined)
+      return best
+  }
+  const resolved = typeof url === 'string' ? resolveTarget(url) : { ok: true as const, url }
+  return resolved.ok ? ownerOf(resolved.url, servers) : undefined
+}
+
+/** The configured server that owns a resolved URL (see {@link serverOfUrl}). */
+export function ownerOf(url: URL, servers: Iterable<string>): string | undefined {
+  if (url.username || url.password || !SCHEMES.has(url.protocol))
+    return undefined
+  const origin = originOf(url)
+  let best: string | undefined
+  let bestLength = -1
   for (const server of servers) {
-    if (isUrlOnServer(parsed, server) && (best === undefined || server.length > best.length))
+    const base = baseOf(server)
+    if (base && base.origin === origin && base.path.length > bestLength && under(url.pathname, base.path) && underWhenDecoded(url, base.path)) {
       best = server
+      bestLength = base.path.length
+    }
   }
   return best
 }
 
-/** Is `url` on `server` (same origin, path under the server's prefix)? */
+/** Is `url` owned by `server` (see {@link serverOfUrl})? */
 export function isUrlOnServer(url: string | URL, server: string): boolean {
-  if (typeof url === 'string' && url.startsWith(server) && (url.length === server.length || url[server.length] === '/' || url[server.length] === '?'))
-    return true
-  let parsed: URL
-  let base: URL
-  try {
-    parsed = typeof url === 'string' ? new URL(url) : url
-    base = new URL(server)
-  }
-  catch {
-    return false
-  }
-  if (parsed.origin !== base.origin)
-    return false
-  const prefix = base.pathname.replace(/\/+$/, '')
-  return prefix === '' || parsed.pathname === prefix || parsed.pathname.startsWith(`${prefix}/`)
+  return serverOfUrl(url, [server]) === server
 }
 
-/** The origin plus path prefix a URL would be said to target, for error messages. */
-export function describeTarget(url: string): string {
-  try {
-    const parsed = new URL(url)
-    return `${parsed.origin}${parsed.pathname}`
-  }
-  catch {
-    return url
-  }
+/** The origin plus path a URL would be said to target, for error messages: never its query, fragment or userinfo. */
+export function describeTarget(url: string | URL): string {
+  const resolved = typeof url === 'string' ? resolveTarget(url) : { ok: true as const, url }
+  if (resolved.ok)
+    return `${resolved.url.origin === 'null' ? resolved.url.protocol : resolved.url.origin}${resolved.url.pathname}`
+  const text = redactUrl(String(url))
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text
 }

@@ -1,8 +1,9 @@
-import type { AxiosInstance, AxiosResponse, CreateAxiosDefaults, InternalAxiosRequestConfig } from 'axios'
+import type { AxiosError, AxiosInstance, AxiosResponse, CreateAxiosDefaults, InternalAxiosRequestConfig } from 'axios'
 import axios from 'axios'
 import { ComfyTetherError, ProtocolError, ServerMismatchError } from '../core/errors'
 import { checkRequestTarget } from '../core/server-lock'
-import { describeTarget, isUrlOnServer, serverOfUrl } from '../core/server-url'
+import { describeTarget, ownerOf, redactUrl, resolveTarget, serverOfUrl } from '../core/server-url'
+import { UnresolvableTargetError } from '../core/target-errors'
 
 /** What comfy-tether attaches to a request so the interceptor can check it. */
 export interface ComfyRequestMeta {
@@ -57,44 +58,70 @@ export interface ComfyHttp {
  */
 export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
   const http = options.http ?? axios.create({ ...redirectRefusingDefaults(), timeout: 30_000, ...options.config })
+  /** The server each sent request was found to belong to, for the redirect check and for scrubbing its errors. */
+  const owners = new WeakMap<object, string>()
 
   const requestId = http.interceptors.request.use((config: InternalAxiosRequestConfig) => {
     const meta = config.comfy ?? {}
-    const operation = meta.operation ?? `${(config.method ?? 'get').toUpperCase()} ${config.url ?? ''}`
     const locked = options.lockedServer()
     const taskServer = meta.promptId !== undefined ? options.taskServer(meta.promptId) : undefined
-    if (!config.baseURL && !isAbsolute(config.url)) {
+    if (!config.baseURL && !isAbsoluteURL(config.url)) {
       const server = taskServer ?? locked ?? options.fallbackServer?.()
       if (!server)
-        throw refuse(options, new ComfyTetherError('NO_SERVER_AVAILABLE', `${operation} has no server: nothing is locked and no baseURL was given. Submit a task first, or pass baseURL (one of the configured servers).`))
+        throw refuse(options, new ComfyTetherError('NO_SERVER_AVAILABLE', `${operationOf(config)} has no server: nothing is locked and no baseURL was given. Submit a task first, or pass baseURL (one of the configured servers).`))
       config.baseURL = server
     }
-    const uri = requestUrl(config.baseURL, config.url)
-    const requestedServer = serverOfUrl(uri, options.servers()) ?? describeTarget(uri)
-    const mismatch = checkRequestTarget({ lockedServer: locked, taskServer, requestedServer, operation, promptId: meta.promptId })
-    if (mismatch)
-      throw refuse(options, mismatch)
-    const headers = options.headersFor?.(requestedServer)
-    if (headers) {
-      for (const [name, value] of Object.entries(headers)) config.headers.set(name, value)
+    const servers = options.servers()
+    let owner: string | undefined
+    let requestedServer: string
+    const { baseURL } = config
+    if (baseURL !== undefined && typeof config.url === 'string' && SAFE_PATH.test(config.url) && leafServers(servers).has(baseURL)) {
+      // Fast path: a plain path joined to a configured server cannot leave it.
+      owner = baseURL
+      requestedServer = baseURL
+    }
+    else {
+      const full = axiosFullPath(baseURL, config.url, config.allowAbsoluteUrls)
+      if (typeof full !== 'string')
+        throw refuse(options, new UnresolvableTargetError(describeTarget(String(full)), 'the URL is not a string', operationOf(config)))
+      const resolved = resolveTarget(full, pageBase())
+      if (!resolved.ok)
+        throw refuse(options, new UnresolvableTargetError(describeTarget(full), resolved.reason, operationOf(config)))
+      owner = ownerOf(resolved.url, servers)
+      requestedServer = owner ?? describeTarget(resolved.url)
+    }
+    const expected = taskServer ?? locked
+    if (expected !== undefined && expected !== requestedServer) {
+      const mismatch = checkRequestTarget({ lockedServer: locked, taskServer, requestedServer, operation: operationOf(config), promptId: meta.promptId })
+      if (mismatch)
+        throw refuse(options, mismatch)
+    }
+    if (owner !== undefined) {
+      owners.set(config, owner)
+      const headers = options.headersFor?.(owner)
+      if (headers) {
+        for (const name in headers) config.headers.set(name, headers[name])
+      }
     }
     return config
   }, undefined, { synchronous: true }) // no await inside: axios can skip a promise tick per request
 
   const responseId = http.interceptors.response.use((response: AxiosResponse) => {
     const finalUrl = responseUrl(response)
-    if (finalUrl) {
-      const requested = serverOfUrl(requestUrl(response.config.baseURL, response.config.url), options.servers())
-      if (requested && !isUrlOnServer(finalUrl, requested))
-        throw refuse(options, new ServerMismatchError(requested, describeTarget(finalUrl), `redirect of ${response.config.comfy?.operation ?? response.config.url ?? 'request'}`, response.config.comfy?.promptId))
-    }
+    const owner = owners.get(response.config)
+    if (finalUrl && owner !== undefined && serverOfUrl(finalUrl, options.servers()) !== owner)
+      throw refuse(options, new ServerMismatchError(owner, describeTarget(finalUrl), `redirect of ${operationOf(response.config)}`, response.config.comfy?.promptId))
     return response
   }, (error: unknown) => {
+    if (!axios.isAxiosError(error))
+      return Promise.reject(error)
+    const owner = error.config ? owners.get(error.config) : undefined
+    scrubAxiosError(error, owner === undefined ? undefined : options.headersFor?.(owner))
     // An opaque redirect (status 0) is what fetch with redirect: 'manual' gives for any redirect.
-    if (axios.isAxiosError(error) && error.response && ((error.response.status >= 300 && error.response.status < 400) || error.response.status === 0)) {
-      const server = serverOfUrl(requestUrl(error.config?.baseURL, error.config?.url), options.servers()) ?? 'the server'
-      const location = String(error.response.headers.location ?? 'another URL')
-      return Promise.reject(new ProtocolError(server, `it redirected (${error.response.status}) to ${location}; comfy-tether does not follow redirects, because they can move a task to another host`, { cause: error }))
+    if (error.response && ((error.response.status >= 300 && error.response.status < 400) || error.response.status === 0)) {
+      const location = error.response.headers.location as unknown
+      const where = typeof location === 'string' && location !== '' ? describeTarget(resolveAgainst(location, owner)) : 'another URL'
+      return Promise.reject(new ProtocolError(owner ?? 'the server', `it redirected (${error.response.status}) to ${where}; comfy-tether does not follow redirects, because they can move a task to another host`, { cause: error }))
     }
     return Promise.reject(error)
   })
@@ -106,6 +133,27 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
       http.interceptors.response.eject(responseId)
     },
   }
+}
+
+/** A path that, joined to a server, stays under it: starts with one `/`, no dot, percent sign, backslash or control character. */
+const SAFE_PATH = /^\/(?![/\\])[^\\%.?#\x00-\x1F]*(?:[?#]|$)/
+
+const leaves = new WeakMap<readonly string[], Set<string>>()
+
+/** The servers no other configured server is nested under (`/a` is not one when `/a/b` is configured too). */
+function leafServers(servers: readonly string[]): Set<string> {
+  let set = leaves.get(servers)
+  if (!set) {
+    set = new Set(servers.filter(s => !servers.some(t => t.startsWith(`${s}/`))))
+    leaves.set(servers, set)
+  }
+  return set
+}
+
+function operationOf(config: InternalAxiosRequestConfig): string {
+  const { url } = config
+  const shown = typeof url !== 'string' ? '' : isAbsoluteURL(url) ? describeTarget(url) : redactUrl(url).slice(0, 200)
+  return config.comfy?.operation ?? `${(config.method ?? 'get').toUpperCase()} ${shown}`
 }
 
 /**
@@ -122,18 +170,67 @@ function refuse(options: ComfyHttpContext, error: ComfyTetherError): ComfyTether
   return error
 }
 
-/**
- * The URL a request goes to, without its query: what axios's `buildFullPath` computes, minus `getUri`'s second merge of
- * the instance defaults, which cost a fifth of a loopback round trip per request.
- */
-function requestUrl(baseURL: string | undefined, url: string | undefined): string {
-  if (isAbsolute(url) || !baseURL)
-    return url ?? ''
-  return url ? `${baseURL.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}` : baseURL
+/** axios's `isAbsoluteURL`: `scheme://` or scheme-relative `//`. */
+function isAbsoluteURL(url: unknown): boolean {
+  return typeof url === 'string' && /^(?:[a-z][a-z\d+\-.]*:)?\/\//i.test(url)
 }
 
-function isAbsolute(url: string | undefined): boolean {
-  return url !== undefined && /^[a-z][a-z\d+.-]*:/i.test(url)
+/**
+ * The URL axios hands its adapter, as its `buildFullPath` and `combineURLs` compute it: the base joined to a relative
+ * URL (or to any URL with `allowAbsoluteUrls: false`), else the URL as given. Not `getUri()`: its second merge of
+ * the instance defaults costs a fifth of a loopback round trip per request.
+ */
+function axiosFullPath(baseURL: string | undefined, url: unknown, allowAbsoluteUrls: boolean | undefined): unknown {
+  if (baseURL && (!isAbsoluteURL(url) || allowAbsoluteUrls === false)) {
+    if (!url)
+      return baseURL
+    if (typeof url !== 'string')
+      return url
+    return `${baseURL.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}`
+  }
+  return url
+}
+
+/** What a relative target is resolved against by fetch and XHR: the page (none in Node). */
+function pageBase(): string | undefined {
+  if (typeof window === 'undefined' || typeof document === 'undefined')
+    return undefined
+  return document.baseURI || window.location.href
+}
+
+function resolveAgainst(location: string, base: string | undefined): string {
+  try {
+    return new URL(location, base).href
+  }
+  catch {
+    return location
+  }
+}
+
+/**
+ * An error of a request keeps no secret: the values of the headers comfy-tether added are replaced in its config,
+ * basic-auth passwords too, and the raw request objects (which hold the sent header block) are hidden from
+ * `JSON.stringify` and `util.inspect`.
+ */
+function scrubAxiosError(error: AxiosError, injected: Readonly<Record<string, string>> | undefined): void {
+  const config = error.config
+  if (config?.headers && injected) {
+    for (const name in injected) {
+      if (config.headers.has(name))
+        config.headers.set(name, '[redacted]')
+    }
+  }
+  if (config?.auth)
+    config.auth = { username: config.auth.username, password: '[redacted]' }
+  hide(error, 'request')
+  if (error.response)
+    hide(error.response, 'request')
+}
+
+function hide(target: object, key: string): void {
+  const descriptor = Object.getOwnPropertyDescriptor(target, key)
+  if (descriptor?.enumerable)
+    Object.defineProperty(target, key, { ...descriptor, enumerable: false })
 }
 
 function responseUrl(response: AxiosResponse): string | undefined {

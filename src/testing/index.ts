@@ -6,6 +6,7 @@ export type {
   SimulatorState,
   SimulatorVersion,
 } from './types'
+export type { SimulatorAuth } from './auth'
 export { createComfySimulator, startSimulators } from './simulator'
 export { BINARY_EVENT, decodeBinaryFrame, PREVIEW_IMAGE_TYPE } from './binary-frames'
 export type { DecodedBinaryFrame } from './binary-frames'

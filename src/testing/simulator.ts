@@ -5,6 +5,7 @@ import type { WebSocket } from 'ws'
 import type { SimRequest, SimResponse } from './http-util'
 import type { ComfySimulator, ComfySimulatorOptions, MalformedFrameKind, SimulatorRequest, SimulatorState, SimulatorVersion } from './types'
 import { createServer } from 'node:http'
+import { checkAuthOption, isAuthorized } from './auth'
 import { Executor } from './executor'
 import { HttpFaults, MALFORMED_KINDS, malformedPayload } from './faults'
 import { FileStore } from './files'
@@ -61,6 +62,7 @@ class Simulator implements ComfySimulator {
   readonly speed: number
   readonly #cors: boolean
   readonly #control: boolean
+  readonly #auth: ComfySimulatorOptions['auth']
   readonly #server: Server
   readonly #wss = new (optionalPackage('ws').WebSocketServer)({ noServer: true })
   readonly #files = new FileStore()
@@ -88,6 +90,7 @@ class Simulator implements ComfySimulator {
       throw new RangeError(`[comfy-tether] createComfySimulator: version must be '0.33.0' or '0.3.44', got ${JSON.stringify(options.version)}`)
     this.#cors = options.cors ?? true
     this.#control = options.control ?? true
+    this.#auth = checkAuthOption(options.auth)
     this.#port = options.port ?? 0
     this.#label = options.label ?? ''
     this.#log = new RequestLog(() => this.url)
@@ -355,6 +358,10 @@ class Simulator implements ComfySimulator {
       this.#write(req, res, emptyResponse(200), entry)
       return
     }
+    if (this.#auth && !isAuthorized(this.#auth, req.headers, url.searchParams)) {
+      this.#write(req, res, errorResponse(401), entry)
+      return
+    }
     const failure = this.#faults.takeFailure(url.pathname)
     let response: SimResponse
     if (failure !== null) {
@@ -433,6 +440,10 @@ class Simulator implements ComfySimulator {
     }
     if (!this.#cors && originMismatch(req)) {
       refuse(403, 'Forbidden')
+      return
+    }
+    if (this.#auth && !isAuthorized(this.#auth, req.headers, url.searchParams)) {
+      refuse(401, 'Unauthorized')
       return
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {

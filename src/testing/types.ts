@@ -1,3 +1,5 @@
+import type { SimulatorAuth } from './auth'
+
 /** The ComfyUI release whose behaviour the simulator reproduces (recordings in `tests/fixtures/comfyui/`). */
 export type SimulatorVersion = '0.33.0' | '0.3.44'
 
@@ -35,6 +37,12 @@ export interface ComfySimulatorOptions {
    * @default true
    */
   control?: boolean
+  /**
+   * Require a token, as an auth proxy in front of ComfyUI does: every route and the socket upgrade answer 401
+   * without it (by `Authorization: Bearer` header or by query parameter, see {@link SimulatorAuth}).
+   * @default undefined (no auth)
+   */
+  auth?: SimulatorAuth
 }
 
 /** Kinds of broken WebSocket frames {@link ComfySimulator.sendMalformedFrame} can send. */

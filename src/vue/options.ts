@@ -11,6 +11,21 @@ export interface ComfyServerConfig {
   headers?: Record<string, string>
   /** Sent as `Authorization: Bearer <token>` to this server only. @default undefined */
   token?: string
+  /**
+   * Where the token may also go for what the browser opens itself, which cannot carry headers: with
+   * `{ query: 'token' }` the token is appended as `?token=<token>` to this server's socket URL and to its `/view`
+   * URLs (`viewUrl()`, `imageUrls`), the form many auth proxies accept. Opt-in; needs `token`. HTTP calls still
+   * send it as a header only. Never logged, never in `log` or error messages (redacted), never sent elsewhere.
+   * For servers that accept headers only, load outputs with `loadImage()` instead.
+   * @default undefined (the token goes in headers only)
+   */
+  auth?: ComfyServerAuth
+}
+
+/** How a server's token reaches what the browser opens itself (see {@link ComfyServerConfig.auth}). */
+export interface ComfyServerAuth {
+  /** The query parameter that carries the token on the socket and `/view` URLs, e.g. `'token'` or `'access_token'`. */
+  query: string
 }
 
 /** Reconnect behaviour of the socket. */
@@ -41,7 +56,10 @@ export interface ComfyPersistOptions {
   key?: string
 }
 
-/** Receives comfy-tether's log lines. */
+/**
+ * Receives comfy-tether's log lines. Messages have every configured credential and URL query value redacted, and
+ * `data` arrives as a JSON-safe copy without secrets (errors as their `toJSON()`).
+ */
 export interface ComfyLogger {
   debug: (message: string, data?: unknown) => void
   info: (message: string, data?: unknown) => void

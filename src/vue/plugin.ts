@@ -1,5 +1,6 @@
 import type { App, Plugin } from 'vue'
 import type { ComfyPluginOptions } from './options'
+import { registerSecrets } from '../core/safe-error'
 import { COMFY_OPTIONS_KEY } from './keys'
 import { resolveComfyOptions } from './resolve-options'
 import { useComfyStore } from './use-comfy-store'
@@ -15,6 +16,8 @@ export const comfyPlugin: Plugin<[ComfyPluginOptions]> = {
   install(app: App, options: ComfyPluginOptions) {
     const resolved = resolveComfyOptions(options)
     app.provide(COMFY_OPTIONS_KEY, resolved)
+    // Every configured credential is redacted from errors and log lines while the app lives.
+    app.onUnmount(registerSecrets(resolved.servers.flatMap(s => [...Object.values(s.headers ?? {}), ...(s.token ? [s.token] : [])])))
     const name = resolved.exposeOnWindow
     if (name && typeof window !== 'undefined') {
       // Debug helpers for the console; the store is created lazily on first use.

@@ -1,6 +1,9 @@
 import type { ServerStrategy } from '../core/server-pool'
 import { InvalidArgumentError, isComfyTetherError } from '../core/errors'
+import { redactMessage, safeValue } from '../core/safe-error'
 import { leastBusyStrategy } from '../core/server-pool'
+import { assertDistinctServers } from '../core/server-identity'
+import type { QueryCredential } from '../core/server-url'
 import { normalizeServerUrl } from '../core/server-url'
 import type { ComfyLogger, ComfyPluginOptions, ComfyServerConfig, ResolvedComfyOptions } from './options'
 import { COMFY_DEFAULTS } from './options'
@@ -17,6 +20,17 @@ const consoleLogger: ComfyLogger = {
 }
 
 const silentLogger: ComfyLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+
+/** Nothing handed to the app's logger carries a secret: messages redacted, data as its safe JSON form. */
+function redactingLogger(inner: ComfyLogger): ComfyLogger {
+  const wrap = (level: keyof ComfyLogger) => (message: string, data?: unknown): void => {
+    if (data === undefined)
+      inner[level](redactMessage(message))
+    else
+      inner[level](redactMessage(message), safeValue(data))
+  }
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') }
+}
 
 /**
  * Validates the plugin options and applies the defaults. Throws a `ComfyTetherError` (`INVALID_OPTIONS` or
@@ -67,7 +81,7 @@ export function resolveComfyOptions(options: ComfyPluginOptions | undefined): Re
       ? { storage, key: (typeof persistWanted === 'object' ? persistWanted.key : undefined) ?? COMFY_DEFAULTS.persistKey }
       : false,
     exposeOnWindow: name,
-    logger: options.logger === false ? silentLogger : options.logger ?? consoleLogger,
+    logger: options.logger === false ? silentLogger : redactingLogger(options.logger ?? consoleLogger),
     logLimit: count('logLimit', options.logLimit ?? COMFY_DEFAULTS.logLimit, 1),
     taskRetention: count('taskRetention', options.taskRetention ?? COMFY_DEFAULTS.taskRetention),
     http: options.http,
@@ -78,12 +92,12 @@ export function resolveComfyOptions(options: ComfyPluginOptions | undefined): Re
 function resolveServers(input: unknown): ComfyServerConfig[] {
   if (!Array.isArray(input) || input.length === 0)
     throw invalid('`servers` must be a non-empty array of ComfyUI URLs, e.g. servers: [\'http://127.0.0.1:8188\'].')
-  const seen = new Map<string, unknown>()
+  const seen: string[] = []
   return input.map((entry: unknown, index) => {
     const config = typeof entry === 'string' ? { url: entry } : entry
     if (typeof config !== 'object' || config === null || !('url' in config))
-      throw invalid(`servers[${index}] must be a URL string or { url, label?, headers?, token? }.`)
-    const { url, label, headers, token } = config as ComfyServerConfig
+      throw invalid(`servers[${index}] must be a URL string or { url, label?, headers?, token?, auth? }.`)
+    const { url, label, headers, token, auth } = config as ComfyServerConfig
     let normalized: string
     try {
       normalized = normalizeServerUrl(url)
@@ -93,20 +107,38 @@ function resolveServers(input: unknown): ComfyServerConfig[] {
         throw error
       throw invalid(`servers[${index}] is not a valid URL.`)
     }
-    if (seen.has(normalized))
-      throw invalid(`servers[${index}] (${String(url)}) is the same server as ${JSON.stringify(seen.get(normalized))}: both normalize to "${normalized}". List each server once.`)
-    seen.set(normalized, url)
+    seen.push(normalized)
+    assertDistinctServers(seen)
     if (headers !== undefined && (typeof headers !== 'object' || headers === null || Object.values(headers).some(v => typeof v !== 'string')))
       throw invalid(`servers[${index}].headers must be an object of strings.`)
     if (token !== undefined && typeof token !== 'string')
       throw invalid(`servers[${index}].token must be a string.`)
+    if (auth !== undefined)
+      checkServerAuth(auth, token, index)
     return {
       url: normalized,
       label: typeof label === 'string' && label !== '' ? label : new URL(normalized).host,
       headers: { ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
       ...(token ? { token } : {}),
+      ...(auth ? { auth: { query: auth.query } } : {}),
     }
   })
+}
+
+/** Names comfy-tether puts on socket and /view URLs itself. */
+const RESERVED_PARAMS = new Set(['clientId', 'filename', 'subfolder', 'type', 'preview', 'channel'])
+
+function checkServerAuth(auth: unknown, token: string | undefined, index: number): void {
+  const query = typeof auth === 'object' && auth !== null ? (auth as { query?: unknown }).query : undefined
+  if (typeof query !== 'string' || !/^[A-Za-z_][\w.-]{0,63}$/.test(query) || RESERVED_PARAMS.has(query))
+    throw invalid(`servers[${index}].auth.query must be the name of a query parameter such as 'token' (letters, digits, _ . -), not one of ${[...RESERVED_PARAMS].join(', ')}.`)
+  if (!token)
+    throw invalid(`servers[${index}].auth.query needs the server's \`token\`: it is the value sent as ?${query}=…`)
+}
+
+/** The query credential of a server for its socket and /view URLs, if its config asks for one (`auth.query`). */
+export function queryCredentialOf(server: ComfyServerConfig | undefined): QueryCredential | undefined {
+  return server?.auth && server.token ? { param: server.auth.query, value: server.token } : undefined
 }
 
 function duration(name: string, value: unknown, min = 0): number {

@@ -12,6 +12,7 @@ import { ComfyTetherError, isComfyTetherError, TaskLostError } from '../core/err
 import { serverWsUrl } from '../core/server-url'
 import { endTask, isTerminal, reconcileTask } from '../core/task-state'
 import { createTimerGroup } from '../core/timers'
+import { queryCredentialOf } from './resolve-options'
 import { useComfySocket } from './use-comfy-socket'
 
 /** What a tether needs from the store that owns it. */
@@ -82,7 +83,7 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
   void previousSocketClosed?.then(() => {
     previousGone.value = true
   })
-  const created = scope.run(() => useComfySocket(() => (ctx.ready() && previousGone.value ? serverWsUrl(server, ctx.clientId()) : undefined), {
+  const created = scope.run(() => useComfySocket(() => (ctx.ready() && previousGone.value ? serverWsUrl(server, ctx.clientId(), queryCredentialOf(options.servers.find(s => s.url === server))) : undefined), {
     shouldReconnect: (): boolean => options.reconnect !== false && !disposed && pendingCount() > 0 && socket.state.value.attempts < options.reconnect.retries,
     delay: attempt => (options.reconnect === false ? 0 : backoffDelay(attempt, options.reconnect)),
     onOpen(ws) {

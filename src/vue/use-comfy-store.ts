@@ -11,21 +11,24 @@ import type { ComfyTaskHandle, ComfyTaskResult, LockDebugInfo, SubmitOptions } f
 import type { ComfySocketState } from './use-comfy-socket'
 import { defineStore } from 'pinia'
 import { computed, getCurrentScope, inject, markRaw, onScopeDispose, shallowReactive, shallowRef, triggerRef, watch } from 'vue'
-import { ComfyTetherError as BaseError, InvalidArgumentError, isComfyTetherError, LockBusyError, TaskCancelledError, TaskNotFoundError } from '../core/errors'
+import { ComfyTetherError as BaseError, InvalidArgumentError, InvalidServerUrlError, isComfyTetherError, LockBusyError, TaskCancelledError, TaskNotFoundError } from '../core/errors'
 import { mintClientId, mintUuid } from '../core/ids'
 import { appendBounded } from '../core/lock-log'
 import { acquireLock, checkServerConsistency, checkUnlockCondition as unlockRule } from '../core/server-lock'
 import { shouldHoldBack, smoothServiceTime } from '../core/placement'
 import { chooseServer } from '../core/server-pool'
-import { serverOfUrl, serverViewUrl } from '../core/server-url'
+import { describeTarget, redactUrl, serverOfUrl, serverViewUrl } from '../core/server-url'
 import { createTask, endTask, isTerminal, reconcileTask, updateTask } from '../core/task-state'
 import { createTimerGroup } from '../core/timers'
 import { assertImage, assertWorkflow } from '../core/validate-input'
 import { createComfyApi } from '../http/comfy-api'
 import { createComfyHttp } from '../http/create-comfy-http'
+import type { LoadedImage } from '../http/load-image'
+import { createImageLoader } from '../http/load-image'
 import { COMFY_OPTIONS_KEY } from './keys'
 import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
 import { createFrameRouter } from './frame-router'
+import { queryCredentialOf } from './resolve-options'
 import { createServerTether } from './server-tether'
 import { CLOSED_SOCKET } from './store-types'
 
@@ -66,6 +69,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   const timers = createTimerGroup()
   const serverUrls = options.servers.map(s => s.url)
   const headersByServer = new Map(options.servers.map(s => [s.url, s.headers ?? {}]))
+  const credentials = new Map(options.servers.map(s => [s.url, queryCredentialOf(s)]))
 
   // ── state ────────────────────────────────────────────────────────────────────────────────────────────────────
   const restored = options.persist ? loadSnapshot(options.persist.storage, options.persist.key) : undefined
@@ -148,6 +152,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   })
   const http = markRaw(comfyHttp.http)
   const api = createComfyApi(http)
+  const images = createImageLoader(http)
 
   // ── frames: routed to their task by the core parsers and reducer ─────────────────────────────────────────
   const handleFrame = createFrameRouter({
@@ -310,7 +315,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   }
 
   function resultOf(task: ComfyTask): ComfyTaskResult {
-    return { promptId: task.promptId, server: task.server, outputs: task.outputs, images: task.images, imageUrls: task.images.map(i => serverViewUrl(task.server, i)) }
+    return { promptId: task.promptId, server: task.server, outputs: task.outputs, images: task.images, imageUrls: task.images.map(i => serverViewUrl(task.server, i, credentials.get(task.server))) }
   }
 
   function revokePreview(promptId: string): void {
@@ -688,12 +693,26 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     }
   }
 
-  /** The `/view` URL of an image on a task's server (or, without a task, on the server calls go to now). */
-  function viewUrl(image: ComfyImageRef, taskOrServer?: ComfyTask | string): string {
-    const server = typeof taskOrServer === 'string' ? taskOrServer : taskOrServer?.server ?? getApiBaseUrl()
+  /** The configured server an image is on: the task's, the one given (resolved by the URL model), or where calls go now. */
+  function imageServer(caller: string, taskOrServer: ComfyTask | string | undefined): string {
+    const given = typeof taskOrServer === 'string' ? taskOrServer : taskOrServer?.server ?? getApiBaseUrl()
+    if (!given)
+      throw new BaseError('NO_SERVER_AVAILABLE', `${caller}() needs a server: pass the task the image belongs to.`)
+    const server = serverOfUrl(given, serverUrls)
     if (!server)
-      throw new BaseError('NO_SERVER_AVAILABLE', 'viewUrl() needs a server: pass the task the image belongs to.')
-    return serverViewUrl(server, image)
+      throw new InvalidServerUrlError(describeTarget(given), `${caller}() refused it: it is not a configured server (${serverUrls.join(', ')})`)
+    return server
+  }
+
+  /** The `/view` URL of an image on a task's server (or, without a task, on the server calls go to now), with the server's query credential if it has `auth.query`. */
+  function viewUrl(image: ComfyImageRef, taskOrServer?: ComfyTask | string): string {
+    const server = imageServer('viewUrl', taskOrServer)
+    return serverViewUrl(server, image, credentials.get(server))
+  }
+
+  /** Loads an image with its server's headers into a revocable object URL, for servers that take no query credential. */
+  async function loadImage(image: ComfyImageRef, taskOrServer?: ComfyTask | string): Promise<LoadedImage> {
+    return images.load(imageServer('loadImage', taskOrServer), image, typeof taskOrServer === 'object' ? taskOrServer.promptId : undefined)
   }
 
   /**
@@ -716,7 +735,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
 
   function socketServerOf(tether: ServerTether | undefined): string | undefined {
     const ws = tether?.ws.value
-    return ws && tether.socket.value.status !== 'CLOSED' ? serverOfUrl(ws.url.replace(/^ws/, 'http'), serverUrls) : undefined
+    return ws && tether.socket.value.status !== 'CLOSED' ? serverOfUrl(ws.url, serverUrls) : undefined
   }
 
   /** Do the lock, the socket and the API base URL agree (for the session lock, or for one task's server)? */
@@ -755,7 +774,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       lock: lock.value,
       locks: locks.value,
       clientId: clientId.value,
-      socket: tether ? { ...tether.socket.value, url: tether.ws.value?.url ?? null } : null,
+      socket: tether ? { ...tether.socket.value, url: tether.ws.value ? redactUrl(tether.ws.value.url) : null } : null,
       sockets: sockets.value,
       pending: pending.map(t => ({ promptId: t.promptId, state: t.state, server: t.server })),
       unreachableSince: unreachableSince.value,
@@ -787,6 +806,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     timers.clearAll()
     guard.stop()
     comfyHttp.dispose()
+    images.dispose()
     for (const tether of tethers.values()) tether.dispose()
     for (const wake of [...slotWaiters]) wake()
     for (const url of previewUrls.values()) URL.revokeObjectURL(url)
@@ -816,6 +836,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     cancel,
     uploadImage,
     viewUrl,
+    loadImage,
     getApiBaseUrl,
     validateServerConsistency,
     checkUnlockCondition,

@@ -19,6 +19,7 @@ import { mountComfy } from '../helpers/mount-comfy'
 import { emptyImageWorkflow, slowWorkflow } from '../helpers/workflows'
 import { checkInvariants, measureRecovery, percentile } from './invariants'
 import { buildPlan, FAULT_KINDS } from './schedule'
+import { startUrlTricks } from './url-tricks'
 
 /** Everything a chaos run needs. */
 export interface ChaosConfig extends PlanConfig {
@@ -209,6 +210,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
   let nextFault = 0
   const chains: Promise<void>[] = sims.map(() => Promise.resolve())
   let stopFaults = false
+  let urlTricks: Awaited<ReturnType<typeof startUrlTricks>> | undefined
 
   try {
     // ── clients ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -243,6 +245,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       })
     }
 
+    urlTricks = await startUrlTricks(sims, progress)
     // ── faults ───────────────────────────────────────────────────────────────────────────────────────────────
     const pendingOn = (server: string): { client: number, promptIds: string[] }[] => clients
       .map(c => ({ client: c.index, promptIds: [...c.mounted.store.tasks.values()].filter(t => t.server === server && !TERMINAL.has(t.state)).map(t => t.promptId) }))
@@ -434,6 +437,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       clearInterval(ticker)
     }
 
+    const trickCheck = await urlTricks.stop()
     // ── checks, while the stores are still mounted ────────────────────────────────────────────────────────────
     const maxOutage = config.store.maxOutage ?? 5000
     const check = checkInvariants({
@@ -474,6 +478,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
     const leftovers = { simClients, openClientSockets, timers: timersLeft, handles }
     const invariants: Invariant[] = [
       ...check.invariants,
+      ...trickCheck.invariants,
       { name: 'sockets closed on the servers after unmount', value: simClients, ok: simClients === 0 },
       { name: 'client sockets closed after unmount', value: openClientSockets, ok: openClientSockets === 0 },
       { name: 'timers left after unmount', value: timersLeft, ok: timersLeft === 0 },
@@ -506,7 +511,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       outcomes,
       lostByCause: check.lostByCause,
       invariants,
-      violations: check.violations,
+      violations: [...check.violations, ...trickCheck.violations],
       leftovers,
       unansweredSubmits,
       malformedFramesCounted,
@@ -515,6 +520,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
     }
   }
   finally {
+    await urlTricks?.stop()
     console.error = consoleError
     tracker.restore()
     scope.stop()

@@ -1,7 +1,11 @@
+import type { AxiosRequestConfig } from 'axios'
+import type { ComfyTetherError } from '../../src/core/errors'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isComfyTetherError } from '../../src/core/errors'
 import { createComfyHttp } from '../../src/http/create-comfy-http'
+import { startSimulators } from '../../src/testing/index'
 import { startFakeServer } from '../helpers/fake-server'
+import { startPrefixProxy } from '../helpers/prefix-proxy'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -104,10 +108,99 @@ describe('createComfyHttp', () => {
     expect(target.hits).toEqual([])
   })
 
+  it('sends a call under a nested server with that server\'s credentials, not its parent\'s', async () => {
+    const { a, seen } = await twoServers()
+    const parent = a
+    const nested = `${a}/inner`
+    const { http: client } = http({ servers: [parent, nested], headers: { [parent]: { Authorization: 'Bearer parent' }, [nested]: { Authorization: 'Bearer nested' } } })
+    await client.get('/inner/prompt', { baseURL: parent })
+    await client.get('/prompt', { baseURL: parent })
+    expect(seen.map(s => [s.line, s.auth])).toEqual([['GET /inner/prompt', 'Bearer nested'], ['GET /prompt', 'Bearer parent']])
+  })
+
   it('removes its interceptors on dispose', async () => {
     const { a, b } = await twoServers()
     const { http: client, dispose } = http({ locked: a, servers: [a, b] })
     dispose()
     expect((await client.get(`${b}/x`)).data).toEqual({ server: 'b' })
+  })
+})
+
+// Every trick of aiming a locked client's call at another server, in Node's adapter and in axios's fetch adapter (the
+// one browsers use; Node 20 has fetch). Two ComfyUIs sit behind one reverse proxy under /a and /b, a third on its own
+// port; the client is locked to /a. A refused call reaches nobody; the other servers' request logs stay empty.
+describe.each(['http', 'fetch'] as const)('the URL model in axios\'s %s adapter', (adapter) => {
+  async function deployment() {
+    const { sims, urls, close } = await startSimulators(3, { speed: 50 })
+    cleanups.push(close)
+    const proxy = await startPrefixProxy({ '/a': urls[0]!, '/b': urls[1]!, '/ab': urls[1]! })
+    cleanups.push(proxy.close)
+    const A = `${proxy.url}/a`
+    const B = `${proxy.url}/b`
+    const C = urls[2]!
+    const refused: ComfyTetherError[] = []
+    const { http: client } = createComfyHttp({
+      config: { adapter },
+      lockedServer: () => A,
+      taskServer: () => undefined,
+      servers: () => [A, B, C],
+      headersFor: server => ({ [A]: { Authorization: 'Bearer A' }, [B]: { Authorization: 'Bearer B' }, [C]: { Authorization: 'Bearer C' } })[server],
+      onRefused: e => void refused.push(e),
+    })
+    return { client, refused, A, B, C, proxy: proxy.url, simA: sims[0]!, others: [sims[1]!, sims[2]!] }
+  }
+
+  it.each<[string, (d: { proxy: string, C: string }) => AxiosRequestConfig]>([
+    ['a scheme-relative URL', ({ C }) => ({ url: C.replace(/^http:/, '') + '/queue' })],
+    ['an absolute URL of another server', ({ C }) => ({ url: `${C}/queue` })],
+    ['another server in upper case', ({ C }) => ({ url: `${C.toUpperCase()}/queue` })],
+    ['dot segments into the sibling prefix', ({ proxy }) => ({ url: `${proxy}/a/../b/queue` })],
+    ['percent-encoded dots', ({ proxy }) => ({ url: `${proxy}/a/%2e%2e/b/queue` })],
+    ['upper-case percent-encoded dots', ({ proxy }) => ({ url: `${proxy}/a/%2E%2E/b/queue` })],
+    ['half-encoded dots', ({ proxy }) => ({ url: `${proxy}/a/.%2e/b/queue` })],
+    ['relative dot segments', () => ({ url: '../b/queue' })],
+    ['relative dot segments after a slash', () => ({ url: '/../b/queue' })],
+    ['relative encoded dots', () => ({ url: '%2e%2e/b/queue' })],
+    ['relative backslashes', () => ({ url: '..\\b\\queue' })],
+    ['an encoded slash the proxy decodes', () => ({ url: '..%2fb/queue' })],
+    ['userinfo naming the locked host in front of another', ({ proxy, C }) => ({ url: `http://${new URL(proxy).host}@${new URL(C).host}/queue` })],
+    ['the sibling as baseURL', ({ proxy }) => ({ baseURL: `${proxy}/b`, url: '/queue' })],
+    ['a baseURL with dot segments', ({ proxy }) => ({ baseURL: `${proxy}/a/..`, url: '/b/queue' })],
+    ['a prefix that only starts like the base', ({ proxy }) => ({ url: `${proxy}/ab/queue` })],
+  ])('refuses %s before sending it', async (_, make) => {
+    const d = await deployment()
+    const error = await d.client.request(make(d)).catch((e: unknown) => e)
+    expect(isComfyTetherError(error, 'SERVER_MISMATCH') || isComfyTetherError(error, 'INVALID_SERVER_URL'), String(error)).toBe(true)
+    expect(d.refused).toHaveLength(1)
+    expect(d.simA.requests).toEqual([])
+    for (const other of d.others) expect(other.requests).toEqual([])
+  })
+
+  it.each<[string, (d: { A: string, C: string }) => AxiosRequestConfig, string]>([
+    ['a path', () => ({ url: '/queue' }), '/queue'],
+    ['a path without a slash', () => ({ url: 'queue' }), '/queue'],
+    ['a dot segment', () => ({ url: './queue' }), '/queue'],
+    ['dot segments that stay under the base', () => ({ url: '/x/../queue' }), '/queue'],
+    ['an encoded single dot', () => ({ url: '%2e/queue' }), '/queue'],
+    ['an absolute URL with allowAbsoluteUrls: false (axios joins it to the base)', ({ A, C }) => ({ baseURL: A, url: `${C}/queue`, allowAbsoluteUrls: false }), '/http:/'],
+  ])('sends %s to the locked server, with its token only', async (_, make, path) => {
+    const d = await deployment()
+    await d.client.request(make(d)).catch(() => {})
+    expect(d.refused).toEqual([])
+    expect(d.simA.requests.map(r => [r.path.slice(0, path.length), r.headers?.authorization])).toEqual([[path, 'Bearer A']])
+    for (const other of d.others) expect(other.requests).toEqual([])
+  })
+
+  it('refuses a redirect into the sibling prefix and keeps the Location\'s query out of the message', async () => {
+    const target = await startFakeServer((_req, res) => res.writeHead(200).end('{}'))
+    cleanups.push(target.close)
+    const redirecting = await startFakeServer((_req, res) => res.writeHead(302, { Location: `${target.url}/b/queue?token=leaked-token` }).end())
+    cleanups.push(redirecting.close)
+    const { http: client } = createComfyHttp({ config: { adapter, fetchOptions: { redirect: 'manual' } }, lockedServer: () => redirecting.url, taskServer: () => undefined, servers: () => [redirecting.url, `${target.url}/b`] })
+    const error = await client.get('/prompt').catch((e: unknown) => e)
+    expect(isComfyTetherError(error, 'PROTOCOL_ERROR') || isComfyTetherError(error, 'SERVER_MISMATCH'), String(error)).toBe(true)
+    expect(JSON.stringify(error)).not.toContain('leaked-token')
+    expect((error as Error).message).not.toContain('leaked-token')
+    expect(target.hits).toEqual([])
   })
 })

@@ -58,7 +58,9 @@ describe('options', () => {
     ['a file: URL', { servers: ['file:///etc/passwd'] }, 'INVALID_SERVER_URL', 'scheme'],
     ['a URL without scheme', { servers: ['localhost:8188'] }, 'INVALID_SERVER_URL', 'scheme'],
     ['a URL with credentials', { servers: ['http://admin:hunter2@a:8188'] }, 'INVALID_SERVER_URL', 'credentials'],
-    ['duplicates differing by a trailing slash and case', { servers: ['http://A:8188/', 'http://a:8188'] }, 'INVALID_OPTIONS', 'same server'],
+    ['duplicates differing by a trailing slash and case', { servers: ['http://A:8188/', 'http://a:8188'] }, 'INVALID_OPTIONS', 'same ComfyUI'],
+    ['a server and its /api alias', { servers: ['http://a:8188', { url: 'http://a:8188/api', token: 't' }] }, 'INVALID_OPTIONS', 'same ComfyUI'],
+    ['a server with and without its default port', { servers: ['https://a/comfy', 'https://a:443/comfy/'] }, 'INVALID_OPTIONS', 'same ComfyUI'],
     ['a negative maxOutage', { servers: ['http://a:8188'], maxOutage: -1 }, 'INVALID_OPTIONS', 'maxOutage'],
     ['an unknown strategy', { servers: ['http://a:8188'], strategy: 'random' }, 'INVALID_OPTIONS', 'strategy'],
     ['a server entry of the wrong shape', { servers: [{ host: 'a' }] }, 'INVALID_OPTIONS', 'servers[0]'],
@@ -82,6 +84,12 @@ describe('options', () => {
       thrown = error
     }
     expect((thrown as Error).message).toContain('credentials')
+    expect(JSON.stringify(thrown)).not.toContain('hunter2')
+    expect((thrown as Error).message).not.toContain('hunter2')
+  })
+
+  it('keeps localhost and 127.0.0.1 as two servers', () => {
+    expect(resolveComfyOptions({ servers: ['http://localhost:8188', 'http://127.0.0.1:8188'] }).servers.map(s => s.url)).toEqual(['http://localhost:8188', 'http://127.0.0.1:8188'])
   })
 })
 

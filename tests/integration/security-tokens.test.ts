@@ -2,11 +2,12 @@
 // calls through useComfyHttp(), and never in CORS preflights, URLs, the lock log or the debug snapshot.
 import type { IncomingHttpHeaders } from 'node:http'
 import { createServer } from 'node:http'
+import { inspect } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
-import { useComfyHttp } from '../../src/index'
+import { isComfyTetherError, useComfyHttp } from '../../src/index'
 import { startSimulators } from '../../src/testing/index'
 import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
-import { emptyImageWorkflow, failingWorkflow } from '../helpers/workflows'
+import { emptyImageWorkflow, failingWorkflow, invertWorkflow, pngBlob, slowWorkflow } from '../helpers/workflows'
 
 let cleanup: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -24,11 +25,22 @@ async function setup() {
   const { sims, urls, close } = await startSimulators(3, { speed: 20 })
   cleanup.push(close)
   let target = 0
+  const logged: unknown[][] = []
+  const keep = (...args: unknown[]): void => void logged.push(args)
   const mounted = mountComfy({
     servers: urls.map((url, i) => ({ url, token: TOKENS[i], headers: { 'X-Comfy-Secret': SECRETS[i]! } })),
     strategy: candidates => candidates[target]?.url,
+    logger: { debug: keep, info: keep, warn: keep, error: keep },
   })
-  return { sims, urls, ...mounted, lockTo: (i: number) => void (target = i) }
+  return { sims, urls, logged, ...mounted, lockTo: (i: number) => void (target = i) }
+}
+
+/** Every way an error or a log entry gets written out: JSON (error reporters), util.inspect (console dumps), text. */
+function serialisations(value: unknown): string[] {
+  const out = [JSON.stringify(value) ?? '', inspect(value, { depth: 12 }), String(value)]
+  if (value instanceof Error)
+    out.push(value.stack ?? '', inspect(value.cause, { depth: 12 }), JSON.stringify(value.cause) ?? '')
+  return out
 }
 
 /** A plain HTTP server (not configured in the plugin) that records the headers it gets. */
@@ -125,5 +137,65 @@ describe('per-server credentials', () => {
       const text = JSON.stringify(headers)
       for (const secret of EVERY_SECRET) expect(text).not.toContain(secret)
     }
+  })
+
+  it('keeps every secret out of every error the scenarios produce, in any serialisation, and out of the logger', async () => {
+    const { sims, urls, store, app, logged, lockTo } = await setup()
+    const http = app.runWithContext(() => useComfyHttp())
+    const errors: unknown[] = []
+    const failure = async (run: () => Promise<unknown>): Promise<void> => {
+      const error = await run().then(() => undefined, (e: unknown) => e)
+      expect(error, 'the scenario should fail').toBeInstanceOf(Error)
+      errors.push(error)
+    }
+    lockTo(0)
+    // A task holds the lock on server 0 throughout (no health check in between, so each fault hits its own call).
+    const slow = await store.submit(slowWorkflow(8, 40))
+    await waitFor(() => slow.task.value?.state === 'running', 'the slow task to run')
+    // A 500 on POST /prompt, a 500 on the upload, a rejected workflow and a failing node: each a task error.
+    sims[0]!.failNext('/prompt', 1, 500)
+    await failure(async () => (await store.submit(emptyImageWorkflow(1))).result)
+    sims[0]!.failNext('/upload/image', 1, 500)
+    await failure(async () => (await store.submit(invertWorkflow(), { images: { 1: pngBlob().blob } })).result)
+    await failure(async () => (await store.submit({ 1: { class_type: 'NoSuchNode', inputs: {} } })).result)
+    await failure(async () => (await store.submit(failingWorkflow('boom'))).result)
+    // The app's own calls to another server, by URL and by tricks.
+    await failure(() => http.get(`${urls[1]}/queue`))
+    await failure(() => http.get(`${urls[1]!.replace(/^http:/, '')}/queue`))
+    await failure(() => http.get(`http://${new URL(urls[0]!).host}@${new URL(urls[1]!).host}/queue`))
+    // The app's own failing calls to the locked server: a 404, a 500 and a timeout (raw axios errors).
+    await failure(() => http.get('/no-such-route'))
+    sims[0]!.failNext('/queue', 1, 500)
+    await failure(() => http.get('/queue'))
+    sims[0]!.delayResponses(400, '/system_stats')
+    await failure(() => http.get('/system_stats', { timeout: 50 }))
+    sims[0]!.delayResponses(0)
+    await store.cancel(slow.promptId)
+    await slow.result.catch(() => {})
+    await waitFor(() => store.lock === null, 'the release')
+    // An unreachable server: health checks and the app's own call.
+    await sims[2]!.goDown()
+    await store.refreshServers()
+    await failure(() => http.get('/queue', { baseURL: urls[2] }))
+    errors.push(...store.taskList.map(t => t.error).filter(Boolean))
+
+    expect(errors.length).toBeGreaterThanOrEqual(14)
+    for (const error of errors) {
+      if (isComfyTetherError(error)) {
+        const json = JSON.parse(JSON.stringify(error)) as Record<string, unknown>
+        expect(json).toMatchObject({ name: error.name, code: error.code, message: error.message })
+      }
+      for (const text of serialisations(error)) {
+        for (const secret of EVERY_SECRET) expect(text, `${String(error)}`).not.toContain(secret)
+      }
+    }
+    expect(logged.length).toBeGreaterThan(0)
+    for (const call of logged) {
+      for (const text of call.flatMap(serialisations)) {
+        for (const secret of EVERY_SECRET) expect(text, String(call[0])).not.toContain(secret)
+      }
+    }
+    const visible = serialisations({ log: store.log, servers: store.servers, debug: store.debugLock() }).join('\n')
+    for (const secret of EVERY_SECRET) expect(visible).not.toContain(secret)
   })
 })

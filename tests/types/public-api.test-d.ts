@@ -6,7 +6,7 @@ import { comfyPlugin, isComfyTetherError } from '../../src/index'
 describe('public types', () => {
   it('types the plugin with its options', () => {
     expectTypeOf(comfyPlugin).toEqualTypeOf<Plugin<[ComfyPluginOptions]>>()
-    expectTypeOf<ComfyPluginOptions['servers']>().toEqualTypeOf<readonly (string | { url: string, label?: string, headers?: Record<string, string>, token?: string })[]>()
+    expectTypeOf<ComfyPluginOptions['servers']>().toEqualTypeOf<readonly (string | { url: string, label?: string, headers?: Record<string, string>, token?: string, auth?: { query: string } })[]>()
   })
 
   it('types submit, its handle and its result', () => {

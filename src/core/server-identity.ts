@@ -1,0 +1,33 @@
+import { InvalidArgumentError } from './errors'
+
+/**
+ * The ComfyUI a normalized server URL names: ComfyUI serves every route under `/api` too, so `http://h:8188/api`
+ * is `http://h:8188`. Scheme, host case, default ports, trailing slashes and dot segments are already settled by
+ * `normalizeServerUrl`. Different host names (`localhost`, `127.0.0.1`) stay different servers: only DNS knows.
+ */
+export function serverIdentity(normalizedUrl: string): string {
+  return normalizedUrl.endsWith('/api') ? normalizedUrl.slice(0, -4) : normalizedUrl
+}
+
+/** Two configured URLs that name the same ComfyUI (its sockets would share one clientId and one of them go deaf). */
+export class DuplicateServerError extends InvalidArgumentError {
+  declare readonly code: 'INVALID_OPTIONS'
+  constructor(readonly first: string, readonly second: string, readonly indices: readonly [number, number]) {
+    super(
+      'INVALID_OPTIONS',
+      `servers[${indices[1]}] ("${second}") is the same ComfyUI as servers[${indices[0]}] ("${first}"): both are ${serverIdentity(first)} (ComfyUI answers every route under /api too, and default ports, case and trailing slashes do not make another server). List each server once.`,
+    )
+  }
+}
+
+/** Throws {@link DuplicateServerError} for the first two normalized URLs that name the same ComfyUI. */
+export function assertDistinctServers(normalizedUrls: readonly string[]): void {
+  const seen = new Map<string, { url: string, index: number }>()
+  normalizedUrls.forEach((url, index) => {
+    const identity = serverIdentity(url)
+    const earlier = seen.get(identity)
+    if (earlier)
+      throw new DuplicateServerError(earlier.url, url, [earlier.index, index])
+    seen.set(identity, { url, index })
+  })
+}

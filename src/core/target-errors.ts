@@ -1,0 +1,13 @@
+import { InvalidServerUrlError } from './errors'
+import { redactMessage } from './safe-error'
+
+/**
+ * A request target that cannot be resolved to a URL the adapter would send (a scheme-relative URL with no page to
+ * resolve it against, userinfo, another scheme): refused before anything is sent. Its code is `INVALID_SERVER_URL`.
+ */
+export class UnresolvableTargetError extends InvalidServerUrlError {
+  constructor(input: string, reason: string, readonly operation: string) {
+    super(input, reason)
+    this.message = redactMessage(`[comfy-tether] ${operation} was refused before sending: "${input}": ${reason}. Give a path such as "/queue" (comfy-tether adds the locked server) or a URL of a configured server.`)
+  }
+}
