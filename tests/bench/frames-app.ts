@@ -3,8 +3,11 @@
 // prompts. comfy-tether: the real store (store-harness.ts): socket `message` event → vueuse → frame router → parser
 // and reducer → the task in the store, then Vue's scheduler flush. Peers: their socket message handlers with the
 // listeners a task view needs (peer-handlers.ts). Each sample runs every side once, in a rotating order.
+import type { ComfyTask } from '../../src/core/task-state'
 import type { BenchResult } from './stats'
 import type { PeerReceiver } from './peer-handlers'
+import { parseMessage } from '../../src/core/protocol'
+import { applyMessage, createTask, messagePromptId } from '../../src/core/task-state'
 import { peerReceivers } from './peer-handlers'
 import { RECORDED_RUN_FILE, runFramesFor } from './recorded-run'
 import { mountStore } from './store-harness'
@@ -19,6 +22,7 @@ const PROMPTS = 600
  */
 const DEPTH = 4
 const SAMPLES = 11
+const CORE = 'comfy-tether core (parseMessage + applyMessage)'
 /** Issue #13: the full frame path at ≥ 0.6× JSON.parse's throughput. */
 const TARGET = 0.6
 
@@ -41,6 +45,24 @@ function timePeer(peer: PeerReceiver, from: number, to: number): number {
   return now() - start
 }
 
+/** The core alone on the same frames: parseMessage, then applyMessage on the task the frame names (no store). */
+function timeCore(frames: readonly string[], promptIds: readonly string[]): number {
+  const tasks = new Map<string, ComfyTask>(promptIds.map(promptId => [promptId, { ...createTask({ promptId, server: 'http://127.0.0.1:8188', clientId: 'bench', now: 0 }), state: 'queued' as const, number: 0, queuedAt: 0 }]))
+  const start = now()
+  for (let i = 0; i < frames.length; i++) {
+    const parsed = parseMessage(frames[i]!)
+    if (!parsed.ok)
+      throw new Error(`parseMessage refused a recorded frame: ${parsed.reason}`)
+    const id = messagePromptId(parsed.value, undefined)
+    const task = id === undefined ? undefined : tasks.get(id)
+    if (task)
+      tasks.set(task.promptId, applyMessage(task, parsed.value, i))
+  }
+  const ms = now() - start
+  sink += tasks.size
+  return ms
+}
+
 /** One side of the comparison: `chunk(c)` handles the frames of prompts [c·DEPTH, (c+1)·DEPTH) and returns ms. */
 interface Side {
   name: string
@@ -57,12 +79,14 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
     let failed = 0
     /** The store's frames of the current chunk (fresh prompt ids); JSON.parse parses the same strings. */
     let current: string[] = peerFrames.slice(0, chunkFrames)
+    let currentIds: string[] = Array.from({ length: DEPTH }, (_, i) => promptIdOf(i))
     const storeSide: Side = {
       name: 'comfy-tether store',
       async chunk() {
         const { promptIds, socket, results } = await store.submit(DEPTH) // outside the timing
         const frames = promptIds.flatMap(id => runFramesFor(id)) as string[]
         current = frames
+        currentIds = promptIds
         const start = now()
         for (let i = 0; i < frames.length; i++) socket.deliver(frames[i])
         await store.settleEffects()
@@ -85,6 +109,7 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
     // The store goes first in each chunk's order so that JSON.parse parses the strings the store just received.
     const others: Side[] = [
       { name: 'JSON.parse', chunk: async () => timeJsonParse(current) },
+      { name: CORE, chunk: async () => timeCore(current, currentIds) },
       ...peers.map(peer => ({ name: peer.name, chunk: async (c: number) => timePeer(peer, c * chunkFrames, (c + 1) * chunkFrames) })),
     ]
     const sides = [storeSide, ...others]
@@ -124,9 +149,10 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
       ratio: round(storeRatio),
       target,
       verdict: verdictOf(storeRatio, target),
-      details: { prompts: PROMPTS, depth: DEPTH, deepQueueNsPerFrame: round(deepNs, 1), frames: frameCount, samples: SAMPLES, nsPerFrame: Object.fromEntries(sides.map(s => [s.name, round(nsPerFrame(s.name), 1)])), ratioPerSample: storeRatios.map(r => round(r)), spread: round(relativeSpread(storeRatios)) },
+      details: { prompts: PROMPTS, depth: DEPTH, coreRatio: round(median(ratioOf(CORE))), deepQueueNsPerFrame: round(deepNs, 1), frames: frameCount, samples: SAMPLES, nsPerFrame: Object.fromEntries(sides.map(s => [s.name, round(nsPerFrame(s.name), 1)])), ratioPerSample: storeRatios.map(r => round(r)), spread: round(relativeSpread(storeRatios)) },
       notes: [
         `${common}; throughput ratio = time(JSON.parse) ÷ time(store), per sample, median; ${DEPTH} tasks pending in the store at a time; the store side includes Vue's scheduler flush after each batch`,
+        `the core alone (parseMessage + applyMessage on a Map of tasks, no store) on the same frames: ${fmt(median(ratioOf(CORE)), 2)}× JSON.parse (${fmt(nsPerFrame(CORE), 0)} ns/frame), so the store layer takes ${fmt(nsPerFrame(storeSide.name) - nsPerFrame(CORE), 0)} ns/frame`,
         `with all ${PROMPTS} tasks pending at once the store takes ${fmt(deepNs, 0)} ns/frame (the router scans the server's pending tasks for each frame)`,
       ],
     }]
