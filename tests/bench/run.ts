@@ -20,7 +20,7 @@ import { benchScaleOut } from './scale-out'
 import { errorResult, now, table } from './stats'
 
 /** Git-ignored output folder at the repository root. */
-export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../bench-results')
+const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../bench-results')
 /** A hard stop well above the ~3 minutes a run takes, so a hung socket cannot keep CI waiting. */
 const WATCHDOG_MS = 480_000
 
@@ -30,8 +30,9 @@ interface Bench {
   run: () => BenchResult | BenchResult[] | Promise<BenchResult | BenchResult[]>
 }
 
-// Order matters: the pure benches first; the interceptor bench loads axios before the recovery bench installs the
-// DOM globals (see dom.ts); scale-out and recovery share one DOM (see dom.ts); the recovery bench last, because it leaves Vue loaded against happy-dom's document.
+// Order matters: the pure benches first; the interceptor bench loads axios before frames-app installs the DOM globals
+// (see dom.ts); frames-app, scale-out and recovery share that one DOM; the recovery bench last, because it leaves Vue
+// loaded against happy-dom's document.
 const BENCHES: Bench[] = [
   { id: 'frames-text', name: 'text frames', run: benchTextFrames },
   { id: 'frames-binary', name: 'binary frames', run: benchBinaryFrames },
