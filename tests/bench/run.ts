@@ -21,7 +21,7 @@ import { errorResult, now, table } from './stats'
 
 /** Git-ignored output folder at the repository root. */
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../bench-results')
-/** A hard stop well above the ~3 minutes a run takes, so a hung socket cannot keep CI waiting. */
+/** A hard stop well above the ~1.5 minutes a run takes, so a hung socket cannot keep CI waiting. */
 const WATCHDOG_MS = 480_000
 
 interface Bench {
