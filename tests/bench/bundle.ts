@@ -1,148 +1,136 @@
-// Bench 4: bundle size of the main entry. Builds the library with the project's own vite.config.ts (library mode,
-// peers external) into temporary directories, not dist/, so nobody's dist/ is touched: once as configured (unminified,
-// what the package ships) and once with `--minify` (what an app's production bundler makes of it). Measures gzip
-// (node:zlib, level 9) of dist/index.js plus every chunk it reaches by static imports inside the output, testing excluded.
+// Bench: what an app ships. One run of vite's `build()` (rolldown) per entry, all with the same settings, in one child
+// process: library mode, ES module, target es2022, oxc minifier, `process.env.NODE_ENV` = "production" (as an app's
+// production build sets it), then gzip (zlib level 9) of the output. The entries are minimal app imports:
+// - comfy-tether: `comfyPlugin` + `useComfyStore` (from src/index.ts), and the core-only entry (src/core/index.ts),
+//   with its peers vue, pinia, axios and @vueuse/* external (the app has them anyway);
+// - @saintno/comfyui-sdk 0.3.1: `ComfyApi`, `CallWrapper`, `PromptBuilder` (its README's run of a workflow);
+// - @stable-canvas/comfyui-client 1.5.9: `Client`.
+// Each peer has only what it declares as peerDependencies external: @saintno declares only `typescript` (not imported
+// at runtime) and @stable-canvas none, so both are bundled whole with their dependencies (for @saintno, `ws` resolves
+// to its browser stub). comfy-ui-client is Node-only (fs, pino, ws) and is left out.
 import type { BenchResult } from './stats'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { gzipSync } from 'node:zlib'
 import { round, verdictOf } from './stats'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const KB = 1024
-/** Quoted in the issue, not measured here. */
-const REFERENCES = [
-  { name: '@saintno/comfyui-sdk 0.3.1', kb: 10.2 },
-  { name: '@stable-canvas/comfyui-client 1.5.9', kb: 10.6 },
-] as const
-const TARGET_KB = 6
+/** Issue #13: an app importing comfyPlugin + useComfyStore ships at most this, min+gz. */
+const TARGET_KB = 14
+const TETHER_EXTERNAL = ['vue', 'pinia', 'axios', '@vueuse/*']
 
-const STATIC_IMPORT = /\b(?:import|export)\s*(?:[\w*{}\s,$]*?\s*from\s*)?["'](\.{1,2}\/[^"']+)["']/g
-
-/** The files dist/index.js loads statically, itself included, within the output directory. */
-export function staticClosure(outDir: string, entry: string): string[] {
-  const seen = new Set<string>()
-  const queue = [resolve(outDir, entry)]
-  while (queue.length > 0) {
-    const file = queue.pop()!
-    if (seen.has(file))
-      continue
-    seen.add(file)
-    const code = readFileSync(file, 'utf8')
-    for (const match of code.matchAll(STATIC_IMPORT)) {
-      const target = resolve(dirname(file), match[1]!)
-      if (!target.startsWith(outDir) || /(?:^|\/)testing[^/]*\.js$/.test(target))
-        continue
-      queue.push(target)
-    }
-  }
-  return [...seen].sort()
+interface Entry {
+  id: string
+  name: string
+  code: string
+  external: string[]
 }
 
-function build(outDir: string, minify: boolean): void {
-  const vite = join(ROOT, 'node_modules/vite/bin/vite.js')
-  const args = [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn', ...(minify ? ['--minify', 'oxc'] : [])]
-  const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
-  if (run.status !== 0 || !existsSync(join(outDir, 'index.js'))) {
-    const output = `${run.stderr ?? ''}\n${run.stdout ?? ''}`.split('\n').map(l => l.trim()).filter(Boolean)
-    const reason = output.find(l => /error|not found|cannot|failed/i.test(l)) ?? output[0] ?? `exit ${run.status}`
-    throw new Error(`vite build${minify ? ' --minify' : ''} failed (src may be mid-edit): ${reason}`)
-  }
-}
+const ENTRIES: Entry[] = [
+  { id: 'app', name: 'comfy-tether comfyPlugin + useComfyStore', code: `export { comfyPlugin, useComfyStore } from ${JSON.stringify(join(ROOT, 'src/index.ts'))}\n`, external: TETHER_EXTERNAL },
+  { id: 'core', name: 'comfy-tether/core (whole entry)', code: `export * from ${JSON.stringify(join(ROOT, 'src/core/index.ts'))}\n`, external: TETHER_EXTERNAL },
+  { id: 'saintno', name: '@saintno/comfyui-sdk 0.3.1 ComfyApi + CallWrapper + PromptBuilder', code: `export { ComfyApi, CallWrapper, PromptBuilder } from '@saintno/comfyui-sdk'\n`, external: [] },
+  { id: 'stable-canvas', name: '@stable-canvas/comfyui-client 1.5.9 Client', code: `export { Client } from '@stable-canvas/comfyui-client'\n`, external: [] },
+]
 
 // Run in a child process: vite sets process.env.NODE_ENV while building, which would switch Vue to its production
-// build for the benches that follow.
-const APP_BUILD = `
+// build for the benches that follow. One process builds every entry with the same config.
+const BUILD_ALL = `
 import { gzipSync } from 'node:zlib'
 const { build } = await import('vite')
-const [entry] = process.argv.slice(1)
-const out = await build({ configFile: false, logLevel: 'warn', build: { write: false, target: 'es2022', minify: 'oxc',
-  lib: { entry: { app: entry }, formats: ['es'] },
-  rolldownOptions: { external: [/^vue$/, /^pinia$/, /^axios$/, /^@vueuse\\//, /^ws$/, /^pngjs$/, /^node:/] } } })
-const chunks = (Array.isArray(out) ? out : [out]).flatMap(o => o.output).filter(c => c.type === 'chunk')
-const modules = chunks.flatMap(c => Object.entries(c.modules)).map(([id, m]) => ({ id, renderedLength: m.renderedLength })).filter(m => m.renderedLength > 0).sort((a, b) => b.renderedLength - a.renderedLength)
-const code = chunks.map(c => c.code).join('\\n')
-console.log(JSON.stringify({ bytes: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length, modules }))
+const entries = JSON.parse(process.argv[1])
+const results = {}
+for (const entry of entries) {
+  const external = entry.external.map(source => new RegExp(source))
+  const out = await build({ configFile: false, logLevel: 'warn', root: process.cwd(),
+    define: { 'process.env.NODE_ENV': '"production"' },
+    build: { write: false, target: 'es2022', minify: 'oxc',
+      lib: { entry: { app: entry.file }, formats: ['es'] },
+      rolldownOptions: { external: [...external, /^node:/] } } })
+  const chunks = (Array.isArray(out) ? out : [out]).flatMap(o => o.output).filter(c => c.type === 'chunk')
+  const modules = chunks.flatMap(c => Object.entries(c.modules)).map(([id, m]) => ({ id, renderedLength: m.renderedLength })).filter(m => m.renderedLength > 0).sort((a, b) => b.renderedLength - a.renderedLength)
+  const code = chunks.map(c => c.code).join('\\n')
+  const imports = [...new Set(chunks.flatMap(c => c.imports))]
+  results[entry.id] = { bytes: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length, imports, modules: modules.slice(0, 6) }
+}
+console.log(JSON.stringify(results))
 `
 
-/** What an app that imports `comfyPlugin` and `useComfyStore` ships: a tree-shaken, minified bundle of src. */
-function appBundle(dir: string): { bytes: number, gzip: number, modules: { id: string, renderedLength: number }[] } {
-  const entry = join(dir, 'app.js')
-  writeFileSync(entry, `export { comfyPlugin, useComfyStore } from ${JSON.stringify(join(ROOT, 'src/index.ts'))}\n`)
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', APP_BUILD, entry], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
+interface Built {
+  bytes: number
+  gzip: number
+  imports: string[]
+  modules: { id: string, renderedLength: number }[]
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+}
+
+function buildAll(dir: string): Record<string, Built> {
+  const entries = ENTRIES.map((entry) => {
+    const file = join(dir, `${entry.id}.js`)
+    writeFileSync(file, entry.code)
+    // '@vueuse/*' is every module under @vueuse/; other names match exactly.
+    const external = entry.external.map(e => e.endsWith('/*') ? `^${escapeRegExp(e.slice(0, -1))}` : `^${escapeRegExp(e)}$`)
+    return { id: entry.id, file, external }
+  })
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', BUILD_ALL, JSON.stringify(entries)], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 })
   const line = run.stdout.trim().split('\n').pop() ?? ''
   if (run.status !== 0 || !line.startsWith('{'))
-    throw new Error(`app bundle build failed: ${(run.stderr || run.stdout).trim().split('\n')[0]}`)
-  const result = JSON.parse(line) as { bytes: number, gzip: number, modules: { id: string, renderedLength: number }[] }
-  return { ...result, modules: result.modules.map(m => ({ ...m, id: relative(ROOT, m.id) })) }
+    throw new Error(`bundle build failed (src may be mid-edit): ${(run.stderr || run.stdout).trim().split('\n').find(l => /error/i.test(l)) ?? (run.stderr || run.stdout).trim().split('\n')[0]}`)
+  const results = JSON.parse(line) as Record<string, Built>
+  for (const built of Object.values(results)) built.modules = built.modules.map(m => ({ ...m, id: relative(ROOT, m.id) }))
+  return results
 }
 
-function measure(outDir: string): { files: { file: string, bytes: number, gzip: number }[], gzipSum: number, gzipConcat: number, bytes: number } {
-  const files = staticClosure(outDir, 'index.js').map((file) => {
-    const code = readFileSync(file)
-    return { file: relative(outDir, file), bytes: code.length, gzip: gzipSync(code, { level: 9 }).length }
-  })
-  const concat = Buffer.concat(files.map(f => readFileSync(join(outDir, f.file))))
-  return {
-    files,
-    bytes: files.reduce((n, f) => n + f.bytes, 0),
-    gzipSum: files.reduce((n, f) => n + f.gzip, 0),
-    gzipConcat: gzipSync(concat, { level: 9 }).length,
-  }
-}
+const kb = (b: Built): string => `${(b.gzip / KB).toFixed(2)} KB`
 
-export function benchBundle(): BenchResult {
-  const base = mkdtempSync(join(tmpdir(), 'comfy-tether-bench-'))
-  const name = 'bundle: dist/index.js + static chunks, gzip -9'
-  const baseline = `quoted: ${REFERENCES.map(r => `${r.kb} KB`).join(', ')} (not measured)`
-  const target = { op: '<=' as const, value: TARGET_KB, of: 'value' as const, unit: 'KB min+gz' }
+export function benchBundle(): BenchResult[] {
+  // Inside the repository (git-ignored), so that the entries resolve the peers from its node_modules.
+  mkdirSync(join(ROOT, 'bench-results'), { recursive: true })
+  const dir = mkdtempSync(join(ROOT, 'bench-results', 'bundle-'))
   try {
-    let app: ReturnType<typeof appBundle> | { error: string }
-    try {
-      app = appBundle(base)
-    }
-    catch (error) {
-      app = { error: error instanceof Error ? error.message : String(error) }
-    }
-    const appNote = 'gzip' in app
-      ? [`an app importing only comfyPlugin + useComfyStore (tree-shaken from src, minified) ships ${(app.gzip / KB).toFixed(2)} KB gz; largest modules by rendered chars: ${app.modules.slice(0, 4).map(m => `${m.id} ${m.renderedLength}`).join(', ')}`]
-      : [app.error]
-    let plain: ReturnType<typeof measure>
-    let min: ReturnType<typeof measure>
-    try {
-      build(join(base, 'plain'), false)
-      build(join(base, 'min'), true)
-      plain = measure(join(base, 'plain'))
-      min = measure(join(base, 'min'))
-    }
-    catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
-      return { id: 'bundle-size', name, measured: '—', baseline, ratio: null, target, verdict: 'error', details: { error: message, treeShakenApp: app }, notes: [message, ...appNote] }
-    }
-    // Judged: minified (what an app ships), each file gzipped on its own (as served).
-    const kb = min.gzipSum / KB
-    return {
-      id: 'bundle-size',
-      name,
-      measured: `${kb.toFixed(2)} KB min+gz (${(plain.gzipSum / KB).toFixed(2)} KB unminified)`,
-      baseline,
-      ratio: round(kb / REFERENCES[0].kb),
-      value: round(kb, 2),
-      target,
-      verdict: verdictOf(kb, target),
-      details: { kb: KB, minified: min, asShipped: plain, treeShakenApp: app, references: REFERENCES, ratioVs: REFERENCES[0].name },
-      notes: [
-        ...appNote,
-        `ratio = min+gz size ÷ the quoted ${REFERENCES[0].kb} KB of ${REFERENCES[0].name}; the verdict is on the absolute size (≤ ${TARGET_KB} KB, 1 KB = 1024 B)`,
-        `references (quoted figures, not measured in this run): ${REFERENCES.map(r => `${r.name} ${r.kb} KB gzip`).join(', ')}`,
-        `files: ${min.files.map(f => `${f.file} ${(f.gzip / KB).toFixed(2)} KB`).join(' + ')} (min+gz); peers (vue, pinia, axios, @vueuse/*) external`,
-      ],
-    }
+    const built = buildAll(dir)
+    const [app, core, saintno, canvas] = ['app', 'core', 'saintno', 'stable-canvas'].map(id => built[id]!)
+    const peers = `@saintno/comfyui-sdk ${kb(saintno!)}, @stable-canvas ${kb(canvas!)} (same build)`
+    const details = { kb: KB, settings: 'vite build(), lib ES, target es2022, minify oxc, NODE_ENV production, gzip -9', entries: Object.fromEntries(ENTRIES.map(e => [e.id, { name: e.name, external: e.external, ...built[e.id] }])) }
+    const largest = (b: Built): string => b.modules.slice(0, 4).map(m => `${m.id} ${m.renderedLength}`).join(', ')
+    const appKb = app!.gzip / KB
+    const target = { op: '<=' as const, value: TARGET_KB, of: 'value' as const, unit: 'KB min+gz' }
+    return [
+      {
+        id: 'bundle-app',
+        name: 'bundle: app imports comfyPlugin + useComfyStore, min+gz',
+        measured: `${appKb.toFixed(2)} KB`,
+        baseline: peers,
+        ratio: round(app!.gzip / saintno!.gzip),
+        value: round(appKb, 2),
+        target,
+        verdict: verdictOf(appKb, target),
+        details,
+        notes: [
+          `ratio = comfy-tether ÷ @saintno/comfyui-sdk (ComfyApi + CallWrapper + PromptBuilder); ÷ @stable-canvas/comfyui-client (Client) it is ${(app!.gzip / canvas!.gzip).toFixed(2)}; the verdict is on the size (≤ ${TARGET_KB} KB, 1 KB = 1024 B)`,
+          `same vite build() settings for every entry: lib ES, es2022, oxc minifier, NODE_ENV production; external: comfy-tether ${TETHER_EXTERNAL.join(', ')} (its peers); the SDKs only what they declare as peers (nothing they import), so they are bundled with their dependencies`,
+          `largest modules of the app import (rendered chars): ${largest(app!)}`,
+        ],
+      },
+      {
+        id: 'bundle-core',
+        name: 'bundle: comfy-tether/core entry (all of it), min+gz',
+        measured: kb(core!),
+        baseline: peers,
+        ratio: round(core!.gzip / saintno!.gzip),
+        target: null,
+        verdict: 'info',
+        details: { entry: 'src/core/index.ts' },
+        notes: [`ratio = core ÷ @saintno/comfyui-sdk; largest modules: ${largest(core!)}`],
+      },
+    ]
   }
   finally {
-    rmSync(base, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -1,0 +1,182 @@
+// Bench: what a frame costs an app, end to end, against JSON.parse of the same frame and against the peers' own
+// handlers, all in the same run. The frames are a recorded ComfyUI 0.33.0 run (recorded-run.ts) repeated for many
+// prompts. comfy-tether: the real store (store-harness.ts): socket `message` event → vueuse → frame router → parser
+// and reducer → the task in the store, then Vue's scheduler flush. Peers: their socket message handlers with the
+// listeners a task view needs (peer-handlers.ts). Each sample runs every side once, in a rotating order.
+import type { ComfyTask } from '../../src/core/task-state'
+import type { BenchResult } from './stats'
+import type { PeerReceiver } from './peer-handlers'
+import { parseMessage } from '../../src/core/protocol'
+import { applyMessage, createTask, messagePromptId } from '../../src/core/task-state'
+import { peerReceivers } from './peer-handlers'
+import { RECORDED_RUN_FILE, runFramesFor } from './recorded-run'
+import { mountStore } from './store-harness'
+import { promptIdOf } from './fixtures'
+import { fmt, median, now, relativeSpread, round, verdictOf } from './stats'
+
+/** Prompts per sample: each is the recorded run's 23 text frames. */
+const PROMPTS = 600
+/**
+ * Tasks pending in the store at a time. The frame router looks at the server's pending tasks for frames without a
+ * prompt id, so a deep queue costs more per frame; the note reports a sample with all PROMPTS pending at once.
+ */
+const DEPTH = 4
+const SAMPLES = 11
+const CORE = 'comfy-tether core (parseMessage + applyMessage)'
+/** Issue #13: the full frame path at ≥ 0.6× JSON.parse's throughput. */
+const TARGET = 0.6
+
+let sink = 0
+
+function timeJsonParse(frames: readonly string[]): number {
+  const start = now()
+  let acc = 0
+  for (let i = 0; i < frames.length; i++)
+    acc += (JSON.parse(frames[i]!) as { type: string }).type.length
+  const ms = now() - start
+  sink += acc
+  return ms
+}
+
+function timePeer(peer: PeerReceiver, from: number, to: number): number {
+  const { items, deliver } = peer
+  const start = now()
+  for (let i = from; i < to; i++) deliver(items[i])
+  return now() - start
+}
+
+/** The core alone on the same frames: parseMessage, then applyMessage on the task the frame names (no store). */
+function timeCore(frames: readonly string[], promptIds: readonly string[]): number {
+  const tasks = new Map<string, ComfyTask>(promptIds.map(promptId => [promptId, { ...createTask({ promptId, server: 'http://127.0.0.1:8188', clientId: 'bench', now: 0 }), state: 'queued' as const, number: 0, queuedAt: 0 }]))
+  const start = now()
+  for (let i = 0; i < frames.length; i++) {
+    const parsed = parseMessage(frames[i]!)
+    if (!parsed.ok)
+      throw new Error(`parseMessage refused a recorded frame: ${parsed.reason}`)
+    const id = messagePromptId(parsed.value, undefined)
+    const task = id === undefined ? undefined : tasks.get(id)
+    if (task)
+      tasks.set(task.promptId, applyMessage(task, parsed.value, i))
+  }
+  const ms = now() - start
+  sink += tasks.size
+  return ms
+}
+
+/** One side of the comparison: `chunk(c)` handles the frames of prompts [c·DEPTH, (c+1)·DEPTH) and returns ms. */
+interface Side {
+  name: string
+  chunk: (c: number) => Promise<number>
+}
+
+export async function benchAppFrames(): Promise<BenchResult[]> {
+  const store = await mountStore()
+  const perPrompt = runFramesFor(promptIdOf(0)).length
+  const chunkFrames = perPrompt * DEPTH
+  const peerFrames = Array.from({ length: PROMPTS }, (_, i) => runFramesFor(promptIdOf(i))).flat() as string[]
+  const peers = await peerReceivers(peerFrames)
+  try {
+    let failed = 0
+    /** The store's frames of the current chunk (fresh prompt ids); JSON.parse parses the same strings. */
+    let current: string[] = peerFrames.slice(0, chunkFrames)
+    let currentIds: string[] = Array.from({ length: DEPTH }, (_, i) => promptIdOf(i))
+    const storeSide: Side = {
+      name: 'comfy-tether store',
+      async chunk() {
+        const { promptIds, socket, results } = await store.submit(DEPTH) // outside the timing
+        const frames = promptIds.flatMap(id => runFramesFor(id)) as string[]
+        current = frames
+        currentIds = promptIds
+        const start = now()
+        for (let i = 0; i < frames.length; i++) socket.deliver(frames[i])
+        await store.settleEffects()
+        const ms = now() - start
+        failed += (await results).filter(ok => !ok).length
+        return ms
+      },
+    }
+    /** One pass with every prompt pending at once, for the note on queue depth. */
+    async function deepQueueNsPerFrame(): Promise<number> {
+      const { promptIds, socket, results } = await store.submit(PROMPTS)
+      const frames = promptIds.flatMap(id => runFramesFor(id)) as string[]
+      const start = now()
+      for (let i = 0; i < frames.length; i++) socket.deliver(frames[i])
+      await store.settleEffects()
+      const ms = now() - start
+      failed += (await results).filter(ok => !ok).length
+      return ms * 1e6 / frames.length
+    }
+    // The store goes first in each chunk's order so that JSON.parse parses the strings the store just received.
+    const others: Side[] = [
+      { name: 'JSON.parse', chunk: async () => timeJsonParse(current) },
+      { name: CORE, chunk: async () => timeCore(current, currentIds) },
+      ...peers.map(peer => ({ name: peer.name, chunk: async (c: number) => timePeer(peer, c * chunkFrames, (c + 1) * chunkFrames) })),
+    ]
+    const sides = [storeSide, ...others]
+    const chunks = PROMPTS / DEPTH
+    const times = new Map<string, number[]>(sides.map(s => [s.name, []]))
+    for (let s = -1; s < SAMPLES; s++) { // sample -1 warms up
+      const total = new Map<string, number>(sides.map(side => [side.name, 0]))
+      for (let c = 0; c < chunks; c++) {
+        // Interleaved chunk by chunk (~90 frames), rotating the order, so a burst of load elsewhere hits all sides.
+        const order = [storeSide, ...others.map((_, i) => others[(i + c + s + others.length) % others.length]!)]
+        for (const side of order) total.set(side.name, total.get(side.name)! + await side.chunk(c))
+      }
+      if (s >= 0) {
+        for (const side of sides) times.get(side.name)!.push(total.get(side.name)!)
+      }
+    }
+    const frameCount = chunks * chunkFrames
+    const deepNs = await deepQueueNsPerFrame()
+    if (failed > 0)
+      throw new Error(`${failed} bench tasks did not succeed in the store: the frames did not take the path`)
+    for (const peer of peers) {
+      if (peer.seen() === 0)
+        throw new Error(`${peer.name}: no frame reached the app's listeners`)
+    }
+    const json = times.get('JSON.parse')!
+    const ratioOf = (name: string): number[] => times.get(name)!.map((ms, i) => json[i]! / ms)
+    const nsPerFrame = (name: string): number => median(times.get(name)!) * 1e6 / frameCount
+    const storeRatios = ratioOf(storeSide.name)
+    const storeRatio = median(storeRatios)
+    const target = { op: '>=' as const, value: TARGET }
+    const common = `${PROMPTS} × the ${perPrompt} text frames of ${RECORDED_RUN_FILE.split('/').pop()}, ${SAMPLES} samples`
+    const rows: BenchResult[] = [{
+      id: 'frames-app',
+      name: `text frames ×${frameCount}, full store path (socket event → reactive task)`,
+      measured: `${fmt(1e6 / nsPerFrame(storeSide.name), 0)}k/s (${fmt(nsPerFrame(storeSide.name), 0)} ns/frame)`,
+      baseline: `JSON.parse ${fmt(1e6 / nsPerFrame('JSON.parse'), 0)}k/s (${fmt(nsPerFrame('JSON.parse'), 0)} ns)`,
+      ratio: round(storeRatio),
+      target,
+      verdict: verdictOf(storeRatio, target),
+      details: { prompts: PROMPTS, depth: DEPTH, coreRatio: round(median(ratioOf(CORE))), deepQueueNsPerFrame: round(deepNs, 1), frames: frameCount, samples: SAMPLES, nsPerFrame: Object.fromEntries(sides.map(s => [s.name, round(nsPerFrame(s.name), 1)])), ratioPerSample: storeRatios.map(r => round(r)), spread: round(relativeSpread(storeRatios)) },
+      notes: [
+        `${common}; throughput ratio = time(JSON.parse) ÷ time(store), per sample, median; ${DEPTH} tasks pending in the store at a time; the store side includes Vue's scheduler flush after each batch`,
+        `the core alone (parseMessage + applyMessage on a Map of tasks, no store) on the same frames: ${fmt(median(ratioOf(CORE)), 2)}× JSON.parse (${fmt(nsPerFrame(CORE), 0)} ns/frame), so the store layer takes ${fmt(nsPerFrame(storeSide.name) - nsPerFrame(CORE), 0)} ns/frame`,
+        `with all ${PROMPTS} tasks pending at once the store takes ${fmt(deepNs, 0)} ns/frame (the router scans the server's pending tasks for each frame)`,
+      ],
+    }]
+    for (const peer of peers) {
+      const ratios = ratioOf(peer.name)
+      const ratio = median(ratios)
+      rows.push({
+        id: `frames-peer-${peer.name.split(' ')[0]!.replace(/^@/, '').replace(/\//g, '-')}`,
+        name: `text frames ×${frameCount}, ${peer.name} message handler`,
+        measured: `${fmt(1e6 / nsPerFrame(peer.name), 0)}k/s (${fmt(nsPerFrame(peer.name), 0)} ns/frame)`,
+        baseline: 'JSON.parse (same samples)',
+        ratio: round(ratio),
+        target: null,
+        verdict: 'info',
+        details: { nsPerFrame: round(nsPerFrame(peer.name), 1), ratioPerSample: ratios.map(r => round(r)), storeOverPeerThroughput: round(storeRatio / ratio) },
+        notes: [`same frames and samples as frames-app; comfy-tether's store reaches ${fmt(storeRatio / ratio, 2)}× this client's throughput`],
+      })
+    }
+    if (sink === 42)
+      console.log('') // keeps `sink` observable so the baseline loop is not optimized away
+    return rows
+  }
+  finally {
+    for (const peer of peers) peer.close()
+    await store.close()
+  }
+}
