@@ -1,5 +1,6 @@
 import type { App, Plugin } from 'vue'
 import type { ComfyPluginOptions } from './options'
+import { setupComfyDevtools } from './devtools'
 import { COMFY_OPTIONS_KEY } from './keys'
 import { resolveComfyOptions } from './resolve-options'
 import { useComfyStore } from './use-comfy-store'
@@ -32,6 +33,10 @@ export const comfyPlugin: Plugin<[ComfyPluginOptions]> = {
           Reflect.deleteProperty(window, name)
       })
     }
+    // Dev builds only: production bundles drop this branch, and with it the devtools code and its import. Not under
+    // test runners either (NODE_ENV 'test'), as Pinia does: no devtools there, and its plugin buffer would keep the app.
+    if (process.env.NODE_ENV !== 'production' && process.env.NODE_ENV !== 'test' && typeof window !== 'undefined')
+      void setupComfyDevtools(app, resolved.logger)
     app.onUnmount(() => {
       // The store's socket, timers and interceptors die with it.
       const pinia = (app.config.globalProperties as { $pinia?: { _s: Map<string, { $dispose: () => void }> } }).$pinia
