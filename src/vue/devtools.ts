@@ -1,5 +1,5 @@
 import type { Pinia } from 'pinia'
-import type { App } from 'vue'
+import type { App, EffectScope } from 'vue'
 import type { LockEvent } from '../core/lock-log'
 import type { DevtoolsInspectorNode, DevtoolsInspectorState, DevtoolsTimelineEvent, LockSnapshot } from './devtools-format'
 import type { ComfyLogger } from './options'
@@ -46,16 +46,14 @@ function snapshotOf(store: ComfyStore): LockSnapshot {
   return { servers: store.servers, locks: store.locks, sockets: store.sockets, tasks: store.tasks }
 }
 
-/** Calls `attach` with the comfy-tether store once it exists (now, or when the app first uses it). */
-function whenStoreExists(app: App, attach: (store: ComfyStore) => void): void {
+/** Calls `attach` with the comfy-tether store: the one that exists now, and any the app creates later (after `$dispose()`). */
+function eachStore(app: App, attach: (store: ComfyStore) => void): void {
   const pinia = app.config.globalProperties.$pinia as Pinia | undefined
   if (!pinia)
     return
   const existing = pinia._s.get(STORE_ID)
-  if (existing) {
+  if (existing)
     attach(existing as unknown as ComfyStore)
-    return
-  }
   pinia.use(({ store }) => {
     if (store.$id === STORE_ID)
       attach(store as unknown as ComfyStore)
@@ -116,10 +114,13 @@ export async function setupComfyDevtools(app: App, logger: ComfyLogger, load: ()
       if (state)
         payload.state = state
     })
-    whenStoreExists(app, (store) => {
+    let watching: EffectScope | undefined
+    eachStore(app, (store) => {
       if (disposed)
         return
       current = store
+      watching?.stop()
+      watching = scope.run(() => effectScope())
       let lastSeen: LockEvent | undefined
       const sendNew = (log: readonly LockEvent[]): void => {
         // The log is bounded and trimmed at the front: what follows the last entry sent is new.
@@ -132,7 +133,7 @@ export async function setupComfyDevtools(app: App, logger: ComfyLogger, load: ()
         devtools.sendInspectorTree(DEVTOOLS_INSPECTOR_ID)
         devtools.sendInspectorState(DEVTOOLS_INSPECTOR_ID)
       }
-      scope.run(() => {
+      watching?.run(() => {
         // `log` changes in place (triggerRef): `deep: 1` makes each trigger count, not only a new array.
         watch(() => store.log, log => sendNew(log), { deep: 1, flush: 'sync', immediate: true })
         watch(() => [store.log, store.taskList, store.servers, store.sockets, store.locks], refresh, { deep: 1 })

@@ -208,6 +208,21 @@ describe('vue devtools', () => {
     expect(devtools.tree()).toEqual([])
   })
 
+  it('follows the store when the app disposes it and creates a new one', async () => {
+    const { urls } = await servers(1)
+    const { app, store: useStore } = mountApp(urls)
+    const devtools = await devtoolsOf(app)
+    const first = useStore()
+    first.$dispose()
+    const second = useStore()
+    expect(second).not.toBe(first)
+    const entry = { at: Date.now(), kind: 'reconcile' as const, message: 'on the new store', server: urls[0] }
+    first.log = [...first.log, { ...entry, message: 'on the old store' }]
+    second.log = [...second.log, entry]
+    expect(devtools.events.map(e => e.data.reason)).toEqual(['on the new store'])
+    expect(devtools.tree().map(n => n.id)).toEqual(urls)
+  })
+
   it('sets nothing up in a production build', async () => {
     const { urls } = await servers(1)
     // The same number of turns of the event loop lets a dev build load the module and set the plugin up.
