@@ -4,7 +4,6 @@ import type { ServerLock } from '../core/server-lock'
 import type { ComfyTask } from '../core/task-state'
 import { isTerminal } from '../core/task-state'
 import type { ComfySocketState } from './use-comfy-socket'
-import { CLOSED_SOCKET } from './store-types'
 
 /** A tag on an inspector node (colours as 0xRRGGBB). */
 export interface DevtoolsNodeTag {
@@ -56,6 +55,9 @@ const WARN_AMBER = 0x8A5A00
 const BAD_RED = 0xB3261E
 const GREY = 0x5D6677
 
+// Not store-types' CLOSED_SOCKET: importing it would split a one-constant chunk off the main bundle for this lazy one.
+const NO_SOCKET: ComfySocketState = { status: 'CLOSED', attempts: 0, lastMessageAt: null, openedAt: null, lastCloseCode: null }
+
 const SOCKET_COLOURS: Record<ComfySocketState['status'], number> = { OPEN: OK_GREEN, CONNECTING: WARN_AMBER, CLOSED: GREY }
 
 function pendingOn(tasks: ReadonlyMap<string, ComfyTask>, server: string): ComfyTask[] {
@@ -69,7 +71,7 @@ export function inspectorTree(snapshot: LockSnapshot, filter: string): DevtoolsI
     .filter(s => !needle || s.label.toLowerCase().includes(needle) || s.url.toLowerCase().includes(needle))
     .map((server) => {
       const locked = snapshot.locks.some(l => l.server === server.url)
-      const socket = snapshot.sockets[server.url] ?? CLOSED_SOCKET
+      const socket = snapshot.sockets[server.url] ?? NO_SOCKET
       const pending = pendingOn(snapshot.tasks, server.url).length
       const tags: DevtoolsNodeTag[] = [
         locked
@@ -95,7 +97,7 @@ export function inspectorState(snapshot: LockSnapshot, server: string): Devtools
   if (!status)
     return null
   const lock = snapshot.locks.find(l => l.server === server)
-  const socket = snapshot.sockets[server] ?? CLOSED_SOCKET
+  const socket = snapshot.sockets[server] ?? NO_SOCKET
   const field = (key: string, value: unknown): DevtoolsStateField => ({ key, value, editable: false })
   return {
     'lock': lock

@@ -64,18 +64,21 @@ function eachStore(app: App, attach: (store: ComfyStore) => void): void {
  * Adds the "comfy-tether" inspector (one node per server: lock, socket, pending tasks) and the lock timeline layer
  * (every lock log entry, with its reason and task ids) to Vue devtools. Development builds only: the plugin calls it
  * behind `process.env.NODE_ENV !== 'production'`, so production bundles drop it and the import with it. A missing or
- * incompatible `@vue/devtools-api` (an optional peer) is logged once at debug level, never thrown. Stops with the app.
+ * incompatible `@vue/devtools-api` (an optional peer) is logged once at debug level, never thrown.
  *
  * @internal
+ * @param unmounted - aborted when the app unmounts: everything set up here stops then
  * @param load - where `@vue/devtools-api` comes from (tests pass a fake)
  */
-export async function setupComfyDevtools(app: App, logger: ComfyLogger, load: () => Promise<DevtoolsApiModule> = loadDevtoolsApi): Promise<void> {
+export async function setupComfyDevtools(app: App, logger: ComfyLogger, unmounted: AbortSignal, load: () => Promise<DevtoolsApiModule> = loadDevtoolsApi): Promise<void> {
+  if (unmounted.aborted)
+    return
   const scope = effectScope(true)
   let disposed = false
-  app.onUnmount(() => {
+  unmounted.addEventListener('abort', () => {
     disposed = true
     scope.stop()
-  })
+  }, { once: true })
   let api: DevtoolsApiModule
   try {
     api = await load()

@@ -246,8 +246,8 @@ describe('vue devtools', () => {
     const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() }
     const a = createApp(ROOT).use(createPinia())
     const b = createApp(ROOT).use(createPinia())
-    await expect(setupComfyDevtools(a, logger, () => Promise.reject(new Error('Cannot find package \'@vue/devtools-api\'')))).resolves.toBeUndefined()
-    await expect(setupComfyDevtools(b, logger, async () => ({}) as DevtoolsApiModule)).resolves.toBeUndefined()
+    await expect(setupComfyDevtools(a, logger, new AbortController().signal, () => Promise.reject(new Error('Cannot find package \'@vue/devtools-api\'')))).resolves.toBeUndefined()
+    await expect(setupComfyDevtools(b, logger, new AbortController().signal, async () => ({}) as DevtoolsApiModule)).resolves.toBeUndefined()
     expect(logger.debug).toHaveBeenCalledTimes(1)
     expect(logger.debug.mock.calls[0]![0]).toMatch(/^\[comfy-tether\] Vue devtools integration off: could not load @vue\/devtools-api \^8 \(Cannot find package/)
     expect([logger.info, logger.warn, logger.error].every(f => f.mock.calls.length === 0)).toBe(true)
