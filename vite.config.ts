@@ -6,7 +6,7 @@ import { comfyServersPlugin } from './playground/vite-plugin-comfy-servers'
 
 const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
 
-const PEERS = [/^vue$/, /^pinia$/, /^axios$/, /^@vueuse\//, /^ws$/, /^pngjs$/, /^node:/]
+const PEERS = [/^vue$/, /^pinia$/, /^axios$/, /^@vueuse\//, /^@vue\/devtools-api$/, /^ws$/, /^pngjs$/, /^node:/]
 
 export default defineConfig(({ command, mode }): UserConfig => {
   if (command === 'build' && mode !== 'playground') {

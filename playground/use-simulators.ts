@@ -2,6 +2,7 @@ import { useIntervalFn } from '@vueuse/core'
 import { shallowRef } from 'vue'
 import type { SimulatorState as SimulatorSnapshot } from 'comfy-tether/testing'
 import { simulated } from 'virtual:comfy-servers'
+import { recordFault } from './faults'
 
 /** One simulator as `GET /__comfy/sim/state` reports it: the simulator's own state, with where it is. */
 export interface SimulatorState extends SimulatorSnapshot {
@@ -39,6 +40,7 @@ export function useSimulators(pollMs = 1000) {
   async function act(index: number, action: SimulatorAction, params: Record<string, unknown> = {}): Promise<void> {
     busy.value = index
     error.value = null
+    const at = Date.now()
     try {
       const res = await fetch(`/__comfy/sim/${index}/${action}`, {
         method: 'POST',
@@ -49,6 +51,7 @@ export function useSimulators(pollMs = 1000) {
         const body = await res.json().catch(() => ({})) as { error?: string }
         throw new Error(body.error ?? `answered ${res.status}`)
       }
+      recordFault({ at, index, kind: action, ...(typeof params.on === 'boolean' && { on: params.on }) })
     }
     catch (e) {
       error.value = `Simulator action "${action}" failed: ${e instanceof Error ? e.message : String(e)}`

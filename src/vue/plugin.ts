@@ -35,6 +35,15 @@ export const comfyPlugin: Plugin<[ComfyPluginOptions]> = {
           Reflect.deleteProperty(window, name)
       })
     }
+    // Dev builds only: production bundles drop this branch, and with it the devtools chunk and its import. Not under
+    // test runners either (NODE_ENV 'test'), as Pinia does: no devtools there, and its plugin buffer would keep the app.
+    if (process.env.NODE_ENV !== 'production' && process.env.NODE_ENV !== 'test' && typeof window !== 'undefined') {
+      const unmounted = new AbortController()
+      app.onUnmount(() => unmounted.abort())
+      import('./devtools')
+        .then(({ setupComfyDevtools }) => setupComfyDevtools(app, resolved.logger, unmounted.signal))
+        .catch((error: unknown) => resolved.logger.debug('[comfy-tether] Vue devtools integration off: its chunk did not load.', error))
+    }
     app.onUnmount(() => {
       // The store's socket, timers and interceptors die with it.
       const pinia = (app.config.globalProperties as { $pinia?: { _s: Map<string, { $dispose: () => void }> } }).$pinia
