@@ -19,6 +19,9 @@ export type ComfyTetherErrorCode =
   | 'UPLOAD_FAILED'
   | 'PROTOCOL_ERROR'
   | 'REQUEST_FAILED'
+  | 'INVALID_WORKFLOW_PARAMS'
+  | 'WORKFLOW_INVALID_FOR_SERVER'
+  | 'NO_CAPABLE_SERVER'
 
 const PREFIX = '[comfy-tether]'
 const BRAND = Symbol.for('comfy-tether.error')
