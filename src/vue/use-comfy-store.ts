@@ -5,6 +5,8 @@ import type { LockReason, ServerConsistency, ServerLock, UnlockCondition } from 
 import type { ServerStatus } from '../core/server-pool'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyWorkflow } from '../core/validate-input'
+import type { WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
+import type { TaskWorkflowView } from './workflow-insight'
 import type { ResolvedComfyOptions } from './options'
 import type { ServerTether } from './server-tether'
 import type { ComfyTaskHandle, ComfyTaskResult, LockDebugInfo, SubmitOptions } from './store-types'
@@ -21,8 +23,16 @@ import { serverOfUrl, serverViewUrl } from '../core/server-url'
 import { createTask, endTask, isTerminal, reconcileTask, updateTask } from '../core/task-state'
 import { createTimerGroup } from '../core/timers'
 import { assertImage, assertWorkflow } from '../core/validate-input'
+import { canRun } from '../core/validate-workflow'
+import { isWorkflowTemplate } from '../core/workflow-template'
 import { createComfyApi } from '../http/comfy-api'
 import { createComfyHttp } from '../http/create-comfy-http'
+import { createComfyServerApi } from '../http/comfy-server-api'
+import { nodesToRun } from '../core/workflow-progress'
+import { createObjectInfoCache } from './object-info-cache'
+import { createWorkflowInsight } from './workflow-insight'
+import type { ServerFit } from './workflow-prepare'
+import { createServerFit, prepareWorkflowForServer, resolveSubmit, uploadedInputs } from './workflow-prepare'
 import { COMFY_OPTIONS_KEY } from './keys'
 import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
 import { createFrameRouter } from './frame-router'
@@ -148,6 +158,10 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   })
   const http = markRaw(comfyHttp.http)
   const api = createComfyApi(http)
+  const serverApi = createComfyServerApi(http)
+  const objectInfos = createObjectInfoCache(server => serverApi.objectInfo(server))
+  const objectInfoOrUnknown = (server: string) => objectInfos.get(server).catch(() => undefined)
+  const workflows = createWorkflowInsight({ getTask: id => tasks.get(id), queue: server => api.queue(server) })
 
   // ── frames: routed to their task by the core parsers and reducer ─────────────────────────────────────────
   const handleFrame = createFrameRouter({
@@ -185,7 +199,11 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       getTask: id => tasks.get(id),
       setTask,
       record,
-      onFrame: handleFrame,
+      onFrame: (frameServer, data) => {
+        workflows.onFrame(frameServer, data) // first: it must see the last frame of a task before that task ends
+        objectInfos.noteFrame(frameServer, data)
+        handleFrame(frameServer, data)
+      },
       updateServer,
       resubmit,
     }, closingSockets.get(server))
@@ -304,6 +322,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     }
     revokePreview(task.promptId)
     pruneFinished()
+    workflows.prune(id => tasks.has(id))
     persist()
     scheduleRelease(task.server)
     for (const wake of [...slotWaiters]) wake()
@@ -368,16 +387,23 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
    * Chooses the server of a new task and creates the task there in the same synchronous step, so that concurrent
    * submits see each other's tasks (and their locks) when they choose.
    */
-  async function placeTask(promptId: string): Promise<string> {
+  async function placeTask(promptId: string, fit?: ServerFit): Promise<string> {
     const create = (server: string): string => {
       setTask(createTask({ promptId, server, clientId: clientId.value, now: Date.now() }))
       return server
     }
-    return sessionMode ? create(await sessionServer()) : taskServer(create)
+    if (!sessionMode)
+      return taskServer(create, fit)
+    const held = heldSessionServer()
+    if (held && fit)
+      await fit.check([held], held) // the locked server must fit; the lock is not broken for a workflow
+    const server = await sessionServer(fit)
+    fit?.assertFitsNow(server) // a concurrent submit may have chosen for another workflow
+    return create(server)
   }
 
   /** Session affinity: the locked server while it holds, else a freshly chosen one (one choice at a time). */
-  function sessionServer(): string | Promise<string> {
+  function sessionServer(fit?: ServerFit): string | Promise<string> {
     const held = heldSessionServer()
     if (held) {
       releaseTimers.get(held)?.()
@@ -385,10 +411,11 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     }
     acquiring ??= (async () => {
       await refreshServers()
+      const allowed = await fitting(fit)
       const stillHeld = heldSessionServer()
       if (stillHeld)
         return stillHeld
-      const server = chooseServer(servers.value, options.strategy, ownPending)
+      const server = chooseServer(allowed ? servers.value.filter(s => allowed.has(s.url)) : servers.value, options.strategy, ownPending)
       openTether(server, 'task-submitted')
       record('acquire', `locked to ${server} for a new task (${describeChoice(server)})`, { server })
       return server
@@ -403,11 +430,11 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
    * Task affinity: the best server with a free slot; waits in the client while every server is full. `take` runs in
    * the same synchronous step as the choice, so the next chooser counts the slot as taken.
    */
-  async function taskServer(take: (server: string) => string = server => server): Promise<string> {
+  async function taskServer(take: (server: string) => string = server => server, fit?: ServerFit): Promise<string> {
     for (;;) {
       if (servers.value.some(s => s.checkedAt === null || Date.now() - s.checkedAt > HEALTH_MAX_AGE_MS))
         await refreshServers()
-      const choice = chooseWithRoom()
+      const choice = chooseWithRoom(await fitting(fit))
       if (choice !== undefined)
         return take(choice)
       await new Promise<void>((resolve) => {
@@ -422,15 +449,22 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     }
   }
 
+  /** The healthy servers that fit the workflow (`undefined`: no check, or no healthy server to check). */
+  async function fitting(fit: ServerFit | undefined): Promise<Set<string> | undefined> {
+    const healthy = servers.value.filter(s => s.health === 'healthy').map(s => s.url)
+    return fit && healthy.length > 0 ? fit.check(healthy) : undefined
+  }
+
   /** Synchronous: a healthy server with room for one more of our tasks (locked on return), or `undefined` if all are full. */
-  function chooseWithRoom(): string | undefined {
-    const healthy = servers.value.filter(s => s.health === 'healthy')
+  function chooseWithRoom(allowed?: ReadonlySet<string>): string | undefined {
+    const usable = allowed ? servers.value.filter(s => allowed.has(s.url)) : servers.value
+    const healthy = usable.filter(s => s.health === 'healthy')
     const loads = healthy.map(s => ({ url: s.url, pending: ownPending(s.url), serviceMs: serviceTimes.get(s.url) ?? null }))
     const roomy = new Set(loads.filter(l => l.pending < options.maxTasksPerServer && !shouldHoldBack(l, loads, slotWaiters.size + 1)).map(l => l.url))
     const open = healthy.filter(s => roomy.has(s.url))
     if (open.length === 0 && healthy.length > 0)
       return undefined
-    const server = chooseServer(open.length > 0 ? open : servers.value, options.strategy, ownPending)
+    const server = chooseServer(open.length > 0 ? open : usable, options.strategy, ownPending)
     if (!tethers.has(server)) {
       openTether(server, 'task-submitted')
       record('acquire', `locked ${server} for a new task (${describeChoice(server)}, ${ownPending(server)} of ours there)`, { server })
@@ -488,7 +522,15 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
    * under a prompt id minted here, and follows it to the end. Invalid input is rejected before anything is sent.
    * Resolves once the task has its server; `result` settles when the task ends.
    */
-  async function submit(workflow: ComfyWorkflow, submitOptions: SubmitOptions = {}): Promise<ComfyTaskHandle> {
+  /**
+   * Queues a workflow, or a template with its values (`submit(tpl, { prompt, seed: 'random' })`), on a server that can
+   * run it. Resolves once the task has its server; template, capability and validation errors reject before anything is sent.
+   */
+  async function submit(workflow: ComfyWorkflow, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
+  async function submit<P extends string>(template: WorkflowTemplate<P>, values: WorkflowValues<P>, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
+  async function submit(first: ComfyWorkflow | WorkflowTemplate, second?: unknown, third?: SubmitOptions): Promise<ComfyTaskHandle> {
+    const resolved = resolveSubmit(first, second, third)
+    const { workflow, options: submitOptions } = resolved
     assertWorkflow(workflow)
     const images = submitOptions.images ?? {}
     if (typeof images !== 'object' || images === null)
@@ -496,12 +538,16 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     for (const [nodeId, file] of Object.entries(images)) assertImage(nodeId, file, workflow)
     const prompt = structuredClone(workflow)
     await waitUntilReady()
+    const validate = submitOptions.validate !== false
+    const skip = uploadedInputs(submitOptions)
     const promptId = mintUuid()
-    const server = await placeTask(promptId)
+    const server = await placeTask(promptId, validate ? createServerFit(prompt, skip, objectInfoOrUnknown, objectInfos.peek) : undefined)
+    workflows.track(promptId, server, prompt, resolved.filled, nodesToRun(prompt, objectInfos.peek(server)))
     const result = new Promise<ComfyTaskResult>((resolve, reject) => settlers.set(promptId, { resolve, reject }))
     result.catch(() => {}) // the app may never await it; the task's state carries the error either way
-    const handle: ComfyTaskHandle = { promptId, task: computed(() => tasks.get(renamed.get(promptId) ?? promptId)), result }
-    void runTask(promptId, server, prompt, images, submitOptions.extraData)
+    const current = (): string => renamed.get(promptId) ?? promptId
+    const handle: ComfyTaskHandle = { promptId, task: computed(() => tasks.get(current())), workflow: computed(() => workflows.view(current())), result }
+    void runTask(promptId, server, prompt, images, submitOptions.extraData, { validate, skip })
     return handle
   }
 
@@ -521,12 +567,13 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     tethers.get(server)?.schedulePoll(0)
   }
 
-  async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined): Promise<void> {
+  async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined, check: { validate: boolean, skip: readonly string[] }): Promise<void> {
     try {
       await waitForSocket(server, options.socketOpenTimeout)
       // Nothing is sent into a known outage: wait for the server (the outage rule ends the task after maxOutage).
       if (!await waitForServer(server, promptId))
         return
+      prepareWorkflowForServer(server, prompt, check.validate ? await objectInfoOrUnknown(server) : undefined, check)
       for (const [nodeId, file] of Object.entries(images)) {
         const name = file instanceof File && file.name ? file.name : `comfy-tether-${promptId.slice(0, 8)}-${nodeId}.png`
         const uploaded = await api.uploadImage({ server, file, filename: name, promptId })
@@ -628,6 +675,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     tasks.delete(from)
     pendingIds.delete(from)
     renamed.set(from, to)
+    workflows.rekey(from, to)
     const settle = settlers.get(from)
     settlers.delete(from)
     if (settle)
@@ -776,6 +824,20 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     for (const tether of targets) closeTether(tether, 'released on request')
   }
 
+  /**
+   * What each configured server lacks to run `workflow` (`[]`: it can), or `null` when its `/object_info` cannot be
+   * read now (unreachable, or another server holds the session lock and it was never read before).
+   */
+  async function canRunOn(workflow: ComfyWorkflow | WorkflowTemplate): Promise<Record<string, string[] | null>> {
+    const plain = isWorkflowTemplate(workflow) ? workflow.workflow as ComfyWorkflow : workflow
+    const held = sessionMode ? heldSessionServer() : undefined
+    const entries = await Promise.all(serverUrls.map(async (server) => {
+      const info = objectInfos.peek(server) ?? (!held || held === server ? await objectInfoOrUnknown(server) : undefined)
+      return [server, info ? canRun(plain, info) : null] as const
+    }))
+    return Object.fromEntries(entries)
+  }
+
   /** Asks each locked server about its pending tasks now. */
   async function reconcileNow(): Promise<void> {
     await Promise.all([...tethers.values()].map(t => t.reconcile('requested')))
@@ -783,6 +845,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
 
   onScopeDispose(() => {
     disposed = true
+    workflows.dispose()
     timers.clearAll()
     guard.stop()
     comfyHttp.dispose()
@@ -812,6 +875,11 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     taskList,
     // actions
     submit,
+    canRunOn,
+    /** `GET /object_info` of a server, cached until its socket reconnects (a restart may change what is installed). */
+    objectInfo: (server: string) => objectInfos.get(server),
+    /** The workflow view of a task (overall progress, queue position, ETA, outputs), if it was submitted by this store. */
+    taskWorkflow: (promptId: string): TaskWorkflowView | undefined => workflows.view(renamed.get(promptId) ?? promptId),
     cancel,
     uploadImage,
     viewUrl,
