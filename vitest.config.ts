@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vitest/config'
 
 const alias = [
@@ -26,6 +27,7 @@ export default defineConfig({
       },
       {
         resolve: { alias },
+        plugins: [vue()], // for tests that mount the playground's components
         test: {
           name: 'vue',
           environment: 'happy-dom',
