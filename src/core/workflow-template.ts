@@ -45,8 +45,10 @@ export interface FilledWorkflow {
   workflow: ComfyWorkflow
   /** Every parameter's value as sent, with `'random'` replaced by the seed drawn; Blobs stay Blobs. */
   values: Record<string, string | number | boolean | Blob>
-  /** The seeds drawn for `randomize` inputs, by `"nodeId.input"`. */
+  /** Every seed drawn (for `'random'` values and `randomize` inputs), by `"nodeId.input"`. */
   seeds: Record<string, number>
+  /** The parameter a drawn seed belongs to, by `"nodeId.input"` (none for `randomize` inputs). */
+  seedParams: Record<string, string>
   /** Blob parameters by node id (upload them and put the stored name into `input`). */
   uploads: Record<string, { input: string, file: Blob }>
 }
@@ -119,16 +121,39 @@ export function defineWorkflow<const P extends string>(workflow: ComfyWorkflow, 
   return Object.freeze({ [TEMPLATE]: true as const, workflow: copy, params: Object.freeze(params), randomize: Object.freeze(randomize) })
 }
 
-/** A seed as ComfyUI's UI draws one, kept within the integers JSON carries exactly. */
-export function randomSeed(random: () => number = Math.random): number {
-  return Math.floor(random() * Number.MAX_SAFE_INTEGER)
+/** The range seeds of one input may take, e.g. from its `/object_info` `min`/`max`. */
+export interface SeedRange {
+  min: number
+  max: number
+}
+
+/** Options of {@link fillWorkflow}. */
+export interface FillWorkflowOptions {
+  /** @default Math.random */
+  random?: () => number
+  /**
+   * The range of a randomized input (from the server's `/object_info`); seeds are drawn within it and within the
+   * integers JSON carries exactly. `undefined` (or no function): 0 … 2^53−1.
+   */
+  seedRange?: (nodeId: string, input: string) => SeedRange | undefined
+}
+
+/** A seed as ComfyUI's UI draws one: an integer in `[min, max]`, kept within the integers JSON carries exactly. */
+export function randomSeed(random: () => number = Math.random, range?: SeedRange): number {
+  const min = Math.max(0, Math.ceil(range?.min ?? 0))
+  const max = Math.min(Number.MAX_SAFE_INTEGER, Math.floor(range?.max ?? Number.MAX_SAFE_INTEGER))
+  if (!(max >= min))
+    return min
+  return min + Math.floor(random() * (max - min + 1))
 }
 
 /**
  * The workflow of one submit: `values` put into a fresh copy, `'random'` and the template's `randomize` inputs given
  * new seeds. Throws `INVALID_WORKFLOW_PARAMS` listing every unknown, missing or unusable value.
  */
-export function fillWorkflow<P extends string>(template: WorkflowTemplate<P>, values: WorkflowValues<P>, random: () => number = Math.random): FilledWorkflow {
+export function fillWorkflow<P extends string>(template: WorkflowTemplate<P>, values: WorkflowValues<P>, options: FillWorkflowOptions = {}): FilledWorkflow {
+  const random = options.random ?? Math.random
+  const draw = (nodeId: string, input: string): number => randomSeed(random, options.seedRange?.(nodeId, input))
   const problems: ConstructorParameters<typeof WorkflowParamsError>[0][number][] = []
   const given = (typeof values === 'object' && values !== null ? values : {}) as Record<string, unknown>
   for (const key of Object.keys(given)) {
@@ -143,10 +168,11 @@ export function fillWorkflow<P extends string>(template: WorkflowTemplate<P>, va
       node.inputs[input] = value
   }
   for (const { nodeId, input } of template.randomize) {
-    const seed = randomSeed(random)
+    const seed = draw(nodeId, input)
     setInput(nodeId, input, seed)
     seeds[`${nodeId}.${input}`] = seed
   }
+  const seedParams: Record<string, string> = {}
   const used: FilledWorkflow['values'] = {}
   const uploads: FilledWorkflow['uploads'] = {}
   for (const [param, { nodeId, input }] of Object.entries(template.params) as [string, ParamBinding][]) {
@@ -156,8 +182,9 @@ export function fillWorkflow<P extends string>(template: WorkflowTemplate<P>, va
       continue
     }
     if (value === 'random') {
-      value = randomSeed(random)
+      value = draw(nodeId, input)
       seeds[`${nodeId}.${input}`] = value as number
+      seedParams[`${nodeId}.${input}`] = param
     }
     if (typeof Blob !== 'undefined' && value instanceof Blob) {
       uploads[nodeId] = { input, file: value }
@@ -173,5 +200,5 @@ export function fillWorkflow<P extends string>(template: WorkflowTemplate<P>, va
   }
   if (problems.length > 0)
     throw new WorkflowParamsError(problems)
-  return { workflow, values: used, seeds, uploads }
+  return { workflow, values: used, seeds, seedParams, uploads }
 }

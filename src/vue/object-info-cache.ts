@@ -7,6 +7,8 @@ export interface ObjectInfoCache {
   get: (server: string) => Promise<ObjectInfo>
   /** The cached definitions, reactive; `undefined` until fetched. */
   peek: (server: string) => ObjectInfo | undefined
+  /** Every cached server's definitions. */
+  known: () => IterableIterator<ObjectInfo>
   /** Forget one server's definitions (the next `get` fetches them again). */
   invalidate: (server: string) => void
   /** Every socket frame of `server`: the `status` with `sid` a server sends on connect, from the second one on, means a reconnect, and maybe a restart. */
@@ -48,6 +50,7 @@ export function createObjectInfoCache(fetch: (server: string) => Promise<ObjectI
       return pending
     },
     peek: server => infos.get(server),
+    known: () => infos.values(),
     invalidate,
     noteFrame(server, data) {
       if (typeof data !== 'string' || !data.startsWith('{"type": "status"') || !data.includes('"sid"'))

@@ -5,7 +5,7 @@ import type { LockReason, ServerConsistency, ServerLock, UnlockCondition } from 
 import type { ServerStatus } from '../core/server-pool'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyWorkflow } from '../core/validate-input'
-import type { WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
+import type { FilledWorkflow, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
 import type { TaskWorkflowView } from './workflow-insight'
 import type { ResolvedComfyOptions } from './options'
 import type { ServerTether } from './server-tether'
@@ -32,7 +32,7 @@ import { nodesToRun } from '../core/workflow-progress'
 import { createObjectInfoCache } from './object-info-cache'
 import { createWorkflowInsight } from './workflow-insight'
 import type { ServerFit } from './workflow-prepare'
-import { createServerFit, prepareWorkflowForServer, resolveSubmit, uploadedInputs } from './workflow-prepare'
+import { createServerFit, fitSeeds, prepareWorkflowForServer, resolveSubmit, uncheckedInputs } from './workflow-prepare'
 import { COMFY_OPTIONS_KEY } from './keys'
 import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
 import { createFrameRouter } from './frame-router'
@@ -529,7 +529,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   async function submit(workflow: ComfyWorkflow, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
   async function submit<P extends string>(template: WorkflowTemplate<P>, values: WorkflowValues<P>, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
   async function submit(first: ComfyWorkflow | WorkflowTemplate, second?: unknown, third?: SubmitOptions): Promise<ComfyTaskHandle> {
-    const resolved = resolveSubmit(first, second, third)
+    const resolved = resolveSubmit(first, second, third, objectInfos.known())
     const { workflow, options: submitOptions } = resolved
     assertWorkflow(workflow)
     const images = submitOptions.images ?? {}
@@ -539,7 +539,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     const prompt = structuredClone(workflow)
     await waitUntilReady()
     const validate = submitOptions.validate !== false
-    const skip = uploadedInputs(submitOptions)
+    const skip = uncheckedInputs(submitOptions, resolved.filled)
     const promptId = mintUuid()
     const server = await placeTask(promptId, validate ? createServerFit(prompt, skip, objectInfoOrUnknown, objectInfos.peek) : undefined)
     workflows.track(promptId, server, prompt, resolved.filled, nodesToRun(prompt, objectInfos.peek(server)))
@@ -547,7 +547,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     result.catch(() => {}) // the app may never await it; the task's state carries the error either way
     const current = (): string => renamed.get(promptId) ?? promptId
     const handle: ComfyTaskHandle = { promptId, task: computed(() => tasks.get(current())), workflow: computed(() => workflows.view(current())), result }
-    void runTask(promptId, server, prompt, images, submitOptions.extraData, { validate, skip })
+    void runTask(promptId, server, prompt, images, submitOptions.extraData, { validate, skip, filled: resolved.filled })
     return handle
   }
 
@@ -567,13 +567,16 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     tethers.get(server)?.schedulePoll(0)
   }
 
-  async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined, check: { validate: boolean, skip: readonly string[] }): Promise<void> {
+  async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined, check: { validate: boolean, skip: readonly string[], filled: FilledWorkflow | null }): Promise<void> {
     try {
       await waitForSocket(server, options.socketOpenTimeout)
       // Nothing is sent into a known outage: wait for the server (the outage rule ends the task after maxOutage).
       if (!await waitForServer(server, promptId))
         return
-      prepareWorkflowForServer(server, prompt, check.validate ? await objectInfoOrUnknown(server) : undefined, check)
+      const info = check.validate ? await objectInfoOrUnknown(server) : undefined
+      if (fitSeeds(prompt, check.filled, info))
+        workflows.touch(promptId)
+      prepareWorkflowForServer(server, prompt, info, check)
       for (const [nodeId, file] of Object.entries(images)) {
         const name = file instanceof File && file.name ? file.name : `comfy-tether-${promptId.slice(0, 8)}-${nodeId}.png`
         const uploaded = await api.uploadImage({ server, file, filename: name, promptId })

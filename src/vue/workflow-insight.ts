@@ -105,6 +105,10 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
     track(promptId: string, server: string, workflow: ComfyWorkflow, filled: FilledWorkflow | null, nodes: readonly string[]): void {
       tracked.set(promptId, { server, workflow, key: workflowKey(workflow), filled, progress: startWorkflowProgress(nodes), queuePosition: null, eta: null })
     },
+    /** The entry's workflow or values changed in place (seeds fitted to the server): show it. */
+    touch(promptId: string): void {
+      update(promptId, {})
+    },
     rekey(from: string, to: string): void {
       const entry = tracked.get(from)
       if (entry) {

@@ -1,10 +1,11 @@
 import type { ObjectInfo } from '../core/object-info'
 import type { ComfyWorkflow } from '../core/validate-input'
-import type { FilledWorkflow, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
+import type { FilledWorkflow, SeedRange, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
 import type { SubmitOptions } from './store-types'
+import { inputSpec } from '../core/object-info'
 import { canRun, validateWorkflow } from '../core/validate-workflow'
 import { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from '../core/workflow-errors'
-import { fillWorkflow, isWorkflowTemplate } from '../core/workflow-template'
+import { fillWorkflow, isWorkflowTemplate, randomSeed } from '../core/workflow-template'
 
 /** What `submit(…)` was given, made uniform. */
 export interface ResolvedSubmit {
@@ -18,10 +19,10 @@ export interface ResolvedSubmit {
  * `submit(workflow, options?)` or `submit(template, values, options?)`: fills a template (drawing random seeds) and
  * turns its file parameters into the uploads of `options.images`.
  */
-export function resolveSubmit(first: ComfyWorkflow | WorkflowTemplate, second?: unknown, third?: SubmitOptions): ResolvedSubmit {
+export function resolveSubmit(first: ComfyWorkflow | WorkflowTemplate, second: unknown, third: SubmitOptions | undefined, known: Iterable<ObjectInfo>): ResolvedSubmit {
   if (!isWorkflowTemplate(first))
     return { workflow: first, options: (second ?? {}) as SubmitOptions, filled: null }
-  const filled = fillWorkflow(first, (second ?? {}) as WorkflowValues<string>)
+  const filled = fillWorkflow(first, (second ?? {}) as WorkflowValues<string>, { seedRange: seedRangeFrom(first.workflow as ComfyWorkflow, [...known]) })
   const options = third ?? {}
   const wrongInput = Object.entries(filled.uploads).filter(([, u]) => u.input !== 'image')
   if (wrongInput.length > 0)
@@ -30,9 +31,56 @@ export function resolveSubmit(first: ComfyWorkflow | WorkflowTemplate, second?: 
   return { workflow: filled.workflow, options: Object.keys(images).length ? { ...options, images } : options, filled }
 }
 
-/** Inputs an upload of this submit fills in: not checked against the server's file list. */
-export function uploadedInputs(options: SubmitOptions): string[] {
-  return Object.keys(options.images ?? {}).map(nodeId => `${nodeId}.image`)
+/** Seeds when no server's definition of the input is known yet: 32 bits fit the seed inputs of nearly every node. */
+const UNKNOWN_SEED_RANGE = { min: 0, max: 0xFFFFFFFF }
+
+/** The `min`/`max` of an input from any known `/object_info` (a class's definition is the same on every server). */
+function seedRangeFrom(workflow: ComfyWorkflow, known: readonly ObjectInfo[]): (nodeId: string, input: string) => SeedRange {
+  return (nodeId, input) => {
+    const classType = workflow[nodeId]?.class_type ?? ''
+    for (const info of known) {
+      const found = info[classType] ? inputSpec(info[classType], input) : undefined
+      const options = found?.spec[1]
+      if (found)
+        return { min: typeof options?.min === 'number' ? options.min : 0, max: typeof options?.max === 'number' ? options.max : Number.MAX_SAFE_INTEGER }
+    }
+    return UNKNOWN_SEED_RANGE
+  }
+}
+
+/**
+ * Re-draws the seeds of this submit that fall outside the target server's `min`/`max` for their input (drawn before
+ * the server was known), so that `'random'` never fails validation. Updates `filled` too; `true` when one changed.
+ */
+export function fitSeeds(workflow: ComfyWorkflow, filled: FilledWorkflow | null, objectInfo: ObjectInfo | undefined, random: () => number = Math.random): boolean {
+  if (!filled || !objectInfo)
+    return false
+  const range = seedRangeFrom(workflow, [objectInfo])
+  let changed = false
+  for (const [key, seed] of Object.entries(filled.seeds)) {
+    const dot = key.lastIndexOf('.')
+    const [nodeId, input] = [key.slice(0, dot), key.slice(dot + 1)]
+    const { min, max } = range(nodeId, input)
+    const node = workflow[nodeId]
+    if (!node || (seed >= min && seed <= max))
+      continue
+    const next = randomSeed(random, { min, max })
+    node.inputs[input] = next
+    filled.seeds[key] = next
+    const param = filled.seedParams[key]
+    if (param !== undefined)
+      filled.values[param] = next
+    changed = true
+  }
+  return changed
+}
+
+/**
+ * Inputs not to check before placement: those an upload fills in (the server checks its files), and the seeds drawn
+ * for this submit (fitted to the target server's range by {@link fitSeeds}).
+ */
+export function uncheckedInputs(options: SubmitOptions, filled: FilledWorkflow | null): string[] {
+  return [...Object.keys(options.images ?? {}).map(nodeId => `${nodeId}.image`), ...Object.keys(filled?.seeds ?? {})]
 }
 
 /**

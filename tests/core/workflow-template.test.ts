@@ -67,20 +67,29 @@ describe('fillWorkflow', () => {
 
   it('draws a fresh seed for \'random\' on every fill and records the value used', () => {
     const draws = [0.25, 0.5]
-    const a = fillWorkflow(tpl, { prompt: 'x', seed: 'random', steps: 4 }, () => draws.shift()!)
-    const b = fillWorkflow(tpl, { prompt: 'x', seed: 'random', steps: 4 }, () => draws.shift() ?? 0.75)
-    expect(a.values.seed).toBe(Math.floor(0.25 * Number.MAX_SAFE_INTEGER))
+    const a = fillWorkflow(tpl, { prompt: 'x', seed: 'random', steps: 4 }, { random: () => draws.shift()! })
+    const b = fillWorkflow(tpl, { prompt: 'x', seed: 'random', steps: 4 }, { random: () => draws.shift() ?? 0.75 })
+    expect(a.values.seed).toBe(Math.floor(0.25 * 2 ** 53))
     expect(a.workflow['3']!.inputs.seed).toBe(a.values.seed)
-    expect(b.values.seed).toBe(Math.floor(0.5 * Number.MAX_SAFE_INTEGER))
+    expect(b.values.seed).toBe(Math.floor(0.5 * 2 ** 53))
     expect(a.seeds).toEqual({ '3.seed': a.values.seed })
     expect(a.values).toMatchObject({ prompt: 'x', steps: 4 })
   })
 
   it('re-randomizes the template\'s randomize inputs like control_after_generate: randomize', () => {
     const random = defineWorkflow(sd15Workflow(), { params: {}, randomize: ['KSampler.seed'] })
-    const filled = fillWorkflow(random, {}, () => 0.1)
-    expect(filled.workflow['3']!.inputs.seed).toBe(Math.floor(0.1 * Number.MAX_SAFE_INTEGER))
-    expect(filled.seeds).toEqual({ '3.seed': Math.floor(0.1 * Number.MAX_SAFE_INTEGER) })
+    const filled = fillWorkflow(random, {}, { random: () => 0.1 })
+    expect(filled.workflow['3']!.inputs.seed).toBe(Math.floor(0.1 * 2 ** 53))
+    expect(filled.seeds).toEqual({ '3.seed': Math.floor(0.1 * 2 ** 53) })
+  })
+
+  it('draws within the input\'s range when it is known (a seed input with a 32-bit max)', () => {
+    const filled = fillWorkflow(tpl, { prompt: 'x', seed: 'random', steps: 4 }, { random: () => 0.999999, seedRange: (nodeId, input) => (nodeId === '3' && input === 'seed' ? { min: 10, max: 0xFFFFFFFF } : undefined) })
+    expect(filled.values.seed).toBeGreaterThanOrEqual(10)
+    expect(filled.values.seed).toBeLessThanOrEqual(0xFFFFFFFF)
+    expect(fillWorkflow(tpl, { prompt: 'x', seed: 'random', steps: 4 }, { random: () => 0, seedRange: () => ({ min: 10, max: 20 }) }).values.seed).toBe(10)
+    // KSampler's real max (2^64 − 1) is beyond what JSON carries exactly: capped at 2^53 − 1.
+    expect(fillWorkflow(tpl, { prompt: 'x', seed: 'random', steps: 4 }, { random: () => 0.999999999, seedRange: () => ({ min: 0, max: 18446744073709551615 }) }).values.seed).toBeLessThanOrEqual(Number.MAX_SAFE_INTEGER)
   })
 
   it('keeps a Blob for upload instead of writing it into the workflow', () => {

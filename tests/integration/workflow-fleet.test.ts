@@ -92,6 +92,27 @@ describe.each(['task', 'session'] as const)('capability placement over a mixed f
   })
 })
 
+describe('random seeds', () => {
+  it('draws \'random\' within the target server\'s range for that input, and records what was sent', async () => {
+    const sim = await createComfySimulator({ speed: 8 })
+    sims.push(sim)
+    const { store } = mountComfy({ servers: [sim.url] })
+    const swatch = defineWorkflow(emptyImageWorkflow(), { params: { color: '1.color' } }) // EmptyImage.color: 0 … 16777215
+    for (let i = 0; i < 3; i++) {
+      const handle = await store.submit(swatch, { color: 'random' })
+      await handle.result
+      const color = handle.workflow.value?.values.color as number
+      expect(color).toBeGreaterThanOrEqual(0)
+      expect(color).toBeLessThanOrEqual(0xFFFFFF)
+      expect(handle.workflow.value?.seeds).toEqual({ '1.color': color })
+      const sent = sim.requests.find(r => r.method === 'POST' && r.path === '/prompt' && r.promptIds.includes(handle.promptId))
+      expect(sent).toBeDefined()
+      const entry = await (await fetch(`${sim.url}/history/${handle.promptId}`)).json() as Record<string, { prompt: [number, string, Record<string, { inputs: { color: number } }>] }>
+      expect(entry[handle.promptId]?.prompt[2]['1']?.inputs.color).toBe(color)
+    }
+  })
+})
+
 describe('the locked server must be capable (session affinity)', () => {
   it('refuses a workflow the locked server cannot run without breaking the lock', async () => {
     const { withModel, noModel, urls } = await fleet()
