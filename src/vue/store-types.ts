@@ -1,3 +1,4 @@
+import type { OutputFile } from '../core/outputs'
 import type { TaskWorkflowView } from './workflow-insight'
 import type { ComputedRef } from 'vue'
 import type { ComfyImageRef } from '../core/api-types'
@@ -27,6 +28,8 @@ export interface ComfyTaskResult {
   images: ComfyImageRef[]
   /** `/view` URLs of the images, on the task's own server. */
   imageUrls: string[]
+  /** Every output file by kind (images, animations, videos, audio, 3D, other), with its `/view` URL on the task's server. */
+  files: OutputFile[]
 }
 
 /** The handle `submit()` returns once the task has its server. */

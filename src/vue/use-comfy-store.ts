@@ -329,7 +329,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   }
 
   function resultOf(task: ComfyTask): ComfyTaskResult {
-    return { promptId: task.promptId, server: task.server, outputs: task.outputs, images: task.images, imageUrls: task.images.map(i => serverViewUrl(task.server, i)) }
+    return { promptId: task.promptId, server: task.server, outputs: task.outputs, images: task.images, imageUrls: task.images.map(i => serverViewUrl(task.server, i)), files: workflows.filesOf(task) }
   }
 
   function revokePreview(promptId: string): void {

@@ -1,5 +1,5 @@
-import type { QueueSnapshot } from '../core/api-types'
-import type { NormalizedOutputs } from '../core/outputs'
+import type { NodeOutputs, QueueSnapshot } from '../core/api-types'
+import type { NormalizedOutputs, OutputFile } from '../core/outputs'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { RunTimes, WorkflowProgress } from '../core/workflow-progress'
@@ -162,6 +162,10 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
           tracked.delete(id)
       }
     },
+    /** Every output file of a task, by kind, with `/view` URLs (node titles when the task was submitted here). */
+    filesOf(task: ComfyTask): OutputFile[] {
+      return normalizeOutputs(task.outputs as NodeOutputs, task.server, tracked.get(task.promptId)?.workflow).files
+    },
     /** The view of one task, or `undefined` when it was not submitted through the workflow path. */
     view(promptId: string): TaskWorkflowView | undefined {
       const entry = tracked.get(promptId)
@@ -177,7 +181,7 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
         runningNode: running ? entry.progress.running?.node ?? task.node : null,
         queuePosition: task.state === 'queued' ? entry.queuePosition : null,
         eta: running ? entry.eta : null,
-        outputs: normalizeOutputs(task.outputs as Parameters<typeof normalizeOutputs>[0], task.server, entry.workflow),
+        outputs: normalizeOutputs(task.outputs as NodeOutputs, task.server, entry.workflow),
         values: entry.filled?.values ?? {},
         seeds: entry.filled?.seeds ?? {},
       }

@@ -53,6 +53,7 @@ describe.each(['task', 'session'] as const)('capability placement over a mixed f
     expect(file?.filename).toMatch(/^fleet_/)
     expect(file?.url.startsWith(`${withModel.url}/view?`)).toBe(true)
     expect((await fetch(file!.url)).status).toBe(200)
+    expect(result.files).toEqual(handle.workflow.value?.outputs.files)
   })
 
   it('fails with NO_CAPABLE_SERVER naming what each server lacks, before anything is sent', async () => {
