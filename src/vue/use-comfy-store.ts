@@ -23,8 +23,6 @@ import { serverOfUrl, serverViewUrl } from '../core/server-url'
 import { createTask, endTask, isTerminal, reconcileTask, updateTask } from '../core/task-state'
 import { createTimerGroup } from '../core/timers'
 import { assertImage, assertWorkflow } from '../core/validate-input'
-import { canRun } from '../core/validate-workflow'
-import { isWorkflowTemplate } from '../core/workflow-template'
 import { createComfyApi } from '../http/comfy-api'
 import { createComfyHttp } from '../http/create-comfy-http'
 import { createComfyServerApi } from '../http/comfy-server-api'
@@ -32,7 +30,7 @@ import { nodesToRun } from '../core/workflow-progress'
 import { createObjectInfoCache } from './object-info-cache'
 import { createWorkflowInsight } from './workflow-insight'
 import type { ServerFit } from './workflow-prepare'
-import { createServerFit, fitSeeds, prepareWorkflowForServer, resolveSubmit, uncheckedInputs } from './workflow-prepare'
+import { createServerFit, fitSeeds, lacksByServer, prepareWorkflowForServer, resolveSubmit, uncheckedInputs } from './workflow-prepare'
 import { COMFY_OPTIONS_KEY } from './keys'
 import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
 import { createFrameRouter } from './frame-router'
@@ -518,13 +516,10 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   }
 
   /**
-   * Submits a workflow: locks a server (or uses the locked one), uploads `images` there, queues the workflow there
-   * under a prompt id minted here, and follows it to the end. Invalid input is rejected before anything is sent.
-   * Resolves once the task has its server; `result` settles when the task ends.
-   */
-  /**
-   * Queues a workflow, or a template with its values (`submit(tpl, { prompt, seed: 'random' })`), on a server that can
-   * run it. Resolves once the task has its server; template, capability and validation errors reject before anything is sent.
+   * Submits a workflow, or a template with its values (`submit(tpl, { prompt, seed: 'random' })`): locks a server that
+   * can run it (or uses the locked one), uploads `images` there, queues the workflow there under a prompt id minted
+   * here, and follows it to the end. Invalid input, template values, capability and validation errors are rejected
+   * before anything is sent. Resolves once the task has its server; `result` settles when the task ends.
    */
   async function submit(workflow: ComfyWorkflow, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
   async function submit<P extends string>(template: WorkflowTemplate<P>, values: WorkflowValues<P>, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
@@ -827,18 +822,10 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     for (const tether of targets) closeTether(tether, 'released on request')
   }
 
-  /**
-   * What each configured server lacks to run `workflow` (`[]`: it can), or `null` when its `/object_info` cannot be
-   * read now (unreachable, or another server holds the session lock and it was never read before).
-   */
-  async function canRunOn(workflow: ComfyWorkflow | WorkflowTemplate): Promise<Record<string, string[] | null>> {
-    const plain = isWorkflowTemplate(workflow) ? workflow.workflow as ComfyWorkflow : workflow
+  /** What each server lacks to run `workflow` (`[]`: it can; `null`: unknown, e.g. never read and another server is locked). */
+  function canRunOn(workflow: ComfyWorkflow | WorkflowTemplate): Promise<Record<string, string[] | null>> {
     const held = sessionMode ? heldSessionServer() : undefined
-    const entries = await Promise.all(serverUrls.map(async (server) => {
-      const info = objectInfos.peek(server) ?? (!held || held === server ? await objectInfoOrUnknown(server) : undefined)
-      return [server, info ? canRun(plain, info) : null] as const
-    }))
-    return Object.fromEntries(entries)
+    return lacksByServer(workflow, serverUrls, server => objectInfos.peek(server) ?? (!held || held === server ? objectInfoOrUnknown(server) : undefined))
   }
 
   /** Asks each locked server about its pending tasks now. */

@@ -158,3 +158,13 @@ export async function capableOf(workflow: ComfyWorkflow, servers: readonly strin
     throw new NoCapableServerError(lacks, options.lockedServer)
   return capable
 }
+
+/** What each of `servers` lacks to run `workflow` (`[]`: it can), or `null` where its `/object_info` is unknown. */
+export async function lacksByServer(workflow: ComfyWorkflow | WorkflowTemplate, servers: readonly string[], objectInfo: (server: string) => ObjectInfo | Promise<ObjectInfo | undefined> | undefined): Promise<Record<string, string[] | null>> {
+  const plain = isWorkflowTemplate(workflow) ? workflow.workflow as ComfyWorkflow : workflow
+  const entries = await Promise.all(servers.map(async (server) => {
+    const info = await objectInfo(server)
+    return [server, info ? canRun(plain, info) : null] as const
+  }))
+  return Object.fromEntries(entries)
+}
