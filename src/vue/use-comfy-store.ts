@@ -110,7 +110,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   const unconfirmedPrompts = new Map<string, { prompt: ComfyWorkflow, extraData: Record<string, unknown> | undefined, resends: number }>()
   /** Per server: does it honour client prompt ids (ComfyUI ≥ 0.3.45)? Learned from answers, or from GET /features. */
   const honoursIds = new Map<string, boolean>()
-  let acquiring: Promise<string> | undefined
+  let acquiring: Promise<string | undefined> | undefined
   let refreshing: Promise<ServerStatus[]> | undefined
   let disposed = false
 
@@ -395,13 +395,19 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     const held = heldSessionServer()
     if (held && fit)
       await fit.check([held], held) // the locked server must fit; the lock is not broken for a workflow
-    const server = await sessionServer(fit)
-    fit?.assertFitsNow(server) // a concurrent submit may have chosen for another workflow
-    return create(server)
+    for (;;) {
+      const server = await sessionServer(fit)
+      if (server !== undefined) {
+        fit?.assertFitsNow(server) // a concurrent submit may have chosen for another workflow
+        return create(server)
+      }
+      // The shared choice was made for a concurrent submit whose workflow fits nowhere: this one's own verdict.
+      await fit?.check(servers.value.filter(s => s.health === 'healthy').map(s => s.url))
+    }
   }
 
   /** Session affinity: the locked server while it holds, else a freshly chosen one (one choice at a time). */
-  function sessionServer(fit?: ServerFit): string | Promise<string> {
+  function sessionServer(fit?: ServerFit): string | Promise<string | undefined> {
     const held = heldSessionServer()
     if (held) {
       releaseTimers.get(held)?.()
@@ -409,7 +415,13 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     }
     acquiring ??= (async () => {
       await refreshServers()
-      const allowed = await fitting(fit)
+      let allowed: Set<string> | undefined
+      try {
+        allowed = await fitting(fit)
+      }
+      catch {
+        return undefined // nothing fits this workflow; each waiting submit then checks its own
+      }
       const stillHeld = heldSessionServer()
       if (stillHeld)
         return stillHeld
@@ -722,7 +734,9 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   /** Uploads an image of the app's own to the locked server (or the one a new task would use). */
   async function uploadImage(file: Blob, uploadOptions: { filename?: string, subfolder?: string, type?: 'input' | 'temp' | 'output', overwrite?: boolean } = {}): Promise<{ name: string, subfolder: string, type: string, server: string }> {
     assertImage('upload', file, { upload: { class_type: 'LoadImage', inputs: {} } })
-    const server = sessionMode ? await sessionServer() : await taskServer()
+    let server = sessionMode ? await sessionServer() : await taskServer()
+    while (server === undefined) // a shared choice made for a workflow that fits nowhere; choose again
+      server = await sessionServer()
     const filename = uploadOptions.filename ?? (file instanceof File && file.name ? file.name : `comfy-tether-${Date.now()}.png`)
     try {
       const result = await api.uploadImage({ server, file, filename, subfolder: uploadOptions.subfolder, type: uploadOptions.type, overwrite: uploadOptions.overwrite })

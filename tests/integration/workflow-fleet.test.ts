@@ -93,6 +93,21 @@ describe.each(['task', 'session'] as const)('capability placement over a mixed f
   })
 })
 
+describe('concurrent first submits (session affinity)', () => {
+  it('share one server choice, yet one that fits nowhere fails alone', async () => {
+    const { withModel, urls } = await fleet()
+    const { store } = mountComfy({ servers: urls, affinity: 'session' })
+    const [impossible, possible] = await Promise.allSettled([
+      store.submit(upscaleJson('8x-Missing.pth')),
+      store.submit(upscale, { color: 5, prefix: 'both' }),
+    ])
+    expect(impossible.status === 'rejected' && isComfyTetherError(impossible.reason, 'NO_CAPABLE_SERVER')).toBe(true)
+    expect(possible.status).toBe('fulfilled')
+    const result = await (possible as PromiseFulfilledResult<Awaited<ReturnType<typeof store.submit>>>).value.result
+    expect(result.server).toBe(withModel.url)
+  })
+})
+
 describe('random seeds', () => {
   it('draws \'random\' within the target server\'s range for that input, and records what was sent', async () => {
     const sim = await createComfySimulator({ speed: 8 })
