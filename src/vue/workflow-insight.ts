@@ -132,8 +132,17 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
         return
       const message = parsed.value
       if (message.type === 'status') {
-        if (hasQueued(server))
+        const remaining = message.data.status?.exec_info?.queue_remaining
+        if (typeof remaining === 'number' && remaining <= 1) {
+          // One prompt at most on the server: a queued task of ours is it, and next. No need to ask /queue.
+          for (const [id, t] of tracked) {
+            if (t.server === server && ctx.getTask(id)?.state === 'queued' && t.queuePosition !== 0)
+              update(id, { queuePosition: 0 })
+          }
+        }
+        else if (hasQueued(server)) {
           refreshQueue(server)
+        }
         return
       }
       const id = (message.data as { prompt_id?: unknown } | null)?.prompt_id
