@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Plugin } from 'vite'
-import type { ComfySimulator } from '../src/testing/index'
+import type { ComfySimulator, ComfySimulatorOptions } from '../src/testing/index'
 import { createComfySimulator } from '../src/testing/index'
 
 /** The virtual module the playground imports its servers from. */
@@ -147,16 +147,27 @@ export function comfyServersPlugin(options: ComfyServersPluginOptions = {}): Plu
 }
 
 /** Starts one simulator, on `port` if given and still free, else on any free port. */
+/**
+ * A mixed fleet, as real ones are: A has an upscale model, B has the upscale nodes but no model, C lacks those
+ * nodes (a custom node set without them). Every other node type is on all three.
+ */
+const INSTALLED: Record<string, Pick<ComfySimulatorOptions, 'nodes' | 'models'>> = {
+  A: { models: { upscale_models: ['4x-UltraSharp.pth', 'RealESRGAN_x2.pth'] } },
+  B: {},
+  C: { nodes: ['LoadImage', 'ImageInvert', 'ImageScale', 'EmptyImage', 'SaveImage', 'PreviewImage', 'TestSlowProgress', 'TestFail'] },
+}
+
 async function startSimulator(label: string, speed: number, port: number | undefined): Promise<ComfySimulator> {
+  const installed = INSTALLED[label] ?? {}
   if (port !== undefined) {
     try {
-      return await createComfySimulator({ label, speed, port, cors: true, control: true })
+      return await createComfySimulator({ label, speed, port, cors: true, control: true, ...installed })
     }
     catch {
       // The port was taken meanwhile: any port will do.
     }
   }
-  return createComfySimulator({ label, speed, cors: true, control: true })
+  return createComfySimulator({ label, speed, cors: true, control: true, ...installed })
 }
 
 /** Runs one control action on a simulator: the common ones by method, anything else through `sim.control()`. */

@@ -1,5 +1,6 @@
 import type { MissingDependencyError } from './missing-dependency-error'
 import type { UiWorkflowError } from './ui-workflow/error'
+import type { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from './workflow-errors'
 import { errorToJSON, redactMessage, sanitizeCause } from './safe-error'
 
 /**
@@ -25,6 +26,9 @@ export type ComfyTetherErrorCode =
   | 'REQUEST_FAILED'
   | 'UNSUPPORTED_UI_WORKFLOW'
   | 'MISSING_DEPENDENCY'
+  | 'INVALID_WORKFLOW_PARAMS'
+  | 'WORKFLOW_INVALID_FOR_SERVER'
+  | 'NO_CAPABLE_SERVER'
 
 const PREFIX = '[comfy-tether]'
 const BRAND = Symbol.for('comfy-tether.error')
@@ -73,6 +77,9 @@ interface ComfyTetherErrorClasses {
   REQUEST_FAILED: RequestFailedError
   MISSING_DEPENDENCY: MissingDependencyError
   UNSUPPORTED_UI_WORKFLOW: UiWorkflowError
+  INVALID_WORKFLOW_PARAMS: WorkflowParamsError
+  WORKFLOW_INVALID_FOR_SERVER: WorkflowCheckError
+  NO_CAPABLE_SERVER: NoCapableServerError
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Installation } from './installation'
 import { createHash } from 'node:crypto'
 
 /** ComfyUI's three file folders. */
@@ -54,6 +55,10 @@ export function sha256(bytes: Uint8Array): string {
  */
 export class FileStore {
   readonly #files = new Map<string, Uint8Array>()
+
+  /** The installed node types and model files (see `installation.ts`). */
+  constructor(readonly installation: Installation = { nodes: undefined, models: {} }) {}
+
   /** Which prompt wrote an output or temp file (for the request log). */
   readonly #producers = new Map<string, string>()
 

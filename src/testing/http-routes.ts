@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { queueTuple } from './executor'
 import { isFolderType, normalizeRelative, parseAnnotated, sha256 } from './files'
 import { emptyResponse, errorResponse, HandlerError, jsonResponse, pyIn, queryInt, readJson, serverError, textResponse, truthy } from './http-util'
+import { modelFolders } from './installation'
 import { getJob, listJobs } from './jobs'
 import { parseMultipart } from './multipart'
 import { objectInfo } from './object-info'
@@ -305,7 +306,13 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/$/, handler: () => textResponse('<!DOCTYPE html><title>ComfyUI (comfy-tether simulator)</title><p>ComfyUI simulator</p>', 200, 'text/html; charset=utf-8') },
   { method: 'GET', pattern: /^\/system_stats$/, handler: (_r, c) => jsonResponse(systemStats(c.version)) },
   { method: 'GET', pattern: /^\/features$/, only: '0.33.0', handler: () => jsonResponse(SERVER_FEATURES) },
-  { method: 'GET', pattern: /^\/embeddings$/, handler: () => jsonResponse([]) },
+  { method: 'GET', pattern: /^\/embeddings$/, handler: (_r, c) => jsonResponse((c.files.installation.models.embeddings ?? []).map(name => name.replace(/\.[^.]*$/, ''))) },
+  { method: 'GET', pattern: /^\/models$/, handler: (_r, c) => jsonResponse(modelFolders(c.files.installation)) },
+  {
+    method: 'GET',
+    pattern: /^\/models\/([^/]+)$/,
+    handler: (_r, c, [folder = '']) => modelFolders(c.files.installation).includes(folder) ? jsonResponse(c.files.installation.models[folder] ?? []) : emptyResponse(404),
+  },
   { method: 'GET', pattern: /^\/extensions$/, handler: () => jsonResponse([]) },
   { method: 'GET', pattern: /^\/prompt$/, handler: (_r, c) => jsonResponse({ exec_info: { queue_remaining: c.executor.queueRemaining } }) },
   { method: 'POST', pattern: /^\/prompt$/, handler: postPrompt },

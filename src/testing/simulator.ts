@@ -10,6 +10,8 @@ import { Executor } from './executor'
 import { HttpFaults, MALFORMED_KINDS, malformedPayload } from './faults'
 import { FileStore } from './files'
 import { handleComfyRequest } from './http-routes'
+import { createInstallation } from './installation'
+import { NODE_DEFS } from './nodes'
 import { emptyResponse, errorResponse, jsonResponse, serverError } from './http-util'
 import { RequestLog } from './request-log'
 import { optionalPackage } from './optional-deps'
@@ -65,7 +67,7 @@ class Simulator implements ComfySimulator {
   readonly #auth: ComfySimulatorOptions['auth']
   readonly #server: Server
   readonly #wss = new (optionalPackage('ws').WebSocketServer)({ noServer: true })
-  readonly #files = new FileStore()
+  readonly #files: FileStore
   readonly #faults = new HttpFaults()
   readonly #log: RequestLog
   readonly #hub: SocketHub
@@ -93,6 +95,7 @@ class Simulator implements ComfySimulator {
     this.#auth = checkAuthOption(options.auth)
     this.#port = options.port ?? 0
     this.#label = options.label ?? ''
+    this.#files = new FileStore(createInstallation(NODE_DEFS.keys(), options.nodes, options.models))
     this.#log = new RequestLog(() => this.url)
     this.#hub = new SocketHub({
       version: this.version,

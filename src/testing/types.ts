@@ -43,6 +43,19 @@ export interface ComfySimulatorOptions {
    * @default undefined (no auth)
    */
   auth?: SimulatorAuth
+  /**
+   * The node types installed, as if the other ones' custom nodes were missing (a mixed fleet). Names must be node
+   * types the simulator can run. `POST /prompt` refuses others with `missing_node_type`; `/object_info` omits them.
+   * @default every node type the simulator knows
+   */
+  nodes?: readonly string[]
+  /**
+   * Model files by folder, e.g. `{ upscale_models: ['4x-UltraSharp.pth'] }`: listed by `/models/{folder}`, offered in
+   * the combos of the nodes that load them (`UpscaleModelLoader`) and checked by `POST /prompt`. `embeddings` files
+   * are listed by `/embeddings` (without extension).
+   * @default {}
+   */
+  models?: Readonly<Record<string, readonly string[]>>
 }
 
 /** Kinds of broken WebSocket frames {@link ComfySimulator.sendMalformedFrame} can send. */

@@ -2,6 +2,7 @@ import type { FileStore } from './files'
 import type { InputSpec, NodeDef } from './nodes'
 import type { SimulatorVersion } from './types'
 import { simFrame } from './node-errors'
+import { isInstalled } from './installation'
 import { NODE_DEFS } from './nodes'
 import { specJson } from './object-info'
 import { numberOf, PyFloat, pyFloat, pyRepr } from './py-json'
@@ -292,7 +293,7 @@ export function validatePrompt(prompt: Prompt, version: SimulatorVersion, files:
       return { ok: false, error, nodeErrors: {} }
     }
     const def = NODE_DEFS.get(String(classType))
-    if (!def) {
+    if (!def || !isInstalled(files.installation, String(classType))) {
       const title = node._meta?.title ?? classType
       const error: PromptError = version === '0.3.44'
         ? { type: 'invalid_prompt', message: `Cannot execute because node ${pyRepr(classType)} does not exist.`, details: `Node ID '#${id}'`, extra_info: {} }

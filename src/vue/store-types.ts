@@ -1,3 +1,5 @@
+import type { OutputFile } from '../core/outputs'
+import type { TaskWorkflowView } from './workflow-insight'
 import type { ComputedRef } from 'vue'
 import type { ComfyImageRef } from '../core/api-types'
 import type { ServerLock } from '../core/server-lock'
@@ -10,6 +12,12 @@ export interface SubmitOptions {
   images?: Record<string, Blob>
   /** Passed to ComfyUI as `extra_data`. */
   extraData?: Record<string, unknown>
+  /**
+   * Check the workflow against the server's `/object_info` before `POST /prompt`, and place it only on servers that
+   * have its node types and models. `false` sends it unchecked, wherever placement puts it.
+   * @default true
+   */
+  validate?: boolean
 }
 
 /** What a finished task produced. */
@@ -20,6 +28,8 @@ export interface ComfyTaskResult {
   images: ComfyImageRef[]
   /** `/view` URLs of the images, on the task's own server. */
   imageUrls: string[]
+  /** Every output file by kind (images, animations, videos, audio, 3D, other), with its `/view` URL on the task's server. */
+  files: OutputFile[]
 }
 
 /** The handle `submit()` returns once the task has its server. */
@@ -27,6 +37,8 @@ export interface ComfyTaskHandle {
   promptId: string
   /** The task, reactive (it follows re-keying when an old server replaces the prompt id). */
   task: ComputedRef<ComfyTask | undefined>
+  /** The whole workflow's progress, queue position, ETA, normalised outputs and the template values used. */
+  workflow: ComputedRef<TaskWorkflowView | undefined>
   /** Resolves with the outputs when the task succeeds; rejects with its typed error otherwise. */
   result: Promise<ComfyTaskResult>
 }

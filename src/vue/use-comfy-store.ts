@@ -5,6 +5,8 @@ import type { LockReason, ServerConsistency, ServerLock, UnlockCondition } from 
 import type { ServerStatus } from '../core/server-pool'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyWorkflow } from '../core/validate-input'
+import type { FilledWorkflow, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
+import type { TaskWorkflowView } from './workflow-insight'
 import type { ResolvedComfyOptions } from './options'
 import type { ServerTether } from './server-tether'
 import type { ComfyTaskHandle, ComfyTaskResult, LockDebugInfo, SubmitOptions } from './store-types'
@@ -25,6 +27,12 @@ import { createComfyApi } from '../http/comfy-api'
 import { createComfyHttp } from '../http/create-comfy-http'
 import type { LoadedImage } from '../http/load-image'
 import { createImageLoader } from '../http/load-image'
+import { createComfyServerApi } from '../http/comfy-server-api'
+import { nodesToRun } from '../core/workflow-progress'
+import { createObjectInfoCache } from './object-info-cache'
+import { createWorkflowInsight } from './workflow-insight'
+import type { ServerFit } from './workflow-prepare'
+import { createServerFit, fitSeeds, lacksByServer, prepareWorkflowForServer, resolveSubmit, uncheckedInputs } from './workflow-prepare'
 import { COMFY_OPTIONS_KEY } from './keys'
 import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
 import { createFrameRouter } from './frame-router'
@@ -106,7 +114,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   const unconfirmedPrompts = new Map<string, { prompt: ComfyWorkflow, extraData: Record<string, unknown> | undefined, resends: number }>()
   /** Per server: does it honour client prompt ids (ComfyUI ≥ 0.3.45)? Learned from answers, or from GET /features. */
   const honoursIds = new Map<string, boolean>()
-  let acquiring: Promise<string> | undefined
+  let acquiring: Promise<string | undefined> | undefined
   let refreshing: Promise<ServerStatus[]> | undefined
   let disposed = false
 
@@ -153,6 +161,10 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   const http = markRaw(comfyHttp.http)
   const api = createComfyApi(http)
   const images = createImageLoader(http)
+  const serverApi = createComfyServerApi(http)
+  const objectInfos = createObjectInfoCache(server => serverApi.objectInfo(server))
+  const objectInfoOrUnknown = (server: string) => objectInfos.get(server).catch(() => undefined)
+  const workflows = createWorkflowInsight({ getTask: id => tasks.get(id), queue: server => api.queue(server), credentialOf: server => credentials.get(server) })
 
   // ── frames: routed to their task by the core parsers and reducer ─────────────────────────────────────────
   const handleFrame = createFrameRouter({
@@ -190,7 +202,11 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       getTask: id => tasks.get(id),
       setTask,
       record,
-      onFrame: handleFrame,
+      onFrame: (frameServer, data) => {
+        workflows.onFrame(frameServer, data) // first: it must see the last frame of a task before that task ends
+        objectInfos.noteFrame(frameServer, data)
+        handleFrame(frameServer, data)
+      },
       updateServer,
       resubmit,
     }, closingSockets.get(server))
@@ -309,13 +325,14 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     }
     revokePreview(task.promptId)
     pruneFinished()
+    workflows.prune(id => tasks.has(id))
     persist()
     scheduleRelease(task.server)
     for (const wake of [...slotWaiters]) wake()
   }
 
   function resultOf(task: ComfyTask): ComfyTaskResult {
-    return { promptId: task.promptId, server: task.server, outputs: task.outputs, images: task.images, imageUrls: task.images.map(i => serverViewUrl(task.server, i, credentials.get(task.server))) }
+    return { promptId: task.promptId, server: task.server, outputs: task.outputs, images: task.images, imageUrls: task.images.map(i => serverViewUrl(task.server, i, credentials.get(task.server))), files: workflows.filesOf(task) }
   }
 
   function revokePreview(promptId: string): void {
@@ -373,16 +390,29 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
    * Chooses the server of a new task and creates the task there in the same synchronous step, so that concurrent
    * submits see each other's tasks (and their locks) when they choose.
    */
-  async function placeTask(promptId: string): Promise<string> {
+  async function placeTask(promptId: string, fit?: ServerFit): Promise<string> {
     const create = (server: string): string => {
       setTask(createTask({ promptId, server, clientId: clientId.value, now: Date.now() }))
       return server
     }
-    return sessionMode ? create(await sessionServer()) : taskServer(create)
+    if (!sessionMode)
+      return taskServer(create, fit)
+    const held = heldSessionServer()
+    if (held && fit)
+      await fit.check([held], held) // the locked server must fit; the lock is not broken for a workflow
+    for (;;) {
+      const server = await sessionServer(fit)
+      if (server !== undefined) {
+        fit?.assertFitsNow(server) // a concurrent submit may have chosen for another workflow
+        return create(server)
+      }
+      // The shared choice was made for a concurrent submit whose workflow fits nowhere: this one's own verdict.
+      await fit?.check(servers.value.filter(s => s.health === 'healthy').map(s => s.url))
+    }
   }
 
   /** Session affinity: the locked server while it holds, else a freshly chosen one (one choice at a time). */
-  function sessionServer(): string | Promise<string> {
+  function sessionServer(fit?: ServerFit): string | Promise<string | undefined> {
     const held = heldSessionServer()
     if (held) {
       releaseTimers.get(held)?.()
@@ -390,10 +420,17 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     }
     acquiring ??= (async () => {
       await refreshServers()
+      let allowed: Set<string> | undefined
+      try {
+        allowed = await fitting(fit)
+      }
+      catch {
+        return undefined // nothing fits this workflow; each waiting submit then checks its own
+      }
       const stillHeld = heldSessionServer()
       if (stillHeld)
         return stillHeld
-      const server = chooseServer(servers.value, options.strategy, ownPending)
+      const server = chooseServer(allowed ? servers.value.filter(s => allowed.has(s.url)) : servers.value, options.strategy, ownPending)
       openTether(server, 'task-submitted')
       record('acquire', `locked to ${server} for a new task (${describeChoice(server)})`, { server })
       return server
@@ -408,11 +445,11 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
    * Task affinity: the best server with a free slot; waits in the client while every server is full. `take` runs in
    * the same synchronous step as the choice, so the next chooser counts the slot as taken.
    */
-  async function taskServer(take: (server: string) => string = server => server): Promise<string> {
+  async function taskServer(take: (server: string) => string = server => server, fit?: ServerFit): Promise<string> {
     for (;;) {
       if (servers.value.some(s => s.checkedAt === null || Date.now() - s.checkedAt > HEALTH_MAX_AGE_MS))
         await refreshServers()
-      const choice = chooseWithRoom()
+      const choice = chooseWithRoom(await fitting(fit))
       if (choice !== undefined)
         return take(choice)
       await new Promise<void>((resolve) => {
@@ -427,15 +464,22 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     }
   }
 
+  /** The healthy servers that fit the workflow (`undefined`: no check, or no healthy server to check). */
+  async function fitting(fit: ServerFit | undefined): Promise<Set<string> | undefined> {
+    const healthy = servers.value.filter(s => s.health === 'healthy').map(s => s.url)
+    return fit && healthy.length > 0 ? fit.check(healthy) : undefined
+  }
+
   /** Synchronous: a healthy server with room for one more of our tasks (locked on return), or `undefined` if all are full. */
-  function chooseWithRoom(): string | undefined {
-    const healthy = servers.value.filter(s => s.health === 'healthy')
+  function chooseWithRoom(allowed?: ReadonlySet<string>): string | undefined {
+    const usable = allowed ? servers.value.filter(s => allowed.has(s.url)) : servers.value
+    const healthy = usable.filter(s => s.health === 'healthy')
     const loads = healthy.map(s => ({ url: s.url, pending: ownPending(s.url), serviceMs: serviceTimes.get(s.url) ?? null }))
     const roomy = new Set(loads.filter(l => l.pending < options.maxTasksPerServer && !shouldHoldBack(l, loads, slotWaiters.size + 1)).map(l => l.url))
     const open = healthy.filter(s => roomy.has(s.url))
     if (open.length === 0 && healthy.length > 0)
       return undefined
-    const server = chooseServer(open.length > 0 ? open : servers.value, options.strategy, ownPending)
+    const server = chooseServer(open.length > 0 ? open : usable, options.strategy, ownPending)
     if (!tethers.has(server)) {
       openTether(server, 'task-submitted')
       record('acquire', `locked ${server} for a new task (${describeChoice(server)}, ${ownPending(server)} of ours there)`, { server })
@@ -489,11 +533,16 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   }
 
   /**
-   * Submits a workflow: locks a server (or uses the locked one), uploads `images` there, queues the workflow there
-   * under a prompt id minted here, and follows it to the end. Invalid input is rejected before anything is sent.
-   * Resolves once the task has its server; `result` settles when the task ends.
+   * Submits a workflow, or a template with its values (`submit(tpl, { prompt, seed: 'random' })`): locks a server that
+   * can run it (or uses the locked one), uploads `images` there, queues the workflow there under a prompt id minted
+   * here, and follows it to the end. Invalid input, template values, capability and validation errors are rejected
+   * before anything is sent. Resolves once the task has its server; `result` settles when the task ends.
    */
-  async function submit(workflow: ComfyWorkflow, submitOptions: SubmitOptions = {}): Promise<ComfyTaskHandle> {
+  async function submit(workflow: ComfyWorkflow, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
+  async function submit<P extends string>(template: WorkflowTemplate<P>, values: WorkflowValues<P>, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
+  async function submit(first: ComfyWorkflow | WorkflowTemplate, second?: unknown, third?: SubmitOptions): Promise<ComfyTaskHandle> {
+    const resolved = resolveSubmit(first, second, third, objectInfos.known())
+    const { workflow, options: submitOptions } = resolved
     assertWorkflow(workflow)
     const images = submitOptions.images ?? {}
     if (typeof images !== 'object' || images === null)
@@ -502,12 +551,16 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     // Through JSON, not structuredClone: a reactive workflow (a prop, a ref) is a Proxy, which structuredClone refuses.
     const prompt = JSON.parse(JSON.stringify(workflow)) as ComfyWorkflow
     await waitUntilReady()
+    const validate = submitOptions.validate !== false
+    const skip = uncheckedInputs(submitOptions, resolved.filled)
     const promptId = mintUuid()
-    const server = await placeTask(promptId)
+    const server = await placeTask(promptId, validate ? createServerFit(prompt, skip, objectInfoOrUnknown, objectInfos.peek) : undefined)
+    workflows.track(promptId, server, prompt, resolved.filled, nodesToRun(prompt, objectInfos.peek(server)))
     const result = new Promise<ComfyTaskResult>((resolve, reject) => settlers.set(promptId, { resolve, reject }))
     result.catch(() => {}) // the app may never await it; the task's state carries the error either way
-    const handle: ComfyTaskHandle = { promptId, task: computed(() => tasks.get(renamed.get(promptId) ?? promptId)), result }
-    void runTask(promptId, server, prompt, images, submitOptions.extraData)
+    const current = (): string => renamed.get(promptId) ?? promptId
+    const handle: ComfyTaskHandle = { promptId, task: computed(() => tasks.get(current())), workflow: computed(() => workflows.view(current())), result }
+    void runTask(promptId, server, prompt, images, submitOptions.extraData, { validate, skip, filled: resolved.filled })
     return handle
   }
 
@@ -527,12 +580,16 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     tethers.get(server)?.schedulePoll(0)
   }
 
-  async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined): Promise<void> {
+  async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined, check: { validate: boolean, skip: readonly string[], filled: FilledWorkflow | null }): Promise<void> {
     try {
       await waitForSocket(server, options.socketOpenTimeout)
       // Nothing is sent into a known outage: wait for the server (the outage rule ends the task after maxOutage).
       if (!await waitForServer(server, promptId))
         return
+      const info = check.validate ? await objectInfoOrUnknown(server) : undefined
+      if (fitSeeds(prompt, check.filled, info))
+        workflows.touch(promptId)
+      prepareWorkflowForServer(server, prompt, info, check)
       for (const [nodeId, file] of Object.entries(images)) {
         const name = file instanceof File && file.name ? file.name : `comfy-tether-${promptId.slice(0, 8)}-${nodeId}.png`
         const uploaded = await api.uploadImage({ server, file, filename: name, promptId })
@@ -634,6 +691,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     tasks.delete(from)
     pendingIds.delete(from)
     renamed.set(from, to)
+    workflows.rekey(from, to)
     const settle = settlers.get(from)
     settlers.delete(from)
     if (settle)
@@ -682,7 +740,9 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   /** Uploads an image of the app's own to the locked server (or the one a new task would use). */
   async function uploadImage(file: Blob, uploadOptions: { filename?: string, subfolder?: string, type?: 'input' | 'temp' | 'output', overwrite?: boolean } = {}): Promise<{ name: string, subfolder: string, type: string, server: string }> {
     assertImage('upload', file, { upload: { class_type: 'LoadImage', inputs: {} } })
-    const server = sessionMode ? await sessionServer() : await taskServer()
+    let server = sessionMode ? await sessionServer() : await taskServer()
+    while (server === undefined) // a shared choice made for a workflow that fits nowhere; choose again
+      server = await sessionServer()
     const filename = uploadOptions.filename ?? (file instanceof File && file.name ? file.name : `comfy-tether-${Date.now()}.png`)
     try {
       const result = await api.uploadImage({ server, file, filename, subfolder: uploadOptions.subfolder, type: uploadOptions.type, overwrite: uploadOptions.overwrite })
@@ -796,6 +856,12 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     for (const tether of targets) closeTether(tether, 'released on request')
   }
 
+  /** What each server lacks to run `workflow` (`[]`: it can; `null`: unknown, e.g. never read and another server is locked). */
+  function canRunOn(workflow: ComfyWorkflow | WorkflowTemplate): Promise<Record<string, string[] | null>> {
+    const held = sessionMode ? heldSessionServer() : undefined
+    return lacksByServer(workflow, serverUrls, server => objectInfos.peek(server) ?? (!held || held === server ? objectInfoOrUnknown(server) : undefined))
+  }
+
   /** Asks each locked server about its pending tasks now. */
   async function reconcileNow(): Promise<void> {
     await Promise.all([...tethers.values()].map(t => t.reconcile('requested')))
@@ -803,6 +869,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
 
   onScopeDispose(() => {
     disposed = true
+    workflows.dispose()
     timers.clearAll()
     guard.stop()
     comfyHttp.dispose()
@@ -833,6 +900,11 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     taskList,
     // actions
     submit,
+    canRunOn,
+    /** `GET /object_info` of a server, cached until its socket reconnects (a restart may change what is installed). */
+    objectInfo: (server: string) => objectInfos.get(server),
+    /** The workflow view of a task (overall progress, queue position, ETA, outputs), if it was submitted by this store. */
+    taskWorkflow: (promptId: string): TaskWorkflowView | undefined => workflows.view(renamed.get(promptId) ?? promptId),
     cancel,
     uploadImage,
     viewUrl,

@@ -218,9 +218,10 @@ describe('playground', () => {
       expect(ours.filter(r => r.kind === 'ws-open').length, 'the socket opened twice, both times on the task\'s server').toBeGreaterThanOrEqual(2)
       const owner = logs.find(l => l.index === index)
       expect(owner?.requests.some(r => r.kind === 'http' && r.method === 'POST' && /\/upload\/image$/.test(r.path)), 'the upload went to the task\'s server').toBe(true)
-      // The other servers saw nothing but health checks (GET /prompt, before the lock was taken).
+      // The other servers saw nothing but placement probes before the lock was taken: health (GET /prompt) and what
+      // they can run (GET /object_info, also read by the servers panel).
       for (const other of logs.filter(l => l.index !== index)) {
-        const unexpected = other.requests.filter(r => !(r.kind === 'http' && r.method === 'GET' && /\/prompt$/.test(r.path)))
+        const unexpected = other.requests.filter(r => !(r.kind === 'http' && r.method === 'GET' && /\/(?:prompt|object_info)$/.test(r.path)))
         expect(unexpected, `server ${other.label} (${other.url})`).toEqual([])
       }
       expect(pageErrors).toEqual([])
@@ -347,6 +348,38 @@ describe('playground', () => {
       expect(await page.getByTestId('lock-row').count()).toBe(0)
       expect(await page.getByTestId('mode-blocked').count()).toBe(0)
       expect(await page.getByTestId('mode-task').isDisabled()).toBe(false)
+      expect(pageErrors).toEqual([])
+    }
+    finally {
+      await closePage(page)
+    }
+  })
+
+  it('runs a template preset only where its model is, says per server why not, and ends with a full bar', async () => {
+    const { page, pageErrors } = await openPlayground('?affinity=task&maxTasksPerServer=2')
+    try {
+      await page.getByTestId('preset-select').selectOption('upscale')
+      await expect.poll(() => page.getByTestId('template-params').count()).toBe(1)
+      // The servers panel: A has the model, B has the nodes but not the model, C lacks the nodes.
+      const capability = (i: number) => page.getByTestId(`server-${i}`).getByTestId('server-capability')
+      await expect.poll(() => capability(0).getAttribute('data-can-run'), { timeout: 5000 }).toBe('true')
+      await expect.poll(() => capability(1).textContent(), { timeout: 5000 }).toMatch(/lacks model_name "4x-UltraSharp\.pth"/)
+      await expect.poll(() => capability(2).textContent(), { timeout: 5000 }).toMatch(/lacks node type UpscaleModelLoader/)
+
+      const { card } = await submit(page, 'upscale', { name: 'up.png', buffer: makePng(6, 4, 5).buffer })
+      const end = await waitForEnd(card)
+      expect(end, end.error).toEqual({ state: 'succeeded', error: '' })
+      expect(await card.getAttribute('data-server')).toBe(info.servers[0])
+      const img = await resultImageLoaded(card)
+      expect(await img.evaluate(el => [(el as HTMLImageElement).naturalWidth, (el as HTMLImageElement).naturalHeight])).toEqual([24, 16])
+      expect(await card.getByTestId('task-overall-progress').getAttribute('value')).toBe('100')
+      expect((await card.getByTestId('task-overall-label').textContent())?.trim()).toBe('Done · 4 of 4 nodes')
+      expect(await card.getByTestId('task-progress').count(), 'no leftover step bar on a finished card').toBe(0)
+
+      // A model no server has: the submit is refused before anything is sent, naming what each server lacks.
+      await page.getByTestId('param-model').fill('8x-Missing.pth')
+      await page.getByTestId('submit-button').click()
+      await expect.poll(() => page.getByTestId('submit-error').textContent(), { timeout: 5000 }).toMatch(/No server can run this workflow/)
       expect(pageErrors).toEqual([])
     }
     finally {

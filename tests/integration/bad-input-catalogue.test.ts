@@ -121,10 +121,12 @@ describe('submit arguments (nothing is sent)', () => {
 })
 
 describe('what the server says', () => {
-  it('rejects an unknown node type with PROMPT_REJECTED', async () => {
+  it('rejects an unknown node type with NO_CAPABLE_SERVER before POST /prompt, and with PROMPT_REJECTED when validation is off', async () => {
     const s = await sim()
     const { store } = mountComfy({ servers: [s.url] })
-    const error = await (await store.submit({ 1: { class_type: 'Nope', inputs: {} } })).result.catch((e: unknown) => e)
+    expectTyped(await errorOf(() => store.submit({ 1: { class_type: 'Nope', inputs: {} } })), 'NO_CAPABLE_SERVER', 'Nope')
+    expect(s.requests.some(r => r.path === '/prompt' && r.method === 'POST')).toBe(false)
+    const error = await (await store.submit({ 1: { class_type: 'Nope', inputs: {} } }, { validate: false })).result.catch((e: unknown) => e)
     expectTyped(error, 'PROMPT_REJECTED', 'Nope')
   })
 

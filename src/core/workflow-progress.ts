@@ -1,0 +1,183 @@
+import type { ObjectInfo } from './object-info'
+import type { ComfyMessage } from './protocol'
+import type { ComfyWorkflow } from './validate-input'
+import { isLink } from './validate-workflow'
+
+/** Overall progress of one prompt: plain data, advanced by {@link advanceWorkflowProgress}. */
+export interface WorkflowProgress {
+  /** Node ids the prompt runs (grows when the server reports nodes it expanded). */
+  nodes: readonly string[]
+  /** Nodes finished or cached. */
+  done: readonly string[]
+  /** The running node and its own step fraction (0..1). */
+  running: { node: string, fraction: number } | null
+  /** `(done + running fraction) / nodes`, in 0..1; it never goes back. */
+  fraction: number
+}
+
+/**
+ * The nodes a prompt will run: the output nodes (by `objectInfo`'s `output_node`) and everything they link from.
+ * Without `objectInfo`, every node of the workflow.
+ */
+export function nodesToRun(workflow: ComfyWorkflow, objectInfo?: ObjectInfo): string[] {
+  const all = Object.keys(workflow)
+  if (!objectInfo)
+    return all
+  const outputs = all.filter(id => objectInfo[workflow[id]?.class_type ?? '']?.output_node === true)
+  if (outputs.length === 0)
+    return all
+  const seen = new Set<string>()
+  const stack = [...outputs]
+  for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
+    const node = workflow[id]
+    if (seen.has(id) || !node)
+      continue
+    seen.add(id)
+    for (const value of Object.values(node.inputs ?? {})) {
+      if (isLink(value))
+        stack.push(String(value[0]))
+    }
+  }
+  return all.filter(id => seen.has(id))
+}
+
+/** Progress before the first message. */
+export function startWorkflowProgress(nodes: Iterable<string>): WorkflowProgress {
+  return { nodes: [...new Set(nodes)], done: [], running: null, fraction: 0 }
+}
+
+function next(p: WorkflowProgress, nodes: string[], done: Set<string>, running: WorkflowProgress['running']): WorkflowProgress {
+  const total = Math.max(nodes.length, 1)
+  const raw = (done.size + (running && !done.has(running.node) ? running.fraction : 0)) / total
+  return { nodes, done: [...done], running, fraction: Math.max(p.fraction, Math.min(raw, 1)) }
+}
+
+function ratio(value: number, max: number): number {
+  return max > 0 ? Math.min(Math.max(value / max, 0), 1) : 0
+}
+
+/**
+ * Advances `p` by one message of its prompt (the caller filters by prompt id). Uses `progress_state` where the server
+ * sends it (0.3.45+), and `executing`/`progress`/`executed`/`execution_cached` otherwise. Returns `p` unchanged for
+ * other messages.
+ */
+export function advanceWorkflowProgress(p: WorkflowProgress, message: ComfyMessage): WorkflowProgress {
+  const nodes = [...p.nodes]
+  const known = new Set(nodes)
+  const add = (id: string): void => {
+    if (!known.has(id)) {
+      known.add(id)
+      nodes.push(id)
+    }
+  }
+  const done = new Set(p.done)
+  switch (message.type) {
+    case 'execution_cached':
+      for (const id of message.data.nodes) {
+        add(id)
+        done.add(id)
+      }
+      return next(p, nodes, done, p.running)
+    case 'executing': {
+      const id = message.data.node
+      if (id === null)
+        return { ...next(p, nodes, new Set(nodes), null), fraction: 1 }
+      // Nodes run one at a time: `executing` of another node means the previous one finished. 0.3.45+ announces a
+      // node in `progress_state` just before its `executing`, so the same node is no news.
+      if (p.running?.node === id)
+        return p
+      if (p.running)
+        done.add(p.running.node)
+      add(id)
+      return next(p, nodes, done, { node: id, fraction: 0 })
+    }
+    case 'progress': {
+      const id = message.data.node ?? p.running?.node
+      if (!id)
+        return p
+      add(id)
+      return next(p, nodes, done, { node: id, fraction: ratio(message.data.value, message.data.max) })
+    }
+    case 'executed':
+      add(message.data.node)
+      done.add(message.data.node)
+      return next(p, nodes, done, p.running?.node === message.data.node ? null : p.running)
+    case 'progress_state': {
+      let running: WorkflowProgress['running'] = null
+      for (const [id, n] of Object.entries(message.data.nodes)) {
+        const nodeId = n.display_node_id ?? id
+        add(nodeId)
+        if (n.state === 'finished')
+          done.add(nodeId)
+        else if (n.state === 'running')
+          running = { node: nodeId, fraction: ratio(n.value, n.max) }
+      }
+      return next(p, nodes, done, running)
+    }
+    case 'execution_success':
+      return { ...next(p, nodes, new Set(nodes), null), fraction: 1 }
+    default:
+      return p
+  }
+}
+
+/** A key shared by runs of the same workflow with other values: node ids, class types and links, not literals. */
+export function workflowKey(workflow: ComfyWorkflow): string {
+  const parts = Object.keys(workflow).sort().map((id) => {
+    const node = workflow[id]
+    const links: string[] = []
+    for (const [input, value] of Object.entries(node?.inputs ?? {})) {
+      if (isLink(value))
+        links.push(`${input}<${String(value[0])}:${value[1]}`)
+    }
+    links.sort()
+    return `${id}=${node?.class_type ?? ''}(${links.join(',')})`
+  })
+  let hash = 0x811C9DC5
+  for (const ch of parts.join(';')) {
+    hash ^= ch.charCodeAt(0)
+    hash = Math.imul(hash, 0x01000193) >>> 0
+  }
+  return hash.toString(16).padStart(8, '0')
+}
+
+/** Recent run times (ms) by `server + workflowKey`, newest last. */
+export type RunTimes = Readonly<Record<string, readonly number[]>>
+
+/** How many past runs an estimate uses. */
+export const RUN_TIMES_KEPT = 5
+
+/** `times` with one more run of `key` on `server`, keeping the last {@link RUN_TIMES_KEPT}. */
+export function recordRunTime(times: RunTimes, server: string, key: string, ms: number): RunTimes {
+  const id = `${server} ${key}`
+  return { ...times, [id]: [...(times[id] ?? []), ms].slice(-RUN_TIMES_KEPT) }
+}
+
+/** The recent run times of `key` on `server`. */
+export function runTimesOf(times: RunTimes, server: string, key: string): readonly number[] {
+  return times[`${server} ${key}`] ?? []
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  const upper = sorted[mid] ?? 0
+  return sorted.length % 2 ? upper : ((sorted[mid - 1] ?? upper) + upper) / 2
+}
+
+/**
+ * Milliseconds left for a running prompt: the median of the recent runs of the same workflow on that server minus the
+ * time it has run; once past that (or with no past runs) extrapolated from `fraction` (from 5% on). `null` when unknown.
+ */
+export function estimateRemaining(recent: readonly number[], elapsedMs: number, fraction: number): number | null {
+  if (fraction >= 1)
+    return 0
+  if (recent.length > 0) {
+    const left = median(recent) - elapsedMs
+    if (left > 0)
+      return left
+  }
+  if (fraction < 0.05)
+    return null
+  return Math.round(elapsedMs * (1 - fraction) / fraction)
+}
