@@ -117,7 +117,8 @@ export function validateWorkflow(workflow: ComfyWorkflow, objectInfo: ObjectInfo
           continue
         }
         const wanted = found.spec[0]
-        const got = outputs[slot] ?? '*'
+        const slotType = outputs[slot] ?? '*'
+        const got = typeof slotType === 'string' ? slotType : 'COMBO' // a list output is a combo's values
         if (typeof wanted === 'string' && wanted !== 'COMBO') {
           const a = typesOf(wanted)
           const b = typesOf(got)
