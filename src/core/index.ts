@@ -19,6 +19,8 @@ export {
   UploadFailedError,
 } from './errors'
 export type { ComfyNodeError, ComfyTetherErrorCode, TaskLostReason } from './errors'
+export { ClientDisposedError, LockedServerDownError } from './errors'
+export type { TaskCancelHow } from './errors'
 export { describeTarget, isUrlOnServer, normalizeServerUrl, serverOfUrl, serverViewUrl, serverWsUrl } from './server-url'
 export { acquireLock, checkRequestTarget, checkServerConsistency, checkUnlockCondition, lockedServerFor } from './server-lock'
 export type { LockReason, LockView, ServerConsistency, ServerLock, UnlockCondition } from './server-lock'

@@ -11,20 +11,22 @@ import type { ComfyTaskHandle, ComfyTaskResult, LockDebugInfo, SubmitOptions } f
 import type { ComfySocketState } from './use-comfy-socket'
 import { defineStore } from 'pinia'
 import { computed, getCurrentScope, inject, markRaw, onScopeDispose, shallowReactive, shallowRef, triggerRef, watch } from 'vue'
-import { ComfyTetherError as BaseError, InvalidArgumentError, isComfyTetherError, LockBusyError, TaskCancelledError, TaskNotFoundError } from '../core/errors'
+import { ClientDisposedError, InvalidArgumentError, isComfyTetherError, LockBusyError, LockedServerDownError, NoServerAvailableError, ProtocolError, RequestFailedError, TaskCancelledError, TaskLostError, TaskNotFoundError } from '../core/errors'
 import { mintClientId, mintUuid } from '../core/ids'
 import { appendBounded } from '../core/lock-log'
 import { acquireLock, checkServerConsistency, checkUnlockCondition as unlockRule } from '../core/server-lock'
 import { shouldHoldBack, smoothServiceTime } from '../core/placement'
 import { chooseServer } from '../core/server-pool'
 import { serverOfUrl, serverViewUrl } from '../core/server-url'
-import { createTask, endTask, isTerminal, reconcileTask, updateTask } from '../core/task-state'
+import { createTask, endTask, isTerminal, updateTask } from '../core/task-state'
 import { createTimerGroup } from '../core/timers'
 import { assertImage, assertWorkflow } from '../core/validate-input'
 import { createComfyApi } from '../http/comfy-api'
 import { createComfyHttp } from '../http/create-comfy-http'
+import { createCanceller } from './cancel-task'
+import { createHealthRefresh } from './health-refresh'
 import { COMFY_OPTIONS_KEY } from './keys'
-import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
+import { capRestoredTasks, createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
 import { createFrameRouter } from './frame-router'
 import { createServerTether } from './server-tether'
 import { CLOSED_SOCKET } from './store-types'
@@ -87,6 +89,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     const times = [...tethers.values()].map(t => t.unreachableSince.value).filter((t): t is number => t !== null)
     return times.length ? Math.min(...times) : null
   })
+  /** Per locked server whose socket upgrade is refused while HTTP answers: since when and why (tasks go on over HTTP). */
+  const socketUnavailable = computed(() => Object.fromEntries([...tethers.values()].flatMap(t => (t.socketUnavailable.value ? [[t.server, t.socketUnavailable.value]] : [])) as [string, { since: number, reason: string }][]))
   const pendingCount = computed(() => pendingIds.size)
   const taskList = computed(() => [...tasks.values()].sort((a, b) => b.createdAt - a.createdAt))
 
@@ -102,6 +106,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   const unconfirmedPrompts = new Map<string, { prompt: ComfyWorkflow, extraData: Record<string, unknown> | undefined, resends: number }>()
   /** Per server: does it honour client prompt ids (ComfyUI ≥ 0.3.45)? Learned from answers, or from GET /features. */
   const honoursIds = new Map<string, boolean>()
+  /** Tasks whose `POST /prompt` is in flight: the server may have them even before it answers. */
+  const sending = new Set<string>()
   let acquiring: Promise<string> | undefined
   let refreshing: Promise<ServerStatus[]> | undefined
   let disposed = false
@@ -165,6 +171,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     },
     onTaskFrame: server => tethers.get(server)?.noteTaskFrame(),
     warn: logger.warn,
+    after: (ms, callback) => void timers.after(ms, callback),
+    requestReconcile: server => tethers.get(server)?.schedulePoll(),
   })
 
   // ── tethers: one per locked server ──────────────────────────────────────────────────────────────────────────
@@ -188,6 +196,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       onFrame: handleFrame,
       updateServer,
       resubmit,
+      wasSent,
     }, closingSockets.get(server))
     tethers.set(server, tether)
     return tether
@@ -241,8 +250,11 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       if (orphans.length > 0)
         record('restore', `not restoring the lock on ${dropped.server} (${usable.includes(dropped) ? 'session affinity keeps one lock' : 'server no longer configured'}): ${orphans.length} task(s) there are no longer followed: ${orphans.join(', ')}`, { server: dropped.server, code: 'TASK_LOST' })
     }
+    const { kept, dropped } = capRestoredTasks(restored.tasks.filter(t => !isTerminal(t.state)))
+    if (dropped.length > 0)
+      record('restore', `the snapshot held ${kept.length + dropped.length} pending tasks: restoring the newest ${kept.length}; the ${dropped.length} older ones are no longer followed`, { code: 'TASK_LOST' })
     for (const saved of restoredLocks) {
-      const taskRecords = restored.tasks.filter(t => t.server === saved.server && !isTerminal(t.state))
+      const taskRecords = kept.filter(t => t.server === saved.server)
       if (taskRecords.length === 0)
         continue
       openTether(saved.server, 'restored-after-reload', saved.since)
@@ -291,6 +303,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
 
   function onTaskEnded(task: ComfyTask): void {
     unconfirmedPrompts.delete(task.promptId)
+    sending.delete(task.promptId)
     if (task.state === 'succeeded' && task.startedAt !== null && task.endedAt !== null)
       serviceTimes.set(task.server, smoothServiceTime(serviceTimes.get(task.server), task.endedAt - task.startedAt))
     record('task-end', `task ${task.promptId} ${task.state} on ${task.server}${task.error ? `: ${task.error.message}` : ''}`, { server: task.server, promptId: task.promptId, code: task.error?.code })
@@ -300,7 +313,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       if (task.state === 'succeeded')
         settle.resolve(resultOf(task))
       else
-        settle.reject(task.error ?? new BaseError('TASK_LOST', `Task ${task.promptId} ended as ${task.state}.`))
+        settle.reject(task.error ?? new TaskLostError(task.server, task.promptId, 'not-on-server', wasSent(task)))
     }
     revokePreview(task.promptId)
     pruneFinished()
@@ -344,21 +357,15 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   function refreshServers(): Promise<ServerStatus[]> {
     refreshing ??= (async () => {
       const held = heldSessionServer()
-      await Promise.all((held ? [held] : serverUrls).map(async (url) => {
-        try {
-          const queueRemaining = await api.queueRemaining(url, options.healthTimeout)
-          updateServer(url, { health: 'healthy', queueRemaining, error: null })
-        }
-        catch (error) {
-          updateServer(url, { health: 'unreachable', error: isComfyTetherError(error) ? error.message.replace(/^\[comfy-tether\] /, '') : String(error) })
-        }
-      }))
+      await health.refresh(held ? [held] : serverUrls)
       return servers.value
     })().finally(() => {
       refreshing = undefined
     })
     return refreshing
   }
+
+  const health = createHealthRefresh({ check: url => api.queueRemaining(url, options.healthTimeout), updateServer })
 
   function ownPending(url: string): number {
     return pendingOn(url).length
@@ -380,11 +387,14 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   function sessionServer(): string | Promise<string> {
     const held = heldSessionServer()
     if (held) {
+      refuseIfLockedServerDown(held)
       releaseTimers.get(held)?.()
       return held
     }
     acquiring ??= (async () => {
       await refreshServers()
+      if (disposed)
+        throw new ClientDisposedError('submit()')
       const stillHeld = heldSessionServer()
       if (stillHeld)
         return stillHeld
@@ -407,6 +417,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     for (;;) {
       if (servers.value.some(s => s.checkedAt === null || Date.now() - s.checkedAt > HEALTH_MAX_AGE_MS))
         await refreshServers()
+      if (disposed)
+        throw new ClientDisposedError('submit()')
       const choice = chooseWithRoom()
       if (choice !== undefined)
         return take(choice)
@@ -418,7 +430,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
         slotWaiters.add(wake)
       })
       if (disposed)
-        throw new BaseError('NO_SERVER_AVAILABLE', 'The store was disposed while the task waited for a free server.')
+        throw new ClientDisposedError('submit()')
     }
   }
 
@@ -468,13 +480,16 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     })
   }
 
+  /** Waits until the socket is open, known to be unavailable (refused upgrade), or `timeout` passed. */
   function waitForSocket(server: string, timeout: number): Promise<void> {
     const tether = tethers.get(server)
-    if (!tether || tether.socket.value.status === 'OPEN' || timeout === 0)
+    tether?.ensureSocket()
+    const usable = (): boolean => !tether || tether.socket.value.status === 'OPEN' || tether.socketUnavailable.value !== null
+    if (usable() || timeout === 0)
       return Promise.resolve()
     return new Promise((resolve) => {
       const cancel = timers.after(timeout, () => done())
-      const stop = watch(() => tether.socket.value.status, status => status === 'OPEN' && done())
+      const stop = watch(usable, ok => ok && done())
       function done(): void {
         cancel()
         stop()
@@ -538,12 +553,13 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       if (!before || isTerminal(before.state))
         return
       if (before.cancelRequested)
-        return setTask(endTask(before, 'cancelled', new TaskCancelledError(server, promptId), Date.now()))
+        return setTask(endTask(before, 'cancelled', new TaskCancelledError(server, promptId, 'not-sent'), Date.now()))
       unconfirmedPrompts.set(promptId, { prompt, extraData, resends: 0 })
       let accepted
       for (;;) {
         if (!await waitForServer(server, promptId))
           return
+        sending.add(promptId)
         try {
           accepted = await api.queuePrompt({ server, promptId, clientId: clientId.value, prompt, extraData })
           break
@@ -554,26 +570,54 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
           // A refused connection sent nothing: wait out the outage and send it then. Any other silence is ambiguous.
           if (!refusedBeforeSending(error))
             return markUnconfirmed(promptId, server)
+          sending.delete(promptId)
           tethers.get(server)?.markUnreachable()
         }
       }
-      unconfirmedPrompts.delete(promptId)
-      honoursIds.set(server, accepted.prompt_id === promptId)
-      const id = accepted.prompt_id === promptId ? promptId : rekey(promptId, accepted.prompt_id)
-      const task = tasks.get(id)
-      if (task && !isTerminal(task.state))
-        setTask({ ...task, state: task.state === 'preparing' ? 'queued' : task.state, number: accepted.number, queuedAt: task.queuedAt ?? Date.now() })
-      persist() // a reload now knows the prompt reached the server, and its place in the queue
-      const tether = tethers.get(server)
-      if (id !== promptId)
-        void tether?.reconcile('server assigned its own prompt id')
-      tether?.schedulePoll()
+      onAccepted(promptId, server, accepted)
     }
     catch (error) {
       const task = tasks.get(renamed.get(promptId) ?? promptId)
-      if (task)
-        setTask(endTask(task, 'failed', isComfyTetherError(error) ? error : new BaseError('REQUEST_FAILED', `Task ${promptId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }), Date.now()))
+      if (task && !disposed)
+        setTask(endTask(task, 'failed', isComfyTetherError(error) ? error : new RequestFailedError(server, 'submit', undefined, `task ${promptId}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }), Date.now()))
     }
+  }
+
+  /** `POST /prompt` was answered: follow the prompt under the id the server gave, and carry out a cancel made meanwhile. */
+  function onAccepted(promptId: string, server: string, accepted: { prompt_id: string, number: number }): void {
+    unconfirmedPrompts.delete(promptId)
+    sending.delete(promptId)
+    const clash = accepted.prompt_id !== promptId && tasks.has(accepted.prompt_id)
+    if (clash) {
+      // Two submits answered with one prompt id: one task could never settle. The server broke the protocol.
+      const task = tasks.get(promptId)
+      if (task)
+        setTask(endTask(task, 'failed', new ProtocolError(server, `POST /prompt answered prompt_id ${accepted.prompt_id} for task ${promptId}, an id it already gave another task of this client`), Date.now()))
+      return
+    }
+    honoursIds.set(server, accepted.prompt_id === promptId)
+    const id = accepted.prompt_id === promptId ? promptId : rekey(promptId, accepted.prompt_id)
+    const tether = tethers.get(server)
+    tether?.noteQueueNumber(accepted.number)
+    const task = tasks.get(id)
+    if (task && !isTerminal(task.state))
+      setTask({ ...task, state: task.state === 'preparing' ? 'queued' : task.state, number: accepted.number, queuedAt: task.queuedAt ?? Date.now() })
+    persist() // a reload now knows the prompt reached the server, and its place in the queue
+    if (id !== promptId)
+      void tether?.reconcile('server assigned its own prompt id')
+    tether?.schedulePoll()
+    // cancel() while the POST was in flight: the prompt is on the server now, so cancel it there.
+    if (tasks.get(id)?.cancelRequested)
+      cancelLater(id)
+  }
+
+  function cancelLater(id: string): void {
+    cancelOnServer(id).catch((error: unknown) => {
+      const task = tasks.get(id)
+      const message = `cancel of ${id} could not be carried out on ${task?.server ?? 'its server'}: ${error instanceof Error ? error.message : String(error)}`
+      record('refuse', message, { server: task?.server, promptId: id, code: isComfyTetherError(error) ? error.code : undefined })
+      logger.warn(message)
+    })
   }
 
   /**
@@ -615,7 +659,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       if (current && isComfyTetherError(error, 'SERVER_UNREACHABLE'))
         setTask(updateTask(current, { missingSince: null })) // still unanswered: look again after another grace period
       else if (current)
-        setTask(endTask(current, 'failed', isComfyTetherError(error) ? error : new BaseError('REQUEST_FAILED', String(error), { cause: error }), Date.now()))
+        setTask(endTask(current, 'failed', isComfyTetherError(error) ? error : new RequestFailedError(task.server, 'POST /prompt', undefined, String(error), { cause: error }), Date.now()))
     }
     return true
   }
@@ -637,9 +681,20 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     return to
   }
 
+  const cancelOnServer = createCanceller({
+    api,
+    getTask: id => tasks.get(id),
+    setTask,
+    lostGraceMs: options.reconcile.lostGrace,
+    schedulePoll: server => tethers.get(server)?.schedulePoll(),
+    note: (task, message) => record('task-end', message, { server: task.server, promptId: task.promptId }),
+  })
+
   /**
-   * Cancels a task on its own server: a queued task is deleted from the queue, a running one is interrupted.
-   * Resolves when the request was sent; the task's state becomes `cancelled` when the server confirms.
+   * Cancels a task on its own server: a queued task is deleted from the queue, a running one is interrupted (only
+   * once `/queue` shows it is ours that runs). A task not sent yet is stopped before its `POST /prompt`; one whose
+   * `POST /prompt` is in flight is cancelled on the server as soon as the answer comes. Resolves when the request
+   * was sent (the task becomes `cancelled` when the server confirms); rejects with the typed error of a failed request.
    */
   async function cancel(promptId: string): Promise<void> {
     const id = renamed.get(promptId) ?? promptId
@@ -649,28 +704,44 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     if (isTerminal(task.state))
       return
     setTask({ ...task, cancelRequested: true })
-    if (task.state === 'preparing')
+    if (task.state === 'preparing' && !task.unconfirmed)
       return
-    if (task.state === 'running') {
-      await api.interrupt(task.server, id)
-      tethers.get(task.server)?.schedulePoll()
-      return
+    await cancelOnServer(id)
+  }
+
+  /**
+   * Gives up a locked server (all of them without `server`): its pending tasks end `lost` with reason `abandoned`
+   * (those never sent say so) and the lock is released at once, so new tasks can go elsewhere. For a server that is
+   * down for good; nothing is sent to it.
+   */
+  function abandon(server?: string): void {
+    const targets = server !== undefined ? [tethers.get(server)].filter((t): t is ServerTether => !!t) : [...tethers.values()]
+    for (const tether of targets) {
+      const pending = pendingOn(tether.server)
+      record('release', `abandoning ${tether.server}: ${pending.length} task(s) end lost`, { server: tether.server, code: 'TASK_LOST' })
+      for (const task of pending)
+        setTask(endTask(task, 'lost', new TaskLostError(tether.server, task.promptId, 'abandoned', wasSent(task)), Date.now()))
+      if (tethers.get(tether.server) === tether)
+        closeTether(tether, 'abandoned by the app')
     }
-    await api.deleteQueued(task.server, [id])
-    const queue = await api.queue(task.server, id)
-    const current = tasks.get(id)
-    if (!current || isTerminal(current.state))
+  }
+
+  /** Could the server have this task (its `POST /prompt` sent, answered or not)? */
+  function wasSent(task: ComfyTask): boolean {
+    return task.state !== 'preparing' || task.unconfirmed || sending.has(task.promptId)
+  }
+
+  /**
+   * Session affinity, locked server known down: with other servers configured the app has somewhere to go, so the
+   * submit fails fast (wait, or `abandon()` and submit again); with one server the task waits for it (up to maxOutage).
+   */
+  function refuseIfLockedServerDown(server: string): void {
+    const since = tethers.get(server)?.unreachableSince.value ?? null
+    if (since === null)
       return
-    if (queue.running.includes(id))
-      return void await api.interrupt(task.server, id)
-    if (queue.pending.includes(id))
-      return
-    const history = await api.history(task.server, id)
-    const latest = tasks.get(id)
-    if (!latest || isTerminal(latest.state))
-      return
-    const next = history ? reconcileTask(latest, { history, queue: undefined }, Date.now(), options.reconcile.lostGrace) : 'lost'
-    setTask(next === 'lost' ? endTask(latest, 'cancelled', new TaskCancelledError(task.server, id), Date.now()) : next)
+    if (serverUrls.length > 1)
+      throw new LockedServerDownError(server, since, pendingOn(server).map(t => t.promptId))
+    record('hold', `a new task waits for ${server}, unreachable since ${new Date(since).toISOString()} (up to maxOutage)`, { server })
   }
 
   /** Uploads an image of the app's own to the locked server (or the one a new task would use). */
@@ -691,7 +762,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   function viewUrl(image: ComfyImageRef, taskOrServer?: ComfyTask | string): string {
     const server = typeof taskOrServer === 'string' ? taskOrServer : taskOrServer?.server ?? getApiBaseUrl()
     if (!server)
-      throw new BaseError('NO_SERVER_AVAILABLE', 'viewUrl() needs a server: pass the task the image belongs to.')
+      throw new NoServerAvailableError(serverUrls, { viewUrl: 'viewUrl() needs a server: pass the task the image belongs to' })
     return serverViewUrl(server, image)
   }
 
@@ -783,6 +854,9 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
 
   onScopeDispose(() => {
     disposed = true
+    for (const [id, settle] of [...settlers]) settle.reject(new ClientDisposedError('The task', id))
+    settlers.clear()
+    health.dispose()
     timers.clearAll()
     guard.stop()
     comfyHttp.dispose()
@@ -808,6 +882,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     socket,
     sockets,
     unreachableSince,
+    socketUnavailable,
     pendingCount,
     taskList,
     // actions
@@ -820,6 +895,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     checkUnlockCondition,
     debugLock,
     release,
+    abandon,
     refreshServers,
     reconcileNow,
     /** @internal the axios instance, for `useComfyHttp()`. */
