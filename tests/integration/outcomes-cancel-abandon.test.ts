@@ -26,12 +26,18 @@ describe('cancel', () => {
   it('ends cancelled when cancel() comes while POST /prompt is in flight', async () => {
     const server = await sim()
     const { store } = mountComfy({ servers: [server.url] })
+    // Another client's prompt runs, so ours waits in the queue: no frame of ours arrives before the answer.
+    const theirs = await postPrompt(server.url, slowWorkflow(8, 3, 0x606060))
+    await waitFor(() => server.state.running === theirs, 'the other prompt to run')
     server.delayResponses(400, '/prompt')
-    const handle = await store.submit(slowWorkflow(4, 1))
-    await waitFor(() => server.requests.some(r => r.method === 'POST' && r.path === '/prompt'), 'the POST to be sent')
+    const handle = await store.submit(slowWorkflow(2, 0.2))
+    await waitFor(() => server.requests.some(r => r.method === 'POST' && r.path === '/prompt' && r.promptIds.includes(handle.promptId)), 'the POST to be sent')
+    expect(handle.task.value?.state).toBe('preparing')
     await store.cancel(handle.promptId)
-    await expect(handle.result).rejects.toMatchObject({ code: 'TASK_CANCELLED' })
+    await expect(handle.result).rejects.toMatchObject({ code: 'TASK_CANCELLED', how: 'dequeued' })
     expect(handle.task.value?.state).toBe('cancelled')
+    expect(server.state.pending).not.toContain(handle.promptId)
+    expect(server.state.running).toBe(theirs)
   })
 
   it('says a cancelled running task was interrupted, not removed from the queue', async () => {
