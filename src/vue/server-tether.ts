@@ -88,6 +88,7 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
   const socketUnavailable = shallowRef<SocketUnavailable | null>(null)
   let lastTaskFrameAt = 0
   let cancelPoll: (() => void) | undefined
+  let pollDueAt = 0
   let cancelOutage: (() => void) | undefined
   let reconciling: Promise<void> | undefined
   const reachableWaiters = new Set<() => void>()
@@ -213,8 +214,13 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
   }
 
   function schedulePoll(delay = options.reconcile.interval): void {
-    if (cancelPoll || disposed)
+    if (disposed)
       return
+    // A sooner poll replaces a later one (a reload's first reconcile must not wait a whole interval).
+    if (cancelPoll && pollDueAt <= Date.now() + delay)
+      return
+    cancelPoll?.()
+    pollDueAt = Date.now() + delay
     const cancel = timers.after(delay, () => {
       cancelPoll = undefined
       if (pendingCount() === 0 || disposed)

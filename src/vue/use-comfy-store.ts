@@ -287,9 +287,12 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
 
   // ── tasks ───────────────────────────────────────────────────────────────────────────────────────────────────
   function setTask(next: ComfyTask): void {
-    if (tasks.get(next.promptId) === next)
+    const previous = tasks.get(next.promptId)
+    if (previous === next)
       return
     tasks.set(next.promptId, next)
+    if (previous && previous.state !== next.state && !isTerminal(next.state))
+      persist() // a reload reads the state the task had (queued → running), not an older one
     if (isTerminal(next.state)) {
       if (pendingIds.delete(next.promptId))
         onTaskEnded(next)
