@@ -32,7 +32,7 @@ function memoryStorage(): Storage & { data: Map<string, string> } {
 }
 
 describe('restore after a reload', () => {
-  it('reads running, not queued, for a task the server is running, before any frame arrives', async () => {
+  it('reads running, not queued, for a task the server is running, from the moment it is restored', async () => {
     const server = await sim()
     const storage = memoryStorage()
     const slowPolls = { reconcile: { interval: 60_000, lostGrace: 60_000 } }
@@ -42,8 +42,10 @@ describe('restore after a reload', () => {
     page1.unmount()
     server.setSilent(true) // no frame can tell the new page
     const page2 = mountComfy({ servers: [server.url], persist: { storage, key: 'r' }, ...slowPolls })
+    expect(page2.store.tasks.get(handle.promptId)?.state).toBe('running')
     await waitFor(() => page2.store.ready, 'ready')
-    await waitFor(() => page2.store.tasks.get(handle.promptId)?.state === 'running', 'the restored task to read running', 3000)
+    await waitFor(() => page2.store.log.some(e => e.kind === 'reconcile'), 'the first reconcile')
+    expect(page2.store.tasks.get(handle.promptId)?.state).toBe('running')
   })
 
   it(`restores at most ${MAX_RESTORED_TASKS} pending tasks (the newest) and says how many it left out`, async () => {
