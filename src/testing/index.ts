@@ -16,4 +16,5 @@ export type { RecordedFrame, RecordedHttp, Transcript, TranscriptEvent } from '.
 export { replayTranscript } from './replay'
 export type { ActualFrame, ReplayOptions, ReplayResult } from './replay'
 export { compareReplay } from './shape-compare'
+export { compareStatusOrder, recordedStatusOrder } from './order-compare'
 export type { Allowance } from './shape-compare'
