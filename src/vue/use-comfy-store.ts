@@ -28,6 +28,7 @@ import { createHealthRefresh } from './health-refresh'
 import { COMFY_OPTIONS_KEY } from './keys'
 import { capRestoredTasks, createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
 import { createFrameRouter } from './frame-router'
+import { installRequestWatchdog } from './request-watchdog'
 import { createServerTether } from './server-tether'
 import { CLOSED_SOCKET } from './store-types'
 
@@ -153,6 +154,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     },
   })
   const http = markRaw(comfyHttp.http)
+  const removeWatchdog = installRequestWatchdog(http, timers.after)
   const api = createComfyApi(http)
 
   // ── frames: routed to their task by the core parsers and reducer ─────────────────────────────────────────
@@ -862,6 +864,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     health.dispose()
     timers.clearAll()
     guard.stop()
+    removeWatchdog()
     comfyHttp.dispose()
     for (const tether of tethers.values()) tether.dispose()
     for (const wake of [...slotWaiters]) wake()

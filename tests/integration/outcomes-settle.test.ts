@@ -75,6 +75,17 @@ describe('every result settles', () => {
     expect(handle.task.value?.state).toBe('failed')
   })
 
+  it('settles a task whose locked server turns into a black hole, even where the adapter ignores timeouts (happy-dom\'s fetch)', async () => {
+    const server = await sim()
+    const { store } = mountComfy({ servers: [server.url], requestTimeout: 300, maxOutage: 1000, reconcile: { interval: 100, lostGrace: 60_000 } })
+    const handle = await store.submit(slowWorkflow(8, 4))
+    await waitFor(() => handle.task.value?.state === 'running', 'running')
+    server.setSilent(true)
+    server.setBlackHole(true)
+    await expect(handle.result).rejects.toMatchObject({ code: 'TASK_LOST', reason: 'server-unreachable' })
+    expect(store.log.some(e => e.kind === 'reconcile' && e.code === 'SERVER_UNREACHABLE')).toBe(true)
+  })
+
   it('rejects result with CLIENT_DISPOSED when the app unmounts during an upload', async () => {
     const server = await sim()
     const mounted = mountComfy({ servers: [server.url] })
