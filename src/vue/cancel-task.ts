@@ -12,6 +12,8 @@ export interface CancelContext {
   /** Ask the task's server again soon (the interrupt's outcome comes by frame or by reconcile). */
   schedulePoll: (server: string) => void
   note: (task: ComfyTask, message: string) => void
+  /** A cancel carried out in the background could not be: say why. */
+  refused: (promptId: string, server: string | undefined, message: string, code: string | undefined) => void
 }
 
 /**
@@ -20,7 +22,7 @@ export interface CancelContext {
  * runs, which may be another client's prompt). Otherwise the prompt is deleted from the queue (harmless when it is not
  * there, and it catches a prompt still on its way), and `/queue` is asked again in case it started meanwhile.
  */
-export function createCanceller(ctx: CancelContext): (promptId: string) => Promise<void> {
+export function createCanceller(ctx: CancelContext): { cancelOnServer: (promptId: string) => Promise<void>, cancelLater: (promptId: string) => void } {
   const { api } = ctx
   const live = (id: string): ComfyTask | undefined => {
     const task = ctx.getTask(id)
@@ -37,7 +39,7 @@ export function createCanceller(ctx: CancelContext): (promptId: string) => Promi
     return true
   }
 
-  return async (promptId) => {
+  async function cancelOnServer(promptId: string): Promise<void> {
     const task = live(promptId)
     if (!task)
       return
@@ -59,5 +61,17 @@ export function createCanceller(ctx: CancelContext): (promptId: string) => Promi
       if (isTerminal(next.state) && next.state !== 'cancelled')
         ctx.note(next, `cancel of ${promptId} came too late: it had already ended ${next.state} on ${server}`)
     }
+  }
+
+  return {
+    cancelOnServer,
+    /** For a cancel made while `POST /prompt` was in flight: carried out once the answer came; failures are reported. */
+    cancelLater(promptId) {
+      cancelOnServer(promptId).catch((error: unknown) => {
+        const server = ctx.getTask(promptId)?.server
+        const code = typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined
+        ctx.refused(promptId, server, `cancel of ${promptId} could not be carried out on ${server ?? 'its server'}: ${error instanceof Error ? error.message : String(error)}`, code)
+      })
+    },
   }
 }

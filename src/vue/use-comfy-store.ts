@@ -11,7 +11,7 @@ import type { ComfyTaskHandle, ComfyTaskResult, LockDebugInfo, SubmitOptions } f
 import type { ComfySocketState } from './use-comfy-socket'
 import { defineStore } from 'pinia'
 import { computed, getCurrentScope, inject, markRaw, onScopeDispose, shallowReactive, shallowRef, triggerRef, watch } from 'vue'
-import { ClientDisposedError, InvalidArgumentError, isComfyTetherError, LockBusyError, LockedServerDownError, NoServerAvailableError, ProtocolError, RequestFailedError, TaskCancelledError, TaskLostError, TaskNotFoundError } from '../core/errors'
+import { ClientDisposedError, InvalidArgumentError, isComfyTetherError, LockBusyError, NoServerAvailableError, ProtocolError, RequestFailedError, TaskCancelledError, TaskLostError, TaskNotFoundError } from '../core/errors'
 import { mintClientId, mintUuid } from '../core/ids'
 import { appendBounded } from '../core/lock-log'
 import { acquireLock, checkServerConsistency, checkUnlockCondition as unlockRule } from '../core/server-lock'
@@ -24,6 +24,7 @@ import { assertImage, assertWorkflow } from '../core/validate-input'
 import { createComfyApi } from '../http/comfy-api'
 import { createComfyHttp } from '../http/create-comfy-http'
 import { createCanceller } from './cancel-task'
+import { createDeadServerRules } from './dead-server'
 import { createHealthRefresh } from './health-refresh'
 import { COMFY_OPTIONS_KEY } from './keys'
 import { capRestoredTasks, createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
@@ -616,15 +617,6 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       cancelLater(id)
   }
 
-  function cancelLater(id: string): void {
-    cancelOnServer(id).catch((error: unknown) => {
-      const task = tasks.get(id)
-      const message = `cancel of ${id} could not be carried out on ${task?.server ?? 'its server'}: ${error instanceof Error ? error.message : String(error)}`
-      record('refuse', message, { server: task?.server, promptId: id, code: isComfyTetherError(error) ? error.code : undefined })
-      logger.warn(message)
-    })
-  }
-
   /**
    * Sends an unconfirmed prompt again under the same id, once it is on neither `/queue` nor `/history` past the grace
    * period: the server never got it (or lost it in a restart), so this cannot run it twice. Only for servers that
@@ -686,13 +678,17 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     return to
   }
 
-  const cancelOnServer = createCanceller({
+  const { cancelOnServer, cancelLater } = createCanceller({
     api,
     getTask: id => tasks.get(id),
     setTask,
     lostGraceMs: options.reconcile.lostGrace,
     schedulePoll: server => tethers.get(server)?.schedulePoll(),
-    note: (task, message) => record('task-end', message, { server: task.server, promptId: task.promptId }),
+    note: (task, message) => record('refuse', message, { server: task.server, promptId: task.promptId }),
+    refused(promptId, server, message, code) {
+      record('refuse', message, { server, promptId, code: code as LockEvent['code'] })
+      logger.warn(message)
+    },
   })
 
   /**
@@ -714,39 +710,11 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     await cancelOnServer(id)
   }
 
-  /**
-   * Gives up a locked server (all of them without `server`): its pending tasks end `lost` with reason `abandoned`
-   * (those never sent say so) and the lock is released at once, so new tasks can go elsewhere. For a server that is
-   * down for good; nothing is sent to it.
-   */
-  function abandon(server?: string): void {
-    const targets = server !== undefined ? [tethers.get(server)].filter((t): t is ServerTether => !!t) : [...tethers.values()]
-    for (const tether of targets) {
-      const pending = pendingOn(tether.server)
-      record('release', `abandoning ${tether.server}: ${pending.length} task(s) end lost`, { server: tether.server, code: 'TASK_LOST' })
-      for (const task of pending)
-        setTask(endTask(task, 'lost', new TaskLostError(tether.server, task.promptId, 'abandoned', wasSent(task)), Date.now()))
-      if (tethers.get(tether.server) === tether)
-        closeTether(tether, 'abandoned by the app')
-    }
-  }
+  const { abandon, refuseIfDown: refuseIfLockedServerDown } = createDeadServerRules({ tethers, serverCount: serverUrls.length, pendingOn, setTask, closeTether, record, wasSent })
 
   /** Could the server have this task (its `POST /prompt` sent, answered or not)? */
   function wasSent(task: ComfyTask): boolean {
     return task.state !== 'preparing' || task.unconfirmed || sending.has(task.promptId)
-  }
-
-  /**
-   * Session affinity, locked server known down: with other servers configured the app has somewhere to go, so the
-   * submit fails fast (wait, or `abandon()` and submit again); with one server the task waits for it (up to maxOutage).
-   */
-  function refuseIfLockedServerDown(server: string): void {
-    const since = tethers.get(server)?.unreachableSince.value ?? null
-    if (since === null)
-      return
-    if (serverUrls.length > 1)
-      throw new LockedServerDownError(server, since, pendingOn(server).map(t => t.promptId))
-    record('hold', `a new task waits for ${server}, unreachable since ${new Date(since).toISOString()} (up to maxOutage)`, { server })
   }
 
   /** Uploads an image of the app's own to the locked server (or the one a new task would use). */

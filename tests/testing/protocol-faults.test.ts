@@ -3,7 +3,8 @@ import { createConnection } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { createComfySimulator } from '../../src/testing/index'
-import { Client, connect, getJson, historyOf, postJson, slowWorkflow, submit, waitUntil } from './helpers'
+import type { Client} from './helpers';
+import { connect, getJson, historyOf, postJson, slowWorkflow, submit, waitUntil } from './helpers'
 
 describe('simulator faults of broken servers and networks', () => {
   const sims: ComfySimulator[] = []
