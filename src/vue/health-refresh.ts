@@ -25,6 +25,8 @@ export function createHealthRefresh(ctx: HealthRefreshContext): { refresh: (urls
   const windowMs = ctx.windowMs ?? PLACEMENT_WINDOW_MS
   const inFlight = new Map<string, Promise<boolean>>()
   const timers = new Set<ReturnType<typeof setTimeout>>()
+  /** Refreshes still waiting: disposal ends them (a black-holed check may never answer). */
+  const waiting = new Set<() => void>()
   let disposed = false
 
   function checkOne(url: string): Promise<boolean> {
@@ -57,6 +59,7 @@ export function createHealthRefresh(ctx: HealthRefreshContext): { refresh: (urls
         if (done)
           return
         done = true
+        waiting.delete(finish)
         clearTimeout(timer)
         timers.delete(timer)
         for (const url of urls) {
@@ -83,6 +86,7 @@ export function createHealthRefresh(ctx: HealthRefreshContext): { refresh: (urls
             finish()
         })
       }
+      waiting.add(finish)
       if (urls.length === 0)
         finish()
     })
@@ -92,6 +96,7 @@ export function createHealthRefresh(ctx: HealthRefreshContext): { refresh: (urls
     refresh,
     dispose() {
       disposed = true
+      for (const finish of [...waiting]) finish()
       for (const timer of timers) clearTimeout(timer)
       timers.clear()
     },

@@ -102,6 +102,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   /** Sockets still closing, per server: a new socket with the same clientId waits for them. */
   const closingSockets = new Map<string, Promise<void>>()
   const slotWaiters = new Set<() => void>()
+  /** Submits waiting for the restore to finish: disposal rejects them. */
+  const readyWaiters = new Set<() => void>()
   /** Smoothed run time of a task per server, for task affinity's tail rule. */
   const serviceTimes = new Map<string, number>()
   /** Prompts sent but not confirmed, kept so they can be sent again under the same id (see `resubmit`). */
@@ -476,10 +478,13 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   function waitUntilReady(): Promise<void> {
     if (ready.value)
       return Promise.resolve()
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      const gone = (): void => reject(new ClientDisposedError('submit()'))
+      readyWaiters.add(gone)
       const stop = watch(ready, (value) => {
         if (value) {
           stop()
+          readyWaiters.delete(gone)
           resolve()
         }
       })
@@ -828,6 +833,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   onScopeDispose(() => {
     disposed = true
     for (const [id, settle] of [...settlers]) settle.reject(new ClientDisposedError('The task', id))
+    for (const gone of [...readyWaiters]) gone()
     settlers.clear()
     health.dispose()
     timers.clearAll()

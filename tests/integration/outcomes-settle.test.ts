@@ -108,6 +108,29 @@ describe('every result settles', () => {
   })
 })
 
+describe('every submit settles on disposal', () => {
+  it('rejects submit() with CLIENT_DISPOSED when the store is disposed while a black-holed server is health-checked', async () => {
+    const server = await sim()
+    server.setBlackHole(true)
+    const mounted = mountComfy({ servers: [server.url], healthTimeout: 120_000 })
+    const submitting = mounted.store.submit(emptyImageWorkflow())
+    await new Promise(resolve => setTimeout(resolve, 100))
+    mounted.unmount()
+    await expect(submitting).rejects.toMatchObject({ code: 'CLIENT_DISPOSED' })
+  })
+
+  it('rejects submit() with CLIENT_DISPOSED when the store is disposed while it restores a reload', async () => {
+    const server = await sim()
+    const data = new Map<string, string>([['d', JSON.stringify({ v: 2, clientId: 'abcdef0123456789', locks: [{ server: server.url, clientId: 'abcdef0123456789', since: 1, reason: 'task-submitted' }], tasks: [{ promptId: '00000000-0000-4000-8000-000000000001', server: server.url, state: 'queued', createdAt: 1, number: 1, cancelRequested: false, unconfirmed: false }] })]])
+    const storage = { get length() { return data.size }, clear: () => data.clear(), getItem: (k: string) => data.get(k) ?? null, key: (i: number) => [...data.keys()][i] ?? null, removeItem: (k: string) => { data.delete(k) }, setItem: (k: string, v: string) => { data.set(k, v) } }
+    const mounted = mountComfy({ servers: [server.url], persist: { storage, key: 'd' } })
+    expect(mounted.store.ready).toBe(false)
+    const submitting = mounted.store.submit(emptyImageWorkflow())
+    mounted.unmount()
+    await expect(submitting).rejects.toMatchObject({ code: 'CLIENT_DISPOSED' })
+  })
+})
+
 describe('lost is known early', () => {
   it('ends a confirmed task lost (server-restarted) as soon as the restarted server has it on neither /queue nor /history', async () => {
     const server = await sim()
