@@ -19,7 +19,8 @@ function loadTranscripts(version: string): { file: string, events: TranscriptEve
   const dir = new URL(`${version}/`, REFERENCE)
   if (!existsSync(dir))
     throw new Error(`Recorded ComfyUI transcripts not found at ${fileURLToPath(dir)}. The tests need shared/comfyui-reference beside the repository folder.`)
-  const files = readdirSync(dir).filter(f => f.endsWith('.json')).sort()
+  // Transcripts only (`NN_name.json`): the folder also holds the server's object_info.json.
+  const files = readdirSync(dir).filter(f => /^\d{2}_.*\.json$/.test(f)).sort()
   if (files.length === 0)
     throw new Error(`No transcript files in ${fileURLToPath(dir)}.`)
   return files.map(file => ({ file, events: (JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as { events: TranscriptEvent[] }).events }))
