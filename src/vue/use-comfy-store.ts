@@ -545,6 +545,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       setTask({ ...task, state: 'queued', unconfirmed: true, queuedAt: Date.now() })
     record('reconcile', `POST /prompt of ${promptId} got no answer from ${server}; asking the server instead of resending`, { server, promptId })
     tethers.get(server)?.schedulePoll(0)
+    if (task?.cancelRequested)
+      cancelLater(promptId) // cancelled while the POST was in flight: delete it there in case it arrived
   }
 
   async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined): Promise<void> {
@@ -570,6 +572,9 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       for (;;) {
         if (!await waitForServer(server, promptId))
           return
+        const now = tasks.get(promptId)
+        if (now?.cancelRequested) // cancelled while it waited for the server
+          return setTask(endTask(now, 'cancelled', new TaskCancelledError(server, promptId, 'not-sent'), Date.now()))
         sending.add(promptId)
         try {
           accepted = await api.queuePrompt({ server, promptId, clientId: clientId.value, prompt, extraData })
@@ -629,6 +634,11 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
    */
   async function resubmit(task: ComfyTask): Promise<boolean> {
     const entry = unconfirmedPrompts.get(task.promptId)
+    if (task.cancelRequested) {
+      // Cancelled, and on neither /queue nor /history past the grace period: it never ran and is not sent again.
+      setTask(endTask(task, 'cancelled', new TaskCancelledError(task.server, task.promptId, 'not-sent'), Date.now()))
+      return true
+    }
     if (!entry || entry.resends >= MAX_RESENDS)
       return false
     let honours = honoursIds.get(task.server)
@@ -710,7 +720,9 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     if (isTerminal(task.state))
       return
     setTask({ ...task, cancelRequested: true })
-    if (task.state === 'preparing' && !task.unconfirmed)
+    // Not sent yet: runTask stops it before its POST /prompt. In flight: the server may run it before the answer
+    // comes, so it is cancelled there now under its client-minted id (and again once the answer comes).
+    if (task.state === 'preparing' && !task.unconfirmed && !(sending.has(id) && honoursIds.get(task.server) === true))
       return
     await cancelOnServer(id)
   }
