@@ -1,7 +1,7 @@
 import type { HistoryEntry, QueueSnapshot } from '../core/api-types'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyApi } from '../http/comfy-api'
-import { ProtocolError, TaskLostError } from '../core/errors'
+import { ProtocolError, TaskCancelledError, TaskLostError } from '../core/errors'
 import { endTask, isTerminal, reconcileTask } from '../core/task-state'
 
 /** How many `/history/{id}` requests one reconcile pass keeps in flight at once. */
@@ -78,6 +78,9 @@ export function createReconcilePass(ctx: ReconcilePassContext): (targets: readon
     else {
       statusless.delete(current.promptId)
     }
+    // Cancelled, and now on neither /queue nor /history: our delete took it out (its confirmation may have been lost).
+    if (where === null && !history && current.cancelRequested && !current.unconfirmed)
+      return endTask(current, 'cancelled', new TaskCancelledError(ctx.server, current.promptId, 'dequeued'), Date.now())
     const confirmed = !current.unconfirmed && current.state !== 'preparing'
     const restarted = where === null && !history && confirmed && ctx.brokeSince(current.queuedAt ?? current.createdAt)
     const next = restarted ? 'lost' : reconcileTask(current, { history, queue: history ? undefined : where }, Date.now(), ctx.lostGraceMs)

@@ -40,6 +40,21 @@ describe('cancel', () => {
     expect(server.state.running).toBe(theirs)
   })
 
+  it('ends cancelled, never sent, when cancel() comes while the task waits for its locked server to come back', async () => {
+    const server = await sim()
+    const { store } = mountComfy({ servers: [server.url], maxOutage: 20_000, socketOpenTimeout: 300 })
+    const holder = await store.submit(slowWorkflow(8, 4))
+    await waitFor(() => holder.task.value?.state === 'running', 'the holder to run')
+    await server.goDown()
+    await waitFor(() => store.unreachableSince !== null, 'the outage to be noticed')
+    const late = await store.submit(emptyImageWorkflow(0x707070))
+    await store.cancel(late.promptId)
+    await server.comeUp()
+    await expect(late.result).rejects.toMatchObject({ code: 'TASK_CANCELLED', how: 'not-sent' })
+    await holder.result
+    expect(server.requestsFor(late.promptId).filter(r => r.method === 'POST' && r.path === '/prompt')).toEqual([])
+  })
+
   it('says a cancelled running task was interrupted, not removed from the queue', async () => {
     const server = await sim()
     const { store } = mountComfy({ servers: [server.url] })

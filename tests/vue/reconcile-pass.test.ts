@@ -53,3 +53,14 @@ describe('a reconcile pass', () => {
     expect(changed.get('b')?.missingSince).not.toBeNull()
   })
 })
+
+describe('a cancelled task gone from the server', () => {
+  it('ends cancelled, not lost, when our delete took it out of the queue but its confirmation was lost', async () => {
+    const tasks = new Map([['p', task('p', { cancelRequested: true })]])
+    const queue = async (): Promise<unknown> => ({ running: [], pending: [], runningItems: [], pendingItems: [] })
+    const history = async (): Promise<null> => null
+    const pass = createReconcilePass({ server: SERVER, api: { queue, history } as unknown as ComfyApi, lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => true, outageSeen: () => true, isDisposed: () => false })
+    const [changed] = await pass([...tasks.values()])
+    expect(changed).toMatchObject({ state: 'cancelled', error: { code: 'TASK_CANCELLED', how: 'dequeued' } })
+  })
+})
