@@ -31,6 +31,8 @@ export {
   UploadFailedError,
 } from './core/errors'
 export type { ComfyNodeError, ComfyTetherErrorByCode, ComfyTetherErrorCode, TaskLostReason } from './core/errors'
+export { ClientDisposedError, LockedServerDownError } from './core/errors'
+export type { TaskCancelHow } from './core/errors'
 export type { ComfyImageRef, HistoryEntry, QueueSnapshot } from './core/api-types'
 export type { LockEvent, LockEventKind } from './core/lock-log'
 export type { LockReason, ServerConsistency, ServerLock, UnlockCondition } from './core/server-lock'

@@ -29,6 +29,8 @@ export type ComfyTetherErrorCode =
   | 'INVALID_WORKFLOW_PARAMS'
   | 'WORKFLOW_INVALID_FOR_SERVER'
   | 'NO_CAPABLE_SERVER'
+  | 'CLIENT_DISPOSED'
+  | 'LOCKED_SERVER_DOWN'
 
 const PREFIX = '[comfy-tether]'
 const BRAND = Symbol.for('comfy-tether.error')
@@ -80,6 +82,8 @@ interface ComfyTetherErrorClasses {
   INVALID_WORKFLOW_PARAMS: WorkflowParamsError
   WORKFLOW_INVALID_FOR_SERVER: WorkflowCheckError
   NO_CAPABLE_SERVER: NoCapableServerError
+  CLIENT_DISPOSED: ClientDisposedError
+  LOCKED_SERVER_DOWN: LockedServerDownError
 }
 
 /**
@@ -174,16 +178,21 @@ export interface ComfyNodeError {
 export class PromptRejectedError extends ComfyTetherError {
   override readonly name = 'PromptRejectedError'
   declare readonly code: 'PROMPT_REJECTED'
+  /** The node the rejection names: `extra_info.node_id` (ComfyUI's `missing_node_type`), else the only `node_errors` key. */
+  readonly nodeId: string | undefined
   constructor(
     readonly server: string,
     readonly errorType: string,
     readonly serverMessage: string,
     readonly nodeErrors: Readonly<Record<string, ComfyNodeError>>,
     readonly details = '',
+    extraInfo: Readonly<Record<string, unknown>> = {},
   ) {
     const nodes = Object.entries(nodeErrors)
       .map(([id, e]) => `node ${id}${e.class_type ? ` (${e.class_type})` : ''}: ${e.errors.map(x => `${x.message}${x.details ? ` - ${x.details}` : ''}`).join('; ')}`)
     super('PROMPT_REJECTED', `"${server}" rejected the workflow (${errorType}): ${serverMessage}${details ? ` ${details}` : ''}${nodes.length ? ` [${nodes.join(' | ')}]` : ''}. Fix the workflow and submit again.`)
+    const keys = Object.keys(nodeErrors)
+    this.nodeId = typeof extraInfo.node_id === 'string' ? extraInfo.node_id : keys.length === 1 ? keys[0] : undefined
   }
 }
 
@@ -217,25 +226,23 @@ export class TaskInterruptedError extends ComfyTetherError {
 export class TaskCancelledError extends ComfyTetherError {
   override readonly name = 'TaskCancelledError'
   declare readonly code: 'TASK_CANCELLED'
-  constructor(readonly server: string, readonly promptId: string) {
-    super('TASK_CANCELLED', `Task ${promptId} was cancelled and removed from the queue of "${server}".`)
+  /** How: removed from the queue, interrupted while it ran, or stopped before it was sent. */
+  constructor(readonly server: string, readonly promptId: string, readonly how: TaskCancelHow = 'dequeued') {
+    const what = how === 'interrupted' ? `interrupted while it ran on "${server}"` : how === 'not-sent' ? `stopped before it was sent to "${server}"` : `removed from the queue of "${server}"`
+    super('TASK_CANCELLED', `Task ${promptId} was cancelled and ${what}.`)
   }
 }
 
 /** Why a task was declared lost. */
-export type TaskLostReason = 'server-restarted' | 'server-unreachable' | 'not-on-server'
+export type TaskLostReason = 'server-restarted' | 'server-unreachable' | 'not-on-server' | 'abandoned'
 
 /** The task is gone from its server: in neither `/queue` nor `/history` past the grace period, or the server stayed down. */
 export class TaskLostError extends ComfyTetherError {
   override readonly name = 'TaskLostError'
   declare readonly code: 'TASK_LOST'
-  constructor(readonly server: string, readonly promptId: string, readonly reason: TaskLostReason) {
-    const why = reason === 'server-unreachable'
-      ? 'the server stayed unreachable for longer than maxOutage'
-      : reason === 'server-restarted'
-        ? 'the server restarted and forgot its queue and history'
-        : 'the server has it in neither its queue nor its history'
-    super('TASK_LOST', `Task ${promptId} was lost on "${server}": ${why}. Its uploads and any saved outputs may still be on that server; submit the task again.`)
+  /** `sent` is false for a task whose `POST /prompt` never left the client: it cannot be on the server. */
+  constructor(readonly server: string, readonly promptId: string, readonly reason: TaskLostReason, readonly sent = true) {
+    super('TASK_LOST', taskLostMessage(server, promptId, reason, sent))
   }
 }
 
@@ -272,5 +279,44 @@ export class RequestFailedError extends ComfyTetherError {
   declare readonly code: 'REQUEST_FAILED'
   constructor(readonly server: string, readonly operation: string, readonly status: number | undefined, detail: string, options?: { cause?: unknown }) {
     super('REQUEST_FAILED', `${operation} on "${server}" failed${status ? ` with HTTP ${status}` : ''}: ${detail}.`, options)
+  }
+}
+
+// ── task outcomes (issue #12) ──────────────────────────────────────────────────────────────────────────────────
+
+/** How a cancelled task was stopped. */
+export type TaskCancelHow = 'dequeued' | 'interrupted' | 'not-sent'
+
+function taskLostMessage(server: string, promptId: string, reason: TaskLostReason, sent: boolean): string {
+  if (!sent) {
+    const why = reason === 'abandoned' ? 'the app abandoned that server' : reason === 'server-unreachable' ? 'the server stayed unreachable for longer than maxOutage' : 'its server went away'
+    return `Task ${promptId} was lost before it was sent to "${server}" (${why}): it never reached that server; submit it again.`
+  }
+  const why = reason === 'server-unreachable'
+    ? 'the server stayed unreachable for longer than maxOutage'
+    : reason === 'server-restarted'
+      ? 'the server restarted and forgot its queue and history'
+      : reason === 'abandoned'
+        ? 'the app abandoned that server (abandon())'
+        : 'the server has it in neither its queue nor its history'
+  return `Task ${promptId} was lost on "${server}": ${why}. Its uploads and any saved outputs may still be on that server; submit the task again.`
+}
+
+/** The store was disposed (app unmounted, `$dispose()`) before the call or task could finish. */
+export class ClientDisposedError extends ComfyTetherError {
+  override readonly name = 'ClientDisposedError'
+  constructor(readonly operation: string, readonly promptId?: string) {
+    super('CLIENT_DISPOSED', `${operation} did not finish: the comfy-tether store was disposed (app unmounted or $dispose())${promptId ? ` while task ${promptId} was pending` : ''}. Create the store again to go on.`)
+  }
+}
+
+/**
+ * A new task cannot go to the locked server: it is known to be down, and the session lock keeps every call there.
+ * Wait for it (`unreachableSince` becomes `null`), or `abandon(server)` to give up its tasks and lock another one.
+ */
+export class LockedServerDownError extends ComfyTetherError {
+  override readonly name = 'LockedServerDownError'
+  constructor(readonly lockedServer: string, readonly since: number, readonly pending: readonly string[]) {
+    super('LOCKED_SERVER_DOWN', `Cannot submit: the client is locked to "${lockedServer}", unreachable since ${new Date(since).toISOString()}, with ${pending.length} task(s) pending there. Wait until it is reachable again, or call abandon("${lockedServer}") to end those tasks and submit to another server.`)
   }
 }

@@ -71,7 +71,8 @@ export interface ProgressStateData {
 export interface ExecutedData {
   node: string
   display_node?: string
-  output: NodeOutput
+  /** `null` for a node that produced no UI output (e.g. one served from the cache). */
+  output: NodeOutput | null
   prompt_id: string
 }
 
@@ -217,7 +218,7 @@ function checkExecuted(d: Obj): string | undefined {
     return 'executed.prompt_id is not a string'
   if (d.display_node !== undefined && typeof d.display_node !== 'string')
     return 'executed.display_node is not a string'
-  return checkNodeOutput(d.output, 'executed.output')
+  return d.output === null ? undefined : checkNodeOutput(d.output, 'executed.output')
 }
 
 function checkExecutionCached(d: Obj): string | undefined {

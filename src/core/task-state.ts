@@ -158,6 +158,8 @@ export function applyMessage(task: ComfyTask, message: ComfyMessage, now: number
     }
     case 'executed': {
       const { node, output } = message.data
+      if (output === null)
+        return toRunning(task, now) // a cached node without UI output: ComfyUI sends `output: null`
       const outputs = { ...task.outputs, [node]: output }
       return updateTask(toRunning(task, now), { outputs, images: collectOutputImages(outputs) })
     }
@@ -170,7 +172,7 @@ export function applyMessage(task: ComfyTask, message: ComfyMessage, now: number
     }
     case 'execution_interrupted':
       return task.cancelRequested
-        ? end(task, 'cancelled', new TaskCancelledError(task.server, task.promptId), now)
+        ? end(task, 'cancelled', new TaskCancelledError(task.server, task.promptId, 'interrupted'), now)
         : end(task, 'interrupted', new TaskInterruptedError(task.server, task.promptId, message.data.node_id ?? undefined), now)
     default:
       return task
@@ -202,7 +204,8 @@ export function reconcileTask(task: ComfyTask, evidence: ServerEvidence, now: nu
     return task
   if (evidence.history) {
     const outcome = historyOutcome(evidence.history)
-    const outputs = { ...task.outputs, ...evidence.history.outputs }
+    // The history is the authority on outputs once the prompt ended: frames may have been lost, cut or malformed.
+    const outputs = outcome.state === 'running' ? { ...task.outputs, ...evidence.history.outputs } : { ...evidence.history.outputs }
     const base = updateTask(task, { outputs, images: collectOutputImages(outputs), unconfirmed: false, missingSince: null })
     switch (outcome.state) {
       case 'succeeded':
@@ -213,7 +216,7 @@ export function reconcileTask(task: ComfyTask, evidence: ServerEvidence, now: nu
       }
       case 'interrupted':
         return task.cancelRequested
-          ? end(base, 'cancelled', new TaskCancelledError(task.server, task.promptId), now)
+          ? end(base, 'cancelled', new TaskCancelledError(task.server, task.promptId, 'interrupted'), now)
           : end(base, 'interrupted', new TaskInterruptedError(task.server, task.promptId, outcome.nodeId), now)
       default:
         return updateTask(base, { state: 'running' })

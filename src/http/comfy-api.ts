@@ -86,7 +86,7 @@ export function createComfyApi(http: AxiosInstance): ComfyApi {
           const rejected = parsePromptError(error.response.data)
           if (rejected.ok) {
             const { error: e, node_errors } = rejected.value
-            throw new PromptRejectedError(server, e.type, e.message, node_errors, e.details)
+            throw new PromptRejectedError(server, e.type, e.message, node_errors, e.details, e.extra_info)
           }
         }
         throw toComfyError(error, server, operation)

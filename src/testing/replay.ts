@@ -25,6 +25,10 @@ export interface ActualHttp {
 export interface ReplayedHttp {
   recorded: RecordedHttp
   actual: ActualHttp | { error: string }
+  /** Per socket label: `status` frames received before this request's answer came, in the replay. */
+  statusBefore?: Record<string, number>
+  /** Per socket label: `status` frames the recording has before this request's answer. */
+  recordedStatusBefore?: Record<string, number>
 }
 
 export interface ReplayedSocket {
@@ -112,10 +116,20 @@ function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise(resolve => setTimeout(resolve, ms)) : Promise.resolve()
 }
 
-async function send(sim: ComfySimulator, recorded: RecordedHttp['request'], contents: Map<string, Buffer>, mapIds: (s: string) => string): Promise<ActualHttp | { error: string }> {
+function isStatusJson(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && (json as { type?: unknown }).type === 'status'
+}
+
+/** `status` frames received so far, per socket label. */
+function statusCounts(sockets: Map<string, ReplaySocket>): Record<string, number> {
+  return Object.fromEntries([...sockets].map(([label, socket]) => [label, socket.frames.filter(f => f.kind === 'text' && isStatusJson(f.json)).length]))
+}
+
+async function send(sim: ComfySimulator, recorded: RecordedHttp['request'], contents: Map<string, Buffer>, mapIds: (s: string) => string, onAnswer: () => void): Promise<ActualHttp | { error: string }> {
   const req = materializeRequest(recorded, contents, mapIds)
   try {
     const res = await fetch(`${sim.url}${req.path}`, { method: req.method, headers: req.headers, body: req.body })
+    onAnswer()
     const bytes = Buffer.from(await res.arrayBuffer())
     const contentType = res.headers.get('content-type')
     const length = res.headers.get('content-length')
@@ -200,12 +214,16 @@ export async function replayTranscript(sim: ComfySimulator, transcript: Transcri
       await sim.restart()
     }
     else if ('http' in ev) {
-      const actual = await send(sim, ev.http.request, contents, mapIds)
+      let statusBefore: Record<string, number> = {}
+      const actual = await send(sim, ev.http.request, contents, mapIds, () => {
+        statusBefore = statusCounts(sockets)
+      })
+      const recordedStatusBefore = Object.fromEntries([...recorded].map(([label, frames]) => [label, frames.filter(f => f.index < index && f.frame.kind === 'text' && isStatusJson(f.frame.json)).length]))
       const recordedId = (ev.http.response.json as { prompt_id?: unknown } | undefined)?.prompt_id
       const actualId = 'json' in actual ? (actual.json as { prompt_id?: unknown } | undefined)?.prompt_id : undefined
       if (ev.http.request.path.endsWith('/prompt') && typeof recordedId === 'string' && typeof actualId === 'string' && recordedId !== actualId)
         ids.set(recordedId, actualId)
-      http.push({ recorded: ev.http, actual })
+      http.push({ recorded: ev.http, actual, statusBefore, recordedStatusBefore })
     }
     else if ('action' in ev) {
       const connect = /^connect (\S+)$/.exec(ev.action)

@@ -7,6 +7,8 @@ import type { ComfySimulator, ComfySimulatorOptions, MalformedFrameKind, Simulat
 import { createServer } from 'node:http'
 import { checkAuthOption, isAuthorized } from './auth'
 import { Executor } from './executor'
+import { ProtocolFaults } from './answer-faults'
+import type { FrameLoss } from './answer-faults'
 import { HttpFaults, MALFORMED_KINDS, malformedPayload } from './faults'
 import { FileStore } from './files'
 import { handleComfyRequest } from './http-routes'
@@ -18,7 +20,7 @@ import { optionalPackage } from './optional-deps'
 import { SocketHub } from './socket-hub'
 
 const CONTROL_PREFIX = '/__sim/'
-const CONTROL_ACTIONS = ['drop-sockets', 'silent', 'go-down', 'come-up', 'restart', 'delay', 'fail-next', 'malformed'] as const
+const CONTROL_ACTIONS = ['drop-sockets', 'silent', 'go-down', 'come-up', 'restart', 'delay', 'fail-next', 'malformed', 'refuse-upgrade', 'black-hole', 'lose-frames'] as const
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
@@ -69,6 +71,7 @@ class Simulator implements ComfySimulator {
   readonly #wss = new (optionalPackage('ws').WebSocketServer)({ noServer: true })
   readonly #files: FileStore
   readonly #faults = new HttpFaults()
+  readonly #protocolFaults = new ProtocolFaults()
   readonly #log: RequestLog
   readonly #hub: SocketHub
   readonly #executor: Executor
@@ -107,6 +110,7 @@ class Simulator implements ComfySimulator {
         if (info)
           this.#log.add({ kind: 'ws-close', path: info.path, query: info.query, clientId: info.clientId })
       },
+      frame: (type, payload) => this.#protocolFaults.frame(type, payload),
     })
     this.#executor = new Executor({ version: this.version, speed: this.speed, files: this.#files, hub: this.#hub })
     this.#server = createServer((req, res) => this.#onRequest(req, res))
@@ -250,6 +254,28 @@ class Simulator implements ComfySimulator {
     this.#faults.addFailure(route, count, status)
   }
 
+  refuseUpgrade(status: number | null): void {
+    if (status !== null && (!Number.isInteger(status) || status < 400 || status > 599))
+      throw new RangeError(`[comfy-tether] refuseUpgrade: status must be an HTTP error status (400-599) or null, got ${status}`)
+    this.#protocolFaults.refuseUpgrade = status
+  }
+
+  setBlackHole(on: boolean): void {
+    this.#protocolFaults.blackHole = on
+  }
+
+  loseFrames(type: string, count: number, how?: FrameLoss): void {
+    this.#protocolFaults.loseFrames(type, count, how)
+  }
+
+  repeatPromptIds(count: number): void {
+    this.#protocolFaults.repeatPromptIds = count
+  }
+
+  setHistoryWithoutStatus(on: boolean): void {
+    this.#protocolFaults.historyWithoutStatus = on
+  }
+
   sendMalformedFrame(kind: MalformedFrameKind, clientId?: string): void {
     if (!MALFORMED_KINDS.includes(kind))
       throw new RangeError(`[comfy-tether] sendMalformedFrame: unknown kind ${JSON.stringify(kind)}. Use one of ${MALFORMED_KINDS.join(', ')}.`)
@@ -282,6 +308,9 @@ class Simulator implements ComfySimulator {
       case 'delay': return this.delayResponses(num('ms', 0) ?? 0, str('route'))
       case 'fail-next': return this.failNext(str('route') ?? '', num('count', 1) ?? 1, num('status'))
       case 'malformed': return this.sendMalformedFrame((str('kind') ?? 'invalid-json') as MalformedFrameKind, str('clientId'))
+      case 'refuse-upgrade': return this.refuseUpgrade(num('status') ?? null)
+      case 'black-hole': return this.setBlackHole(params.on !== false)
+      case 'lose-frames': return this.loseFrames(str('type') ?? 'executed', num('count', 1) ?? 1, (str('how') ?? 'drop') as FrameLoss)
       default:
         throw new RangeError(`[comfy-tether] Unknown simulator control action ${JSON.stringify(action)}. Use one of ${CONTROL_ACTIONS.join(', ')}.`)
     }
@@ -293,6 +322,7 @@ class Simulator implements ComfySimulator {
       for (const wake of [...this.#wakers])
         wake()
       this.#faults.clear()
+      this.#protocolFaults.clear()
       this.#killConnections()
       this.#wss.close()
       if (this.#listening) {
@@ -328,6 +358,8 @@ class Simulator implements ComfySimulator {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.#protocolFaults.blackHole && !req.url?.startsWith(CONTROL_PREFIX))
+      return // accepted, never answered: the connection dies only when the client gives up
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('error', () => {})
@@ -366,32 +398,40 @@ class Simulator implements ComfySimulator {
       return
     }
     const failure = this.#faults.takeFailure(url.pathname)
-    let response: SimResponse
-    if (failure !== null) {
-      response = errorResponse(failure)
-    }
-    else {
-      const simReq: SimRequest = { method, rawPath: url.pathname, path: url.pathname, query: url.searchParams, headers: req.headers, body, note: { promptIds: [] } }
-      try {
-        response = handleComfyRequest(simReq, { version: this.version, files: this.#files, executor: this.#executor })
+    // Frames the request causes (status broadcasts) go out after its answer is written, as in ComfyUI, whose
+    // send_sync only queues them for its socket loop. A delayed answer does not hold them back.
+    const release = this.#hub.hold()
+    try {
+      let response: SimResponse
+      if (failure !== null) {
+        response = errorResponse(failure)
       }
-      catch {
-        response = serverError()
+      else {
+        const simReq: SimRequest = { method, rawPath: url.pathname, path: url.pathname, query: url.searchParams, headers: req.headers, body, note: { promptIds: [] } }
+        try {
+          response = this.#protocolFaults.answer(method, url.pathname, handleComfyRequest(simReq, { version: this.version, files: this.#files, executor: this.#executor }))
+        }
+        catch {
+          response = serverError()
+        }
+        entry.promptIds.push(...new Set(simReq.note.promptIds))
+        if (simReq.note.clientId !== undefined)
+          entry.clientId = simReq.note.clientId
       }
-      entry.promptIds.push(...new Set(simReq.note.promptIds))
-      if (simReq.note.clientId !== undefined)
-        entry.clientId = simReq.note.clientId
+      const delay = this.#faults.delayFor(url.pathname)
+      if (delay <= 0) {
+        this.#write(req, res, response, entry)
+        return
+      }
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer)
+        this.#write(req, res, response, entry)
+      }, delay)
+      this.#timers.add(timer)
     }
-    const delay = this.#faults.delayFor(url.pathname)
-    if (delay <= 0) {
-      this.#write(req, res, response, entry)
-      return
+    finally {
+      release()
     }
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer)
-      this.#write(req, res, response, entry)
-    }, delay)
-    this.#timers.add(timer)
   }
 
   #answerControl(req: IncomingMessage, res: ServerResponse, method: string, action: string, body: Buffer): void {
@@ -432,6 +472,8 @@ class Simulator implements ComfySimulator {
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => {})
+    if (this.#protocolFaults.blackHole)
+      return
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const refuse = (status: number, text: string): void => {
       const body = `${status}: ${text}`
@@ -447,6 +489,11 @@ class Simulator implements ComfySimulator {
     }
     if (this.#auth && !isAuthorized(this.#auth, req.headers, url.searchParams)) {
       refuse(401, 'Unauthorized')
+      return
+    }
+    const refusal = this.#protocolFaults.refuseUpgrade
+    if (refusal !== null) {
+      refuse(refusal, refusal === 401 ? 'Unauthorized' : refusal === 403 ? 'Forbidden' : 'Upgrade Refused')
       return
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {

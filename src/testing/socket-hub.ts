@@ -20,6 +20,8 @@ export interface SocketHubHooks {
   executing: () => { clientId: unknown, lastNodeId: string | null }
   onOpen: (ws: WebSocket, sid: string) => void
   onClose: (ws: WebSocket, sid: string) => void
+  /** What to send for a text frame of `type` (`null`: nothing), for injected frame losses. */
+  frame?: (type: string, payload: string) => string | null
 }
 
 /**
@@ -31,6 +33,8 @@ export class SocketHub {
   readonly #flags = new Map<string, Record<string, unknown>>()
   readonly #all = new Set<WebSocket>()
   silent = false
+  /** Frames held back while an HTTP answer is being written (see {@link SocketHub.hold}). */
+  #held: { payload: string | Buffer, sid: unknown, force: boolean }[] | null = null
 
   constructor(readonly hooks: SocketHubHooks) {}
 
@@ -98,7 +102,25 @@ export class SocketHub {
 
   /** `send_sync(event, data, sid)`: to one sid (dropped if not in the table), or to all when `sid` is null. */
   send(type: string, data: unknown, sid: unknown): void {
-    this.#deliver(pyJson({ type, data }), sid)
+    const payload = this.hooks.frame ? this.hooks.frame(type, pyJson({ type, data })) : pyJson({ type, data })
+    if (payload !== null)
+      this.#deliver(payload, sid)
+  }
+
+  /**
+   * Holds back every frame until `release()`: ComfyUI's `send_sync` only queues a message for its socket loop, so
+   * the HTTP answer of the request that caused it (`POST /prompt`, `POST /queue`) is written first.
+   */
+  hold(): () => void {
+    if (this.#held)
+      return () => {}
+    const held: { payload: string | Buffer, sid: unknown, force: boolean }[] = []
+    this.#held = held
+    return () => {
+      if (this.#held === held)
+        this.#held = null
+      for (const frame of held) this.#deliver(frame.payload, frame.sid, frame.force)
+    }
   }
 
   sendBinary(frame: Buffer, sid: unknown): void {
@@ -123,6 +145,10 @@ export class SocketHub {
   #deliver(payload: string | Buffer, sid: unknown, force = false): void {
     if (this.silent && !force)
       return
+    if (this.#held) {
+      this.#held.push({ payload, sid, force })
+      return
+    }
     const targets = sid === null || sid === undefined ? [...this.#table.values()] : [this.#table.get(sid as string)]
     for (const ws of targets) {
       if (ws && ws.readyState === ws.OPEN)

@@ -134,9 +134,19 @@ export interface ComfySimulator {
   delayResponses(ms: number, route?: string): void
   /** Answer the next `count` requests whose path starts with `route` with `status` (default 500) and ComfyUI's text body. */
   failNext(route: string, count: number, status?: number): void
+  /** Refuse every socket upgrade with `status` (an auth proxy's 401/403, a proxy without WebSocket support); `null` ends it. HTTP still answers. */
+  refuseUpgrade(status: number | null): void
+  /** Accept TCP connections and never answer anything (a black-holed host); `false` ends it. */
+  setBlackHole(on: boolean): void
+  /** Lose the next `count` text frames of `type` (e.g. `executed`): dropped, or cut in half (`truncate`). */
+  loseFrames(type: string, count: number, how?: 'drop' | 'truncate'): void
+  /** A broken server: the next `count` `POST /prompt` answers repeat the previous answer's prompt id. */
+  repeatPromptIds(count: number): void
+  /** A broken server: history entries come without `status` while `on`. */
+  setHistoryWithoutStatus(on: boolean): void
   /** Send a broken frame to `clientId`'s socket, or to every socket. */
   sendMalformedFrame(kind: MalformedFrameKind, clientId?: string): void
-  /** Dispatch a fault by name (`drop-sockets`, `silent`, `go-down`, `come-up`, `restart`, `delay`, `fail-next`, `malformed`). */
+  /** Dispatch a fault by name (`drop-sockets`, `silent`, `go-down`, `come-up`, `restart`, `delay`, `fail-next`, `malformed`, `refuse-upgrade`, `black-hole`, `lose-frames`). */
   control(action: string, params?: Record<string, unknown>): Promise<void>
   /** Stop everything: server, sockets, timers. Idempotent. */
   close(): Promise<void>

@@ -18,7 +18,14 @@ export interface FrameRouterContext {
   /** A frame about one of our tasks on `server` arrived. */
   onTaskFrame: (server: string) => void
   warn: (message: string, data?: unknown) => void
+  /** A timer of the store's group (cleared on dispose). */
+  after: (ms: number, callback: () => void) => void
+  /** The success could not be confirmed from `/history` yet: let reconcile ask again. */
+  requestReconcile: (server: string) => void
 }
+
+/** Waits between the `/history` reads after `execution_success`: ComfyUI stores the entry just after sending it. */
+const HISTORY_RETRY_MS = [50, 150, 400] as const
 
 /**
  * Routes each frame of a server's socket to the task it is about, through the core parsers and reducer. Frames about
@@ -67,7 +74,8 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
     if (!task || task.server !== server)
       return // another client's prompt, or one of ours that already ended and was pruned
     ctx.onTaskFrame(server)
-    if (message.type === 'execution_success' && Object.keys(task.outputs).length === 0)
+    // The history is the authority on outputs: an `executed` frame may have been lost, oversized or malformed.
+    if (message.type === 'execution_success')
       return void completeFromHistory(task.promptId, () => applyMessage(task, message, Date.now()))
     setTask(applyMessage(task, message, Date.now()))
   }
@@ -94,23 +102,35 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
     }
   }
 
-  /** Success was announced but no `executed` reached us (the socket was down then): take the outputs from `/history`. */
-  async function completeFromHistory(promptId: string, fallback: () => ComfyTask): Promise<void> {
+  /**
+   * Success was announced: take the outputs from `/history/{id}`, read again a few times while the entry is not there
+   * yet. With no entry at all in the end, the frames' outputs are all there is; when the server cannot be asked, the
+   * task stays running and reconcile settles it.
+   */
+  async function completeFromHistory(promptId: string, fromFrames: () => ComfyTask, attempt = 0): Promise<void> {
     const task = tasks.get(promptId)
-    if (!task)
+    if (!task || isTerminal(task.state))
       return
+    let history: HistoryEntry | null
     try {
-      const history = await ctx.history(task.server, promptId)
-      const current = tasks.get(promptId)
-      if (!current)
-        return
-      const next = history ? reconcileTask(current, { history, queue: undefined }, Date.now(), ctx.lostGraceMs) : 'lost'
-      setTask(next === 'lost' || !isTerminal(next.state) ? fallback() : next)
+      history = await ctx.history(task.server, promptId)
     }
     catch (error) {
-      ctx.warn(`could not fetch the outputs of ${promptId} from /history`, error)
-      setTask(fallback())
+      ctx.warn(`could not fetch the outputs of ${promptId} from /history; reconcile will ask again`, error)
+      return ctx.requestReconcile(task.server)
     }
+    const current = tasks.get(promptId)
+    if (!current || isTerminal(current.state))
+      return
+    const next = history ? reconcileTask(current, { history, queue: undefined }, Date.now(), ctx.lostGraceMs) : 'lost'
+    if (next !== 'lost' && isTerminal(next.state))
+      return setTask(next)
+    const delay = HISTORY_RETRY_MS[attempt]
+    if (delay !== undefined)
+      return ctx.after(delay, () => void completeFromHistory(promptId, fromFrames, attempt + 1))
+    if (next === 'lost')
+      return setTask(fromFrames())
+    ctx.requestReconcile(task.server)
   }
 
   return handleFrame

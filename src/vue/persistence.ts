@@ -34,6 +34,20 @@ export function loadSnapshot(storage: Storage, key: string): PersistedSnapshot |
   }
 }
 
+/**
+ * The most pending tasks a reload restores. A snapshot with more (a runaway batch) keeps the newest ones; the others
+ * are no longer followed and the log says how many.
+ */
+export const MAX_RESTORED_TASKS = 500
+
+/** The newest `limit` of `tasks` (in their saved order), and how many were left out. */
+export function capRestoredTasks<T extends { createdAt: number }>(tasks: readonly T[], limit = MAX_RESTORED_TASKS): { kept: T[], dropped: T[] } {
+  if (tasks.length <= limit)
+    return { kept: [...tasks], dropped: [] }
+  const newest = new Set([...tasks].sort((a, b) => b.createdAt - a.createdAt).slice(0, limit))
+  return { kept: tasks.filter(t => newest.has(t)), dropped: tasks.filter(t => !newest.has(t)) }
+}
+
 /** Writes the snapshot of the pending tasks (quota errors are swallowed: persistence is best effort). */
 export function saveSnapshot(storage: Storage, key: string, clientId: string, locks: ServerLock[], pending: Iterable<ComfyTask>): void {
   const snapshot: PersistedSnapshot = {

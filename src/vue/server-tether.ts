@@ -8,11 +8,12 @@ import type { ResolvedComfyOptions } from './options'
 import type { ComfySocketState } from './use-comfy-socket'
 import { effectScope, shallowRef } from 'vue'
 import { backoffDelay } from '../core/backoff'
-import { ComfyTetherError, isComfyTetherError, TaskLostError } from '../core/errors'
+import { ClientDisposedError, isComfyTetherError, TaskLostError } from '../core/errors'
 import { serverWsUrl } from '../core/server-url'
-import { endTask, isTerminal, reconcileTask } from '../core/task-state'
+import { endTask, isTerminal } from '../core/task-state'
 import { createTimerGroup } from '../core/timers'
 import { queryCredentialOf } from './resolve-options'
+import { createReconcilePass } from './reconcile-pass'
 import { useComfySocket } from './use-comfy-socket'
 
 /** What a tether needs from the store that owns it. */
@@ -33,6 +34,14 @@ export interface TetherContext {
    */
   resubmit: (task: ComfyTask) => Promise<boolean>
   updateServer: (url: string, patch: Partial<ServerStatus>) => void
+  /** Could the server have this task (its `POST /prompt` sent)? A task never sent is never called maybe-on-the-server. */
+  wasSent: (task: ComfyTask) => boolean
+}
+
+/** Why the socket of a reachable server cannot be used (its tasks are then followed over HTTP). */
+export interface SocketUnavailable {
+  since: number
+  reason: string
 }
 
 /** One locked server: its lock, its socket, and the reconcile and outage rules of its pending tasks. */
@@ -42,6 +51,8 @@ export interface ServerTether {
   readonly socket: ShallowRef<ComfySocketState>
   readonly ws: ShallowRef<WebSocket | undefined>
   readonly unreachableSince: ShallowRef<number | null>
+  /** Set while the server answers HTTP but its socket upgrade fails (auth proxy, proxy without WebSocket support). */
+  readonly socketUnavailable: ShallowRef<SocketUnavailable | null>
   /** Does the lock hold: tasks pending, or the socket open? */
   holds: () => boolean
   reconcile: (reason: string) => Promise<void>
@@ -52,6 +63,10 @@ export interface ServerTether {
   markUnreachable: () => void
   /** Resolves when the server is reachable (no outage), or at once if it is. */
   whenReachable: () => Promise<void>
+  /** Opens the socket again if it closed for good (e.g. during `releaseDelay`) and a task needs it now. */
+  ensureSocket: () => void
+  /** A `POST /prompt` answer's queue number: a number lower than the last one means the server restarted. */
+  noteQueueNumber: (number: number) => void
   /** Stops the socket and every timer of this tether. */
   dispose: () => void
 }
@@ -68,8 +83,13 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
   const unreachableSince = shallowRef<number | null>(null)
   const pendingCount = (): number => ctx.pendingOn(server).length
   let outageSeen = false
+  /** Epoch ms of the last sign that the server may have restarted (socket cut, outage, queue counter reset). */
+  let lastBreakAt = 0
+  let lastQueueNumber = -1
+  const socketUnavailable = shallowRef<SocketUnavailable | null>(null)
   let lastTaskFrameAt = 0
   let cancelPoll: (() => void) | undefined
+  let pollDueAt = 0
   let cancelOutage: (() => void) | undefined
   let reconciling: Promise<void> | undefined
   const reachableWaiters = new Set<() => void>()
@@ -77,7 +97,7 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
 
   const scope = parentScope.run(() => effectScope())
   if (!scope)
-    throw new ComfyTetherError('INVALID_OPTIONS', `Cannot lock ${server}: the store was disposed. Call useComfyStore() again.`)
+    throw new ClientDisposedError(`Locking ${server}`)
   // A socket of the same clientId that is still closing would make the new one deaf when the server cleans it up.
   const previousGone = shallowRef(previousSocketClosed === undefined)
   void previousSocketClosed?.then(() => {
@@ -90,21 +110,25 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
       // The first frame asks for previews with metadata (type 4), which carry their prompt_id.
       ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } }))
       markReachable()
+      socketUnavailable.value = null
       ctx.record('socket-open', `socket open to ${server} (clientId ${ctx.clientId()})`, { server })
       if (pendingCount() > 0)
         void reconcile('socket reconnected')
     },
-    onClose(event) {
+    onClose(event, wasOpen) {
       if (disposed)
         return
       const pending = pendingCount()
       ctx.record('socket-closed', `socket to ${server} closed (code ${event.code})${pending > 0 ? `; holding the lock: ${pending} task(s) pending` : ''}`, { server })
       if (pending === 0)
         return
+      if (!wasOpen)
+        return void probeRefusedSocket(event.code)
       ctx.record('hold', `lock held on ${server} while the socket is down`, { server })
       // 1000 is our own close, 4000 our own reconnect of a deaf socket; anything else is the server or the network.
       if (event.code !== 1000 && event.code !== 4000) {
         outageSeen = true
+        lastBreakAt = Date.now()
         markUnreachable()
       }
       schedulePoll()
@@ -112,7 +136,7 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
     onFrame: data => ctx.onFrame(server, data),
   }))
   if (!created)
-    throw new ComfyTetherError('INVALID_OPTIONS', `Cannot open the socket to ${server}: the store was disposed.`)
+    throw new ClientDisposedError(`Opening the socket to ${server}`)
   const socket = created
 
   function reconcile(reason: string): Promise<void> {
@@ -122,36 +146,33 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
     return reconciling
   }
 
+  const reconcilePass = createReconcilePass({
+    server,
+    api,
+    lostGraceMs: options.reconcile.lostGrace,
+    getTask: ctx.getTask,
+    resubmit: ctx.resubmit,
+    brokeSince: since => lastBreakAt >= since,
+    outageSeen: () => outageSeen,
+    isDisposed: () => disposed,
+  })
+
   async function runReconcile(reason: string): Promise<void> {
     if (disposed || !ctx.ready())
       return
     const targets = ctx.pendingOn(server).filter(t => t.state !== 'preparing' || t.unconfirmed)
     if (targets.length === 0)
       return
-    let queue: { running: string[], pending: string[] } | undefined
-    let ended = 0
     try {
-      for (const target of targets) {
-        const history = await api.history(server, target.promptId)
-        if (!history)
-          queue ??= await api.queue(server)
-        const current = ctx.getTask(target.promptId)
-        if (!current || isTerminal(current.state) || disposed)
-          continue
-        const where = queue === undefined ? undefined : queue.running.includes(target.promptId) ? 'running' as const : queue.pending.includes(target.promptId) ? 'pending' as const : null
-        const next = reconcileTask(current, { history, queue: history ? undefined : where }, Date.now(), options.reconcile.lostGrace)
-        if (next === 'lost' && current.unconfirmed && await ctx.resubmit(current))
-          continue
-        // A confirmed task that vanished from both /queue and /history across a broken connection: the server
-        // restarted. Without a break, or for a prompt the server never confirmed, all we know is that it is not there.
-        const reason = outageSeen && !current.unconfirmed ? 'server-restarted' : 'not-on-server'
-        const settled = next === 'lost' ? endTask(current, 'lost', new TaskLostError(server, current.promptId, reason), Date.now()) : next
-        if (isTerminal(settled.state))
-          ended++
-        ctx.setTask(settled)
-      }
+      const changed = await reconcilePass(targets)
+      const ended = changed.filter(t => isTerminal(t.state)).length
       markReachable()
       ctx.record('reconcile', `reconciled ${targets.length} task(s) with ${server} (${reason}): ${ended} ended`, { server })
+      for (const task of changed) {
+        const current = ctx.getTask(task.promptId)
+        if (current && !isTerminal(current.state))
+          ctx.setTask(task)
+      }
       // A task that ended without a word on an open socket means the socket is deaf: open a fresh one.
       if (ended > 0 && socket.state.value.status === 'OPEN' && pendingCount() > 0)
         socket.reconnect()
@@ -167,9 +188,40 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
     }
   }
 
-  function schedulePoll(delay = options.reconcile.interval): void {
-    if (cancelPoll || disposed)
+  /**
+   * The socket closed before it ever opened. If HTTP answers, the upgrade itself is refused (an auth proxy answering
+   * 401/403, a proxy without WebSocket support): not an outage. Tasks go on over HTTP, polled at the reconcile interval.
+   */
+  async function probeRefusedSocket(code: number): Promise<void> {
+    try {
+      await api.queueRemaining(server, options.healthTimeout)
+    }
+    catch {
+      if (!disposed && pendingCount() > 0) {
+        markUnreachable()
+        schedulePoll()
+      }
       return
+    }
+    if (disposed)
+      return
+    markReachable()
+    if (socketUnavailable.value === null) {
+      const reason = `the socket upgrade failed (close code ${code}) while HTTP answers: an auth proxy refusing it (401/403) or a proxy without WebSocket support? Following the tasks over HTTP every ${options.reconcile.interval} ms`
+      socketUnavailable.value = { since: Date.now(), reason }
+      ctx.record('socket-closed', `socket to ${server} unavailable: ${reason}`, { server })
+    }
+    schedulePoll()
+  }
+
+  function schedulePoll(delay = options.reconcile.interval): void {
+    if (disposed)
+      return
+    // A sooner poll replaces a later one (a reload's first reconcile must not wait a whole interval).
+    if (cancelPoll && pollDueAt <= Date.now() + delay)
+      return
+    cancelPoll?.()
+    pollDueAt = Date.now() + delay
     const cancel = timers.after(delay, () => {
       cancelPoll = undefined
       if (pendingCount() === 0 || disposed)
@@ -194,6 +246,7 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
       return
     unreachableSince.value = Date.now()
     ctx.updateServer(server, { health: 'unreachable' })
+    lastBreakAt = Date.now()
     ctx.record('outage', `${server} is unreachable; its tasks stay pending for up to ${options.maxOutage} ms`, { server })
     cancelOutage = timers.after(options.maxOutage, () => {
       cancelOutage = undefined
@@ -201,7 +254,7 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
         return
       ctx.record('outage', `${server} unreachable for longer than maxOutage (${options.maxOutage} ms): its pending tasks are lost`, { server, code: 'TASK_LOST' })
       for (const task of ctx.pendingOn(server))
-        ctx.setTask(endTask(task, 'lost', new TaskLostError(server, task.promptId, 'server-unreachable'), Date.now()))
+        ctx.setTask(endTask(task, 'lost', new TaskLostError(server, task.promptId, 'server-unreachable', ctx.wasSent(task)), Date.now()))
       wakeReachableWaiters()
     })
   }
@@ -227,12 +280,22 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
     socket: socket.state,
     ws: socket.ws,
     unreachableSince,
+    socketUnavailable,
     holds: () => pendingCount() > 0 || socket.state.value.status === 'OPEN',
     reconcile,
     schedulePoll,
     markUnreachable,
     noteTaskFrame() {
       lastTaskFrameAt = Date.now()
+    },
+    ensureSocket() {
+      if (!disposed && socket.state.value.status === 'CLOSED')
+        socket.open()
+    },
+    noteQueueNumber(number) {
+      if (number < lastQueueNumber)
+        lastBreakAt = Date.now()
+      lastQueueNumber = number
     },
     whenReachable() {
       if (unreachableSince.value === null || disposed)

@@ -22,7 +22,8 @@ export interface UseComfySocketOptions {
   /** Delay before attempt `n` (1-based). */
   delay: (attempt: number) => number
   onOpen: (ws: WebSocket) => void
-  onClose: (event: CloseEvent) => void
+  /** `wasOpen` is false when the socket closed without ever opening (refused upgrade, nothing listening). */
+  onClose: (event: CloseEvent, wasOpen: boolean) => void
   onFrame: (data: unknown) => void
 }
 
@@ -36,7 +37,10 @@ export function useComfySocket(url: MaybeRefOrGetter<string | undefined>, option
   ws: ShallowRef<WebSocket | undefined>
   /** Closes the current socket so that it reconnects (to the same URL) after the backoff delay. */
   reconnect: () => void
+  /** Opens the socket again after reconnects gave up (a closed socket stays closed otherwise). */
+  open: () => void
 } {
+  const opened = new WeakSet<WebSocket>()
   const state = shallowRef<ComfySocketState>({ status: 'CLOSED', attempts: 0, lastMessageAt: null, openedAt: null, lastCloseCode: null })
   const patch = (next: Partial<ComfySocketState>): void => {
     state.value = { ...state.value, ...next }
@@ -55,6 +59,7 @@ export function useComfySocket(url: MaybeRefOrGetter<string | undefined>, option
       if (socket && socket.ws.value !== ws)
         return
       ws.binaryType = 'arraybuffer'
+      opened.add(ws)
       patch({ status: 'OPEN', openedAt: Date.now(), attempts: 0 })
       options.onOpen(ws)
     },
@@ -62,7 +67,7 @@ export function useComfySocket(url: MaybeRefOrGetter<string | undefined>, option
       if (socket.ws.value !== undefined && socket.ws.value !== ws)
         return
       patch({ status: 'CLOSED', lastCloseCode: event.code })
-      options.onClose(event)
+      options.onClose(event, opened.has(ws))
     },
     onMessage(ws, event) {
       if (socket.ws.value !== ws)
@@ -85,6 +90,10 @@ export function useComfySocket(url: MaybeRefOrGetter<string | undefined>, option
       // Not vueuse's close(): that marks the socket explicitly closed and stops reconnects. Closing the raw socket
       // lets onclose schedule a reconnect only after this socket is gone, so two sockets of one clientId never overlap.
       socket.ws.value?.close(4000, 'comfy-tether: reconnecting a silent socket')
+    },
+    open() {
+      if (state.value.status === 'CLOSED')
+        socket.open()
     },
   }
 }

@@ -13,14 +13,14 @@ import type { ComfyTaskHandle, ComfyTaskResult, LockDebugInfo, SubmitOptions } f
 import type { ComfySocketState } from './use-comfy-socket'
 import { defineStore } from 'pinia'
 import { computed, getCurrentScope, inject, markRaw, onScopeDispose, shallowReactive, shallowRef, triggerRef, watch } from 'vue'
-import { ComfyTetherError as BaseError, InvalidArgumentError, InvalidServerUrlError, isComfyTetherError, LockBusyError, TaskCancelledError, TaskNotFoundError } from '../core/errors'
+import { ClientDisposedError, InvalidArgumentError, InvalidServerUrlError, isComfyTetherError, LockBusyError, NoServerAvailableError, ProtocolError, RequestFailedError, TaskCancelledError, TaskLostError, TaskNotFoundError } from '../core/errors'
 import { mintClientId, mintUuid } from '../core/ids'
 import { appendBounded } from '../core/lock-log'
 import { acquireLock, checkServerConsistency, checkUnlockCondition as unlockRule } from '../core/server-lock'
 import { shouldHoldBack, smoothServiceTime } from '../core/placement'
 import { chooseServer } from '../core/server-pool'
 import { describeTarget, redactUrl, serverOfUrl, serverViewUrl } from '../core/server-url'
-import { createTask, endTask, isTerminal, reconcileTask, updateTask } from '../core/task-state'
+import { createTask, endTask, isTerminal, updateTask } from '../core/task-state'
 import { createTimerGroup } from '../core/timers'
 import { assertImage, assertWorkflow } from '../core/validate-input'
 import { createComfyApi } from '../http/comfy-api'
@@ -33,10 +33,14 @@ import { createObjectInfoCache } from './object-info-cache'
 import { createWorkflowInsight } from './workflow-insight'
 import type { ServerFit } from './workflow-prepare'
 import { createServerFit, fitSeeds, lacksByServer, prepareWorkflowForServer, resolveSubmit, uncheckedInputs } from './workflow-prepare'
+import { createCanceller } from './cancel-task'
+import { createDeadServerRules } from './dead-server'
+import { createHealthRefresh } from './health-refresh'
 import { COMFY_OPTIONS_KEY } from './keys'
-import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
+import { capRestoredTasks, createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
 import { createFrameRouter } from './frame-router'
 import { queryCredentialOf } from './resolve-options'
+import { installRequestWatchdog } from './request-watchdog'
 import { createServerTether } from './server-tether'
 import { CLOSED_SOCKET } from './store-types'
 
@@ -99,6 +103,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     const times = [...tethers.values()].map(t => t.unreachableSince.value).filter((t): t is number => t !== null)
     return times.length ? Math.min(...times) : null
   })
+  /** Per locked server whose socket upgrade is refused while HTTP answers: since when and why (tasks go on over HTTP). */
+  const socketUnavailable = computed(() => Object.fromEntries([...tethers.values()].flatMap(t => (t.socketUnavailable.value ? [[t.server, t.socketUnavailable.value]] : [])) as [string, { since: number, reason: string }][]))
   const pendingCount = computed(() => pendingIds.size)
   const taskList = computed(() => [...tasks.values()].sort((a, b) => b.createdAt - a.createdAt))
 
@@ -108,12 +114,16 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   /** Sockets still closing, per server: a new socket with the same clientId waits for them. */
   const closingSockets = new Map<string, Promise<void>>()
   const slotWaiters = new Set<() => void>()
+  /** Submits waiting for the restore to finish: disposal rejects them. */
+  const readyWaiters = new Set<() => void>()
   /** Smoothed run time of a task per server, for task affinity's tail rule. */
   const serviceTimes = new Map<string, number>()
   /** Prompts sent but not confirmed, kept so they can be sent again under the same id (see `resubmit`). */
   const unconfirmedPrompts = new Map<string, { prompt: ComfyWorkflow, extraData: Record<string, unknown> | undefined, resends: number }>()
   /** Per server: does it honour client prompt ids (ComfyUI ≥ 0.3.45)? Learned from answers, or from GET /features. */
   const honoursIds = new Map<string, boolean>()
+  /** Tasks whose `POST /prompt` is in flight: the server may have them even before it answers. */
+  const sending = new Set<string>()
   let acquiring: Promise<string | undefined> | undefined
   let refreshing: Promise<ServerStatus[]> | undefined
   let disposed = false
@@ -159,6 +169,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     },
   })
   const http = markRaw(comfyHttp.http)
+  const removeWatchdog = installRequestWatchdog(http, timers.after)
   const api = createComfyApi(http)
   const images = createImageLoader(http)
   const serverApi = createComfyServerApi(http)
@@ -182,6 +193,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     },
     onTaskFrame: server => tethers.get(server)?.noteTaskFrame(),
     warn: logger.warn,
+    after: (ms, callback) => void timers.after(ms, callback),
+    requestReconcile: server => tethers.get(server)?.schedulePoll(),
   })
 
   // ── tethers: one per locked server ──────────────────────────────────────────────────────────────────────────
@@ -209,6 +222,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       },
       updateServer,
       resubmit,
+      wasSent,
     }, closingSockets.get(server))
     tethers.set(server, tether)
     return tether
@@ -262,8 +276,11 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       if (orphans.length > 0)
         record('restore', `not restoring the lock on ${dropped.server} (${usable.includes(dropped) ? 'session affinity keeps one lock' : 'server no longer configured'}): ${orphans.length} task(s) there are no longer followed: ${orphans.join(', ')}`, { server: dropped.server, code: 'TASK_LOST' })
     }
+    const { kept, dropped } = capRestoredTasks(restored.tasks.filter(t => !isTerminal(t.state)))
+    if (dropped.length > 0)
+      record('restore', `the snapshot held ${kept.length + dropped.length} pending tasks: restoring the newest ${kept.length}; the ${dropped.length} older ones are no longer followed`, { code: 'TASK_LOST' })
     for (const saved of restoredLocks) {
-      const taskRecords = restored.tasks.filter(t => t.server === saved.server && !isTerminal(t.state))
+      const taskRecords = kept.filter(t => t.server === saved.server)
       if (taskRecords.length === 0)
         continue
       openTether(saved.server, 'restored-after-reload', saved.since)
@@ -296,9 +313,12 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
 
   // ── tasks ───────────────────────────────────────────────────────────────────────────────────────────────────
   function setTask(next: ComfyTask): void {
-    if (tasks.get(next.promptId) === next)
+    const previous = tasks.get(next.promptId)
+    if (previous === next)
       return
     tasks.set(next.promptId, next)
+    if (previous && previous.state !== next.state && !isTerminal(next.state))
+      persist() // a reload reads the state the task had (queued → running), not an older one
     if (isTerminal(next.state)) {
       if (pendingIds.delete(next.promptId))
         onTaskEnded(next)
@@ -312,6 +332,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
 
   function onTaskEnded(task: ComfyTask): void {
     unconfirmedPrompts.delete(task.promptId)
+    sending.delete(task.promptId)
     if (task.state === 'succeeded' && task.startedAt !== null && task.endedAt !== null)
       serviceTimes.set(task.server, smoothServiceTime(serviceTimes.get(task.server), task.endedAt - task.startedAt))
     record('task-end', `task ${task.promptId} ${task.state} on ${task.server}${task.error ? `: ${task.error.message}` : ''}`, { server: task.server, promptId: task.promptId, code: task.error?.code })
@@ -321,7 +342,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       if (task.state === 'succeeded')
         settle.resolve(resultOf(task))
       else
-        settle.reject(task.error ?? new BaseError('TASK_LOST', `Task ${task.promptId} ended as ${task.state}.`))
+        settle.reject(task.error ?? new TaskLostError(task.server, task.promptId, 'not-on-server', wasSent(task)))
     }
     revokePreview(task.promptId)
     pruneFinished()
@@ -366,21 +387,15 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   function refreshServers(): Promise<ServerStatus[]> {
     refreshing ??= (async () => {
       const held = heldSessionServer()
-      await Promise.all((held ? [held] : serverUrls).map(async (url) => {
-        try {
-          const queueRemaining = await api.queueRemaining(url, options.healthTimeout)
-          updateServer(url, { health: 'healthy', queueRemaining, error: null })
-        }
-        catch (error) {
-          updateServer(url, { health: 'unreachable', error: isComfyTetherError(error) ? error.message.replace(/^\[comfy-tether\] /, '') : String(error) })
-        }
-      }))
+      await health.refresh(held ? [held] : serverUrls)
       return servers.value
     })().finally(() => {
       refreshing = undefined
     })
     return refreshing
   }
+
+  const health = createHealthRefresh({ check: url => api.queueRemaining(url, options.healthTimeout), updateServer })
 
   function ownPending(url: string): number {
     return pendingOn(url).length
@@ -415,11 +430,14 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   function sessionServer(fit?: ServerFit): string | Promise<string | undefined> {
     const held = heldSessionServer()
     if (held) {
+      refuseIfLockedServerDown(held)
       releaseTimers.get(held)?.()
       return held
     }
     acquiring ??= (async () => {
       await refreshServers()
+      if (disposed)
+        throw new ClientDisposedError('submit()')
       let allowed: Set<string> | undefined
       try {
         allowed = await fitting(fit)
@@ -449,6 +467,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     for (;;) {
       if (servers.value.some(s => s.checkedAt === null || Date.now() - s.checkedAt > HEALTH_MAX_AGE_MS))
         await refreshServers()
+      if (disposed)
+        throw new ClientDisposedError('submit()')
       const choice = chooseWithRoom(await fitting(fit))
       if (choice !== undefined)
         return take(choice)
@@ -460,7 +480,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
         slotWaiters.add(wake)
       })
       if (disposed)
-        throw new BaseError('NO_SERVER_AVAILABLE', 'The store was disposed while the task waited for a free server.')
+        throw new ClientDisposedError('submit()')
     }
   }
 
@@ -507,23 +527,29 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   function waitUntilReady(): Promise<void> {
     if (ready.value)
       return Promise.resolve()
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      const gone = (): void => reject(new ClientDisposedError('submit()'))
+      readyWaiters.add(gone)
       const stop = watch(ready, (value) => {
         if (value) {
           stop()
+          readyWaiters.delete(gone)
           resolve()
         }
       })
     })
   }
 
+  /** Waits until the socket is open, known to be unavailable (refused upgrade), or `timeout` passed. */
   function waitForSocket(server: string, timeout: number): Promise<void> {
     const tether = tethers.get(server)
-    if (!tether || tether.socket.value.status === 'OPEN' || timeout === 0)
+    tether?.ensureSocket()
+    const usable = (): boolean => !tether || tether.socket.value.status === 'OPEN' || tether.socketUnavailable.value !== null
+    if (usable() || timeout === 0)
       return Promise.resolve()
     return new Promise((resolve) => {
       const cancel = timers.after(timeout, () => done())
-      const stop = watch(() => tether.socket.value.status, status => status === 'OPEN' && done())
+      const stop = watch(usable, ok => ok && done())
       function done(): void {
         cancel()
         stop()
@@ -578,6 +604,8 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       setTask({ ...task, state: 'queued', unconfirmed: true, queuedAt: Date.now() })
     record('reconcile', `POST /prompt of ${promptId} got no answer from ${server}; asking the server instead of resending`, { server, promptId })
     tethers.get(server)?.schedulePoll(0)
+    if (task?.cancelRequested)
+      cancelLater(promptId) // cancelled while the POST was in flight: delete it there in case it arrived
   }
 
   async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined, check: { validate: boolean, skip: readonly string[], filled: FilledWorkflow | null }): Promise<void> {
@@ -601,12 +629,16 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       if (!before || isTerminal(before.state))
         return
       if (before.cancelRequested)
-        return setTask(endTask(before, 'cancelled', new TaskCancelledError(server, promptId), Date.now()))
+        return setTask(endTask(before, 'cancelled', new TaskCancelledError(server, promptId, 'not-sent'), Date.now()))
       unconfirmedPrompts.set(promptId, { prompt, extraData, resends: 0 })
       let accepted
       for (;;) {
         if (!await waitForServer(server, promptId))
           return
+        const now = tasks.get(promptId)
+        if (now?.cancelRequested) // cancelled while it waited for the server
+          return setTask(endTask(now, 'cancelled', new TaskCancelledError(server, promptId, 'not-sent'), Date.now()))
+        sending.add(promptId)
         try {
           accepted = await api.queuePrompt({ server, promptId, clientId: clientId.value, prompt, extraData })
           break
@@ -617,26 +649,45 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
           // A refused connection sent nothing: wait out the outage and send it then. Any other silence is ambiguous.
           if (!refusedBeforeSending(error))
             return markUnconfirmed(promptId, server)
+          sending.delete(promptId)
           tethers.get(server)?.markUnreachable()
         }
       }
-      unconfirmedPrompts.delete(promptId)
-      honoursIds.set(server, accepted.prompt_id === promptId)
-      const id = accepted.prompt_id === promptId ? promptId : rekey(promptId, accepted.prompt_id)
-      const task = tasks.get(id)
-      if (task && !isTerminal(task.state))
-        setTask({ ...task, state: task.state === 'preparing' ? 'queued' : task.state, number: accepted.number, queuedAt: task.queuedAt ?? Date.now() })
-      persist() // a reload now knows the prompt reached the server, and its place in the queue
-      const tether = tethers.get(server)
-      if (id !== promptId)
-        void tether?.reconcile('server assigned its own prompt id')
-      tether?.schedulePoll()
+      onAccepted(promptId, server, accepted)
     }
     catch (error) {
       const task = tasks.get(renamed.get(promptId) ?? promptId)
-      if (task)
-        setTask(endTask(task, 'failed', isComfyTetherError(error) ? error : new BaseError('REQUEST_FAILED', `Task ${promptId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }), Date.now()))
+      if (task && !disposed)
+        setTask(endTask(task, 'failed', isComfyTetherError(error) ? error : new RequestFailedError(server, 'submit', undefined, `task ${promptId}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }), Date.now()))
     }
+  }
+
+  /** `POST /prompt` was answered: follow the prompt under the id the server gave, and carry out a cancel made meanwhile. */
+  function onAccepted(promptId: string, server: string, accepted: { prompt_id: string, number: number }): void {
+    unconfirmedPrompts.delete(promptId)
+    sending.delete(promptId)
+    const clash = accepted.prompt_id !== promptId && tasks.has(accepted.prompt_id)
+    if (clash) {
+      // Two submits answered with one prompt id: one task could never settle. The server broke the protocol.
+      const task = tasks.get(promptId)
+      if (task)
+        setTask(endTask(task, 'failed', new ProtocolError(server, `POST /prompt answered prompt_id ${accepted.prompt_id} for task ${promptId}, an id it already gave another task of this client`), Date.now()))
+      return
+    }
+    honoursIds.set(server, accepted.prompt_id === promptId)
+    const id = accepted.prompt_id === promptId ? promptId : rekey(promptId, accepted.prompt_id)
+    const tether = tethers.get(server)
+    tether?.noteQueueNumber(accepted.number)
+    const task = tasks.get(id)
+    if (task && !isTerminal(task.state))
+      setTask({ ...task, state: task.state === 'preparing' ? 'queued' : task.state, number: accepted.number, queuedAt: task.queuedAt ?? Date.now() })
+    persist() // a reload now knows the prompt reached the server, and its place in the queue
+    if (id !== promptId)
+      void tether?.reconcile('server assigned its own prompt id')
+    tether?.schedulePoll()
+    // cancel() while the POST was in flight: the prompt is on the server now, so cancel it there.
+    if (tasks.get(id)?.cancelRequested)
+      cancelLater(id)
   }
 
   /**
@@ -646,6 +697,11 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
    */
   async function resubmit(task: ComfyTask): Promise<boolean> {
     const entry = unconfirmedPrompts.get(task.promptId)
+    if (task.cancelRequested) {
+      // Cancelled, and on neither /queue nor /history past the grace period: it never ran and is not sent again.
+      setTask(endTask(task, 'cancelled', new TaskCancelledError(task.server, task.promptId, 'not-sent'), Date.now()))
+      return true
+    }
     if (!entry || entry.resends >= MAX_RESENDS)
       return false
     let honours = honoursIds.get(task.server)
@@ -678,7 +734,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
       if (current && isComfyTetherError(error, 'SERVER_UNREACHABLE'))
         setTask(updateTask(current, { missingSince: null })) // still unanswered: look again after another grace period
       else if (current)
-        setTask(endTask(current, 'failed', isComfyTetherError(error) ? error : new BaseError('REQUEST_FAILED', String(error), { cause: error }), Date.now()))
+        setTask(endTask(current, 'failed', isComfyTetherError(error) ? error : new RequestFailedError(task.server, 'POST /prompt', undefined, String(error), { cause: error }), Date.now()))
     }
     return true
   }
@@ -701,9 +757,24 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     return to
   }
 
+  const { cancelOnServer, cancelLater } = createCanceller({
+    api,
+    getTask: id => tasks.get(id),
+    setTask,
+    lostGraceMs: options.reconcile.lostGrace,
+    schedulePoll: server => tethers.get(server)?.schedulePoll(),
+    note: (task, message) => record('refuse', message, { server: task.server, promptId: task.promptId }),
+    refused(promptId, server, message, code) {
+      record('refuse', message, { server, promptId, code: code as LockEvent['code'] })
+      logger.warn(message)
+    },
+  })
+
   /**
-   * Cancels a task on its own server: a queued task is deleted from the queue, a running one is interrupted.
-   * Resolves when the request was sent; the task's state becomes `cancelled` when the server confirms.
+   * Cancels a task on its own server: a queued task is deleted from the queue, a running one is interrupted (only
+   * once `/queue` shows it is ours that runs). A task not sent yet is stopped before its `POST /prompt`; one whose
+   * `POST /prompt` is in flight is cancelled on the server as soon as the answer comes. Resolves when the request
+   * was sent (the task becomes `cancelled` when the server confirms); rejects with the typed error of a failed request.
    */
   async function cancel(promptId: string): Promise<void> {
     const id = renamed.get(promptId) ?? promptId
@@ -713,28 +784,18 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     if (isTerminal(task.state))
       return
     setTask({ ...task, cancelRequested: true })
-    if (task.state === 'preparing')
+    // Not sent yet: runTask stops it before its POST /prompt. In flight: the server may run it before the answer
+    // comes, so it is cancelled there now under its client-minted id (and again once the answer comes).
+    if (task.state === 'preparing' && !task.unconfirmed && !(sending.has(id) && honoursIds.get(task.server) === true))
       return
-    if (task.state === 'running') {
-      await api.interrupt(task.server, id)
-      tethers.get(task.server)?.schedulePoll()
-      return
-    }
-    await api.deleteQueued(task.server, [id])
-    const queue = await api.queue(task.server, id)
-    const current = tasks.get(id)
-    if (!current || isTerminal(current.state))
-      return
-    if (queue.running.includes(id))
-      return void await api.interrupt(task.server, id)
-    if (queue.pending.includes(id))
-      return
-    const history = await api.history(task.server, id)
-    const latest = tasks.get(id)
-    if (!latest || isTerminal(latest.state))
-      return
-    const next = history ? reconcileTask(latest, { history, queue: undefined }, Date.now(), options.reconcile.lostGrace) : 'lost'
-    setTask(next === 'lost' ? endTask(latest, 'cancelled', new TaskCancelledError(task.server, id), Date.now()) : next)
+    await cancelOnServer(id)
+  }
+
+  const { abandon, refuseIfDown: refuseIfLockedServerDown } = createDeadServerRules({ tethers, serverCount: serverUrls.length, pendingOn, setTask, closeTether, record, wasSent })
+
+  /** Could the server have this task (its `POST /prompt` sent, answered or not)? */
+  function wasSent(task: ComfyTask): boolean {
+    return task.state !== 'preparing' || task.unconfirmed || sending.has(task.promptId)
   }
 
   /** Uploads an image of the app's own to the locked server (or the one a new task would use). */
@@ -757,7 +818,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   function imageServer(caller: string, taskOrServer: ComfyTask | string | undefined): string {
     const given = typeof taskOrServer === 'string' ? taskOrServer : taskOrServer?.server ?? getApiBaseUrl()
     if (!given)
-      throw new BaseError('NO_SERVER_AVAILABLE', `${caller}() needs a server: pass the task the image belongs to.`)
+      throw new NoServerAvailableError(serverUrls, { [caller]: `${caller}() needs a server: pass the task the image belongs to` })
     const server = serverOfUrl(given, serverUrls)
     if (!server)
       throw new InvalidServerUrlError(describeTarget(given), `${caller}() refused it: it is not a configured server (${serverUrls.join(', ')})`)
@@ -870,8 +931,13 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   onScopeDispose(() => {
     disposed = true
     workflows.dispose()
+    for (const [id, settle] of [...settlers]) settle.reject(new ClientDisposedError('The task', id))
+    for (const gone of [...readyWaiters]) gone()
+    settlers.clear()
+    health.dispose()
     timers.clearAll()
     guard.stop()
+    removeWatchdog()
     comfyHttp.dispose()
     images.dispose()
     for (const tether of tethers.values()) tether.dispose()
@@ -896,6 +962,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     socket,
     sockets,
     unreachableSince,
+    socketUnavailable,
     pendingCount,
     taskList,
     // actions
@@ -914,6 +981,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     checkUnlockCondition,
     debugLock,
     release,
+    abandon,
     refreshServers,
     reconcileNow,
     /** @internal the axios instance, for `useComfyHttp()`. */

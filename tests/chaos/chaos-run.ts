@@ -18,6 +18,8 @@ import { startSimulators } from '../../src/testing/index'
 import { mountComfy } from '../helpers/mount-comfy'
 import { emptyImageWorkflow, slowWorkflow } from '../helpers/workflows'
 import { checkInvariants, measureRecovery, percentile } from './invariants'
+import type { OutcomeFaultConfig, OutcomeFaultRecord } from './outcome-faults'
+import { createOutcomeFaults, OUTCOME_FULL, OUTCOME_SMALL } from './outcome-faults'
 import { buildPlan, FAULT_KINDS } from './schedule'
 import { startUrlTricks } from './url-tricks'
 
@@ -36,6 +38,8 @@ export interface ChaosConfig extends PlanConfig {
   responseDelayMs: number
   /** The workload is cut off after this long (then the run reports the tasks still pending as failures). */
   deadlineMs: number
+  /** The faults of issue #12 (outcome-faults.ts): black hole, dead locked server + abandon, lost frames, refused upgrade, cancels. */
+  outcomeFaults?: OutcomeFaultConfig
   /** Progress lines. */
   onProgress?: (line: string) => void
 }
@@ -62,6 +66,7 @@ export const CHAOS_FULL: Omit<ChaosConfig, 'seed'> = {
   // responseDelayMs, so delayed answers are lost answers.
   store: { maxOutage: 4000, requestTimeout: 3000 },
   deadlineMs: 150_000,
+  outcomeFaults: OUTCOME_FULL,
 }
 
 /** The CI run: the same code, 60 tasks, a few faults of every kind. Well under 30 s. */
@@ -73,6 +78,7 @@ export const CHAOS_SMALL: Omit<ChaosConfig, 'seed'> = {
   burst: [1, 5],
   thinkMs: [0, 250],
   deadlineMs: 20_000,
+  outcomeFaults: OUTCOME_SMALL,
 }
 
 export interface ChaosReport {
@@ -98,6 +104,8 @@ export interface ChaosReport {
   malformedFramesCounted: number
   /** Failed requests happy-dom's fetch logged to the console (as a browser does), counted instead of printed. */
   networkErrorsLogged: number
+  /** The faults of outcome-faults.ts as they happened. */
+  outcomeFaults: OutcomeFaultRecord[]
   /** Every invariant holds. */
   ok: boolean
 }
@@ -211,6 +219,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
   const chains: Promise<void>[] = sims.map(() => Promise.resolve())
   let stopFaults = false
   let urlTricks: Awaited<ReturnType<typeof startUrlTricks>> | undefined
+  const outcome = createOutcomeFaults({ seed: config.seed, tasks: config.tasks, config: config.outcomeFaults ?? { faults: { 'black-hole': 0, 'dead-locked': 0, 'lose-executed': 0, 'refuse-upgrade': 0 }, cancelShare: 0 }, sims, stores: () => clients.map(c => c.mounted.store), progress })
 
   try {
     // ── clients ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -307,6 +316,8 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
     }
 
     const fireDue = (): void => {
+      if (!stopFaults)
+        outcome.fireDue(submitted)
       while (nextFault < plan.faults.length && plan.faults[nextFault]!.afterSubmitted <= submitted) {
         const fault = plan.faults[nextFault++]!
         chains[fault.sim] = chains[fault.sim]!.then(() => runFault(fault)).catch((error: unknown) => {
@@ -323,9 +334,9 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       const { store } = client.mounted
       submitted++
       fireDue()
-      const workflow = task.workflow === 'slow'
+      const workflow = outcome.workflow(task.workflow === 'slow'
         ? slowWorkflow(config.slow.steps, config.slow.seconds, task.color)
-        : emptyImageWorkflow(task.color, `chaos-${task.index}`)
+        : emptyImageWorkflow(task.color, `chaos-${task.index}`), task.index, task.workflow === 'slow')
       let handle: ComfyTaskHandle | undefined
       // A submit is refused only when no server answers the health check (all down at once): the app would retry.
       while (!handle && Date.now() < deadline) {
@@ -353,6 +364,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       }
       records.push(record)
       ledger.set(record.promptId, record)
+      outcome.onHandle(store, handle)
       const h = handle
       scope.run(() => {
         const stop = watch(() => h.task.value?.state, (state) => {
@@ -429,6 +441,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
         stopFaults = true
       fireDue()
       await Promise.all(chains)
+      await outcome.finish()
       // Every server is up again: give the stores time to release (bounded by maxOutage + grace).
       const maxOutage = config.store.maxOutage ?? 5000
       await until(() => clients.every(c => c.mounted.store.lock === null && c.mounted.store.pendingCount === 0), maxOutage + 5000)
@@ -454,7 +467,9 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       faults,
       maxOutage,
       socketViolations,
+      explain: outcome.explain,
     })
+    const outcomeCheck = await outcome.check(records)
     measureRecovery(faults, records, clients.map(c => c.mounted.store.log))
     const malformedFramesCounted = clients.reduce((n, c) => n + c.mounted.store.malformedFrames, 0)
     const unansweredSubmits = clients.reduce((n, c) => n + c.mounted.store.log.filter(e => e.kind === 'reconcile' && e.message.includes('got no answer')).length, 0)
@@ -479,6 +494,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
     const invariants: Invariant[] = [
       ...check.invariants,
       ...trickCheck.invariants,
+      ...outcomeCheck.invariants,
       { name: 'sockets closed on the servers after unmount', value: simClients, ok: simClients === 0 },
       { name: 'client sockets closed after unmount', value: openClientSockets, ok: openClientSockets === 0 },
       { name: 'timers left after unmount', value: timersLeft, ok: timersLeft === 0 },
@@ -511,11 +527,12 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       outcomes,
       lostByCause: check.lostByCause,
       invariants,
-      violations: [...check.violations, ...trickCheck.violations],
+      violations: [...check.violations, ...trickCheck.violations, ...outcomeCheck.violations],
       leftovers,
       unansweredSubmits,
       malformedFramesCounted,
       networkErrorsLogged,
+      outcomeFaults: outcome.records,
       ok: invariants.every(i => i.ok),
     }
   }

@@ -86,6 +86,8 @@ export interface InvariantInput {
   maxOutage: number
   /** Sockets whose URL was not the client's locked server at the moment they were created. */
   socketViolations: { client: number, url: string, lock: string | null, at: number }[]
+  /** Explains an outcome other than success that a fault of outcome-faults.ts caused (a cancel, an abandon). */
+  explain?: (record: TaskRecord) => string | null
 }
 
 const TERMINAL = new Set<string>(['succeeded', 'failed', 'interrupted', 'cancelled', 'lost'])
@@ -215,6 +217,11 @@ export function checkInvariants(input: InvariantInput): { invariants: Invariant[
     }
     if (o.state === 'succeeded')
       continue
+    const explained = input.explain?.(r)
+    if (explained) {
+      lostByCause[explained] = (lostByCause[explained] ?? 0) + 1
+      continue
+    }
     if (o.state === 'lost') {
       const end = o.at
       const restart = restarts.find(f => f.server === r.server && f.startedAt <= end && f.endedAt >= r.createdAt)

@@ -32,6 +32,8 @@ export function formatReport(report: ChaosReport): string {
   out.push(`POST /prompt without an answer (looked up on the server first; resent only when absent from its queue and history): ${report.unansweredSubmits}; malformed frames counted and ignored: ${report.malformedFramesCounted}`)
   if (report.networkErrorsLogged > 0)
     out.push(`failed requests logged by happy-dom's fetch (counted, not printed): ${report.networkErrorsLogged}`)
+  if (report.outcomeFaults.length > 0)
+    out.push(`outcome faults fired: ${Object.entries(report.outcomeFaults.reduce<Record<string, number>>((n, f) => ({ ...n, [f.kind]: (n[f.kind] ?? 0) + 1 }), {})).map(([k, v]) => `${k} ${v}`).join(', ')}; tasks abandoned with a dead server: ${report.outcomeFaults.reduce((n, f) => n + f.abandoned, 0)}`)
   if (Object.keys(report.submitRefusals).length > 0)
     out.push(`submits refused and retried: ${Object.entries(report.submitRefusals).map(([k, v]) => `${k}: ${v}`).join(', ')}`)
   out.push('')

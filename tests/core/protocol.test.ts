@@ -99,8 +99,12 @@ describe('parseMessage', () => {
 
   it('keeps the executed output images and other output keys', () => {
     const message = parsed('{"type":"executed","data":{"node":"4","output":{"images":[{"filename":"a.png","subfolder":"","type":"output"}],"text":["hi"]},"prompt_id":"p"}}')
-    expect(message.type === 'executed' && message.data.output.images?.[0]?.filename).toBe('a.png')
-    expect(message.type === 'executed' && message.data.output.text).toEqual(['hi'])
+    expect(message.type === 'executed' && message.data.output?.images?.[0]?.filename).toBe('a.png')
+    expect(message.type === 'executed' && message.data.output?.text).toEqual(['hi'])
+  })
+
+  it('accepts executed with output: null (a node without UI output) as a valid frame', () => {
+    expect(parsed('{"type":"executed","data":{"node":"4","display_node":"4","output":null,"prompt_id":"p"}}')).toEqual({ type: 'executed', data: { node: '4', display_node: '4', output: null, prompt_id: 'p' } })
   })
 
   it('accepts the legacy end marker executing {node: null}', () => {

@@ -1,6 +1,7 @@
 import type { Allowance, ComfySimulator, SimulatorVersion, Transcript } from '../../src/testing/index'
+import { existsSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { compareReplay, createComfySimulator, listTranscripts, loadTranscript, replayTranscript, samplePng } from '../../src/testing/index'
+import { compareReplay, compareStatusOrder, createComfySimulator, listTranscripts, loadTranscript, replayTranscript, samplePng } from '../../src/testing/index'
 
 /** The recordings of real ComfyUI servers, in the repository (see tests/fixtures/comfyui/README.md). */
 export const REFERENCE = new URL('../fixtures/comfyui/', import.meta.url)
@@ -75,10 +76,15 @@ async function prepare(sim: ComfySimulator, scenario: string, run04: Transcript)
   throw new Error('the setup run of scenario 04 did not finish')
 }
 
-/** One `it` per recorded scenario of `folder`, replayed against a fresh simulator of `version`. */
-export function describeConformance(version: SimulatorVersion, folder: string): void {
+/**
+ * One `it` per recorded scenario of `folder`, replayed against a fresh simulator of `version`. Shapes are compared,
+ * and the order of `status` broadcasts around the answers that cause them; `otherFolder` (a second real recording of
+ * the same scenarios) allows the orderings in which the two real recordings differ.
+ */
+export function describeConformance(version: SimulatorVersion, folder: string, otherFolder?: string): void {
   const dir = new URL(`${folder}/`, REFERENCE)
-  describe(`simulator ${version} replays ${folder} (status broadcasts compared as a multiset per socket)`, () => {
+  const otherDir = otherFolder === undefined ? undefined : new URL(`${otherFolder}/`, REFERENCE)
+  describe(`simulator ${version} replays ${folder} (status broadcasts compared as a multiset per socket, and in order around the answers that cause them)`, () => {
     const sims: ComfySimulator[] = []
     afterEach(async () => {
       await Promise.all(sims.splice(0).map(s => s.close()))
@@ -101,6 +107,8 @@ export function describeConformance(version: SimulatorVersion, folder: string): 
           await prepare(sim, scenario, run04)
         const result = await replayTranscript(sim, loadTranscript(dir, file), { speed: SPEED })
         expect(compareReplay(result, allow)).toEqual([])
+        const other = otherDir && existsSync(new URL(file, otherDir)) ? loadTranscript(otherDir, file) : undefined
+        expect(compareStatusOrder(result, other)).toEqual([])
       })
     }
   })

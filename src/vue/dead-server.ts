@@ -1,0 +1,51 @@
+import type { LockEvent, LockEventKind } from '../core/lock-log'
+import type { ComfyTask } from '../core/task-state'
+import type { ServerTether } from './server-tether'
+import { LockedServerDownError, TaskLostError } from '../core/errors'
+import { endTask } from '../core/task-state'
+
+/** What the rules for a dead locked server need from the store. */
+export interface DeadServerContext {
+  tethers: ReadonlyMap<string, ServerTether>
+  /** How many servers are configured. */
+  serverCount: number
+  pendingOn: (server: string) => ComfyTask[]
+  setTask: (task: ComfyTask) => void
+  closeTether: (tether: ServerTether, why: string) => void
+  record: (kind: LockEventKind, message: string, extra?: Partial<LockEvent>) => void
+  /** Could the server have this task (its `POST /prompt` sent)? */
+  wasSent: (task: ComfyTask) => boolean
+}
+
+/** The app's way out of a dead locked server (`abandon`), and what a new submit does while it is down. */
+export function createDeadServerRules(ctx: DeadServerContext): { abandon: (server?: string) => void, refuseIfDown: (server: string) => void } {
+  return {
+    /**
+     * Gives up a locked server (all of them without `server`): its pending tasks end `lost` with reason `abandoned`
+     * (those never sent say so) and the lock is released at once, so new tasks can go elsewhere. Nothing is sent to it.
+     */
+    abandon(server) {
+      const targets = server !== undefined ? [ctx.tethers.get(server)].filter((t): t is ServerTether => !!t) : [...ctx.tethers.values()]
+      for (const tether of targets) {
+        const pending = ctx.pendingOn(tether.server)
+        ctx.record('release', `abandoning ${tether.server}: ${pending.length} task(s) end lost`, { server: tether.server, code: 'TASK_LOST' })
+        for (const task of pending)
+          ctx.setTask(endTask(task, 'lost', new TaskLostError(tether.server, task.promptId, 'abandoned', ctx.wasSent(task)), Date.now()))
+        if (ctx.tethers.get(tether.server) === tether)
+          ctx.closeTether(tether, 'abandoned by the app')
+      }
+    },
+    /**
+     * Session affinity, locked server known down: with other servers configured the app has somewhere to go, so the
+     * submit fails fast (wait, or `abandon()` and submit again); with one server the task waits (up to maxOutage).
+     */
+    refuseIfDown(server) {
+      const since = ctx.tethers.get(server)?.unreachableSince.value ?? null
+      if (since === null)
+        return
+      if (ctx.serverCount > 1)
+        throw new LockedServerDownError(server, since, ctx.pendingOn(server).map(t => t.promptId))
+      ctx.record('hold', `a new task waits for ${server}, unreachable since ${new Date(since).toISOString()} (up to maxOutage)`, { server })
+    },
+  }
+}

@@ -1,0 +1,96 @@
+import type { HistoryEntry, QueueSnapshot } from '../core/api-types'
+import type { ComfyTask } from '../core/task-state'
+import type { ComfyApi } from '../http/comfy-api'
+import { ProtocolError, TaskCancelledError, TaskLostError } from '../core/errors'
+import { endTask, isTerminal, reconcileTask } from '../core/task-state'
+
+/** How many `/history/{id}` requests one reconcile pass keeps in flight at once. */
+export const HISTORY_CONCURRENCY = 4
+/** Passes a history entry may stay without `status` (and off the queue) before the task fails with a ProtocolError. */
+export const MAX_STATUSLESS_PASSES = 3
+
+/** What one pass needs from its tether. */
+export interface ReconcilePassContext {
+  server: string
+  api: ComfyApi
+  lostGraceMs: number
+  getTask: (promptId: string) => ComfyTask | undefined
+  /** A send of an unconfirmed prompt may be repeated: `true` when handled. */
+  resubmit: (task: ComfyTask) => Promise<boolean>
+  /** Did the server break (socket cut, outage, counter reset) after `since`? Then it may have restarted. */
+  brokeSince: (since: number) => boolean
+  /** Has the socket seen a break at all (for the error's reason)? */
+  outageSeen: () => boolean
+  isDisposed: () => boolean
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = Array.from({ length: items.length })
+  let next = 0
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++
+      results[index] = await work(items[index] as T)
+    }
+  })
+  await Promise.all(lanes)
+  return results
+}
+
+/**
+ * One reconcile pass over `targets`: `/queue` once first, then `/history/{id}` of each task not on it (bounded
+ * concurrency). In that order a task moving from the queue into the history between the two answers is still seen.
+ * A confirmed task on neither, on a server that broke since it was confirmed, is lost now (the server restarted);
+ * the grace period is kept for prompts whose answer was never seen. Returns the changed tasks, for the caller to apply.
+ */
+export function createReconcilePass(ctx: ReconcilePassContext): (targets: readonly ComfyTask[]) => Promise<ComfyTask[]> {
+  const statusless = new Map<string, number>()
+
+  return async (targets) => {
+    const queue: QueueSnapshot = await ctx.api.queue(ctx.server)
+    const results = await mapBounded(targets, HISTORY_CONCURRENCY, async (target) => {
+      const where = queue.running.includes(target.promptId) ? 'running' as const : queue.pending.includes(target.promptId) ? 'pending' as const : null
+      const history = where === null ? await ctx.api.history(ctx.server, target.promptId) : null
+      return { target, where, history }
+    })
+    const changed: ComfyTask[] = []
+    for (const { target, where, history } of results) {
+      const current = ctx.getTask(target.promptId)
+      if (!current || isTerminal(current.state) || ctx.isDisposed())
+        continue
+      const settled = await settle(current, where, history)
+      if (settled !== undefined && settled !== current)
+        changed.push(settled)
+    }
+    return changed
+  }
+
+  async function settle(current: ComfyTask, where: 'running' | 'pending' | null, history: HistoryEntry | null): Promise<ComfyTask | undefined> {
+    if (history && !history.status) {
+      const passes = (statusless.get(current.promptId) ?? 0) + 1
+      statusless.set(current.promptId, passes)
+      if (passes >= MAX_STATUSLESS_PASSES) {
+        statusless.delete(current.promptId)
+        return endTask(current, 'failed', new ProtocolError(ctx.server, `GET /history/${current.promptId} keeps answering an entry without "status" (${passes} times) while the prompt is not on /queue; ComfyUI always records a status when a prompt ends`), Date.now())
+      }
+    }
+    else {
+      statusless.delete(current.promptId)
+    }
+    // Cancelled, and now on neither /queue nor /history: our delete took it out (its confirmation may have been lost).
+    if (where === null && !history && current.cancelRequested && !current.unconfirmed)
+      return endTask(current, 'cancelled', new TaskCancelledError(ctx.server, current.promptId, 'dequeued'), Date.now())
+    const confirmed = !current.unconfirmed && current.state !== 'preparing'
+    const restarted = where === null && !history && confirmed && ctx.brokeSince(current.queuedAt ?? current.createdAt)
+    const next = restarted ? 'lost' : reconcileTask(current, { history, queue: history ? undefined : where }, Date.now(), ctx.lostGraceMs)
+    if (next === 'lost' && current.unconfirmed && await ctx.resubmit(current))
+      return undefined
+    if (next !== 'lost')
+      return next
+    // A confirmed task that vanished from both /queue and /history across a broken connection: the server
+    // restarted. Without a break, or for a prompt the server never confirmed, all we know is that it is not there.
+    const reason = (restarted || ctx.outageSeen()) && !current.unconfirmed ? 'server-restarted' : 'not-on-server'
+    return endTask(current, 'lost', new TaskLostError(ctx.server, current.promptId, reason), Date.now())
+  }
+}
