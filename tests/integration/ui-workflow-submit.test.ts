@@ -5,8 +5,8 @@ import { defineWorkflow, isComfyTetherError, UiWorkflowError } from '../../src/i
 import type { ComfySimulator } from '../../src/testing/index'
 import { createComfySimulator } from '../../src/testing/index'
 import { mountComfy, unmountAll } from '../helpers/mount-comfy'
-import { invertUiWorkflow } from '../helpers/ui-workflows'
-import { pngBlob } from '../helpers/workflows'
+import { invertUiWorkflow, subgraphInvertUiWorkflow } from '../helpers/ui-workflows'
+import { pngBlob, slowWorkflow } from '../helpers/workflows'
 
 const sims: ComfySimulator[] = []
 afterEach(async () => {
@@ -98,6 +98,41 @@ describe('submit(uiGraph)', () => {
     })
   })
 
+  it('takes the image of a LoadImage inside a subgraph by its converted id "<instanceId>:<innerId>"', async () => {
+    const s = await sim()
+    const { store } = mountComfy({ servers: [s.url] })
+    const { blob, pixels } = pngBlob(3, 3)
+    const result = await (await store.submit(subgraphInvertUiWorkflow(), { images: { '7:1': blob } })).result
+    await expectInverted(result.imageUrls[0]!, pixels)
+    expect(Object.keys(await ranPrompt(s, result.promptId)).sort()).toEqual(['3', '7:1', '7:2'])
+  })
+
+  it('still converts with validate: false (only the checks are skipped), and canRunOn answers for a UI graph', async () => {
+    const lacking = await sim({ label: 'no-invert', nodes: WITHOUT_INVERT })
+    const full = await sim({ label: 'full' })
+    const { store } = mountComfy({ servers: [lacking.url, full.url] })
+    expect(await store.canRunOn(invertUiWorkflow())).toEqual({ [lacking.url]: ['node type ImageInvert'], [full.url]: [] })
+    const { blob, pixels } = pngBlob()
+    const handle = await store.submit(invertUiWorkflow(), { images: { 1: blob }, validate: false })
+    const result = await handle.result
+    expect(result.server).toBe(full.url)
+    await expectInverted(result.imageUrls[0]!, pixels)
+    expect(handle.workflow.value?.format).toBe('ui')
+  })
+
+  it('keeps the session lock when the locked server lacks a node type of the graph (NO_CAPABLE_SERVER with lockedServer)', async () => {
+    const locked = await sim({ label: 'slow-no-invert', nodes: [...WITHOUT_INVERT, 'TestSlowProgress'] })
+    const other = await sim({ label: 'invert-no-slow', nodes: ['LoadImage', 'ImageInvert', 'EmptyImage', 'SaveImage', 'PreviewImage'] })
+    const { store } = mountComfy({ servers: [locked.url, other.url], affinity: 'session' })
+    const slow = await store.submit(slowWorkflow(4, 0.4))
+    const error = await store.submit(invertUiWorkflow(), { images: { 1: pngBlob().blob } }).catch((e: unknown) => e)
+    expect(isComfyTetherError(error, 'NO_CAPABLE_SERVER')).toBe(true)
+    expect(error).toMatchObject({ lockedServer: locked.url, lacks: { [locked.url]: ['node type ImageInvert'] } })
+    expect(store.lock?.server).toBe(locked.url)
+    expect((await slow.result).server).toBe(locked.url)
+    expect([...sent(other)]).toEqual([])
+  })
+
   it('fails an unsupported graph with UiWorkflowError before any upload or prompt', async () => {
     const s = await sim()
     const { store } = mountComfy({ servers: [s.url] })
@@ -133,7 +168,7 @@ describe('defineWorkflow(uiGraph)', () => {
   it('binds parameters by node title and id, fills them after conversion and sends the values', async () => {
     const s = await sim()
     const { store } = mountComfy({ servers: [s.url] })
-    const tpl = defineWorkflow(invertUiWorkflow(), { params: { photo: 'Photo.image', prefix: 'Save.filename_prefix' } })
+    const tpl = defineWorkflow(invertUiWorkflow(), { params: { photo: 'Photo.image', prefix: '3.filename_prefix' } })
     const { blob, pixels } = pngBlob()
     const handle = await store.submit(tpl, { photo: blob, prefix: 'from-template' })
     const result = await handle.result
