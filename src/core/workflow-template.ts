@@ -3,6 +3,7 @@ import type { ComfyWorkflow } from './validate-input'
 import { isUiWorkflow } from './ui-workflow/convert'
 import { assertUiWorkflowShape } from './ui-workflow/graph'
 import { resolveUiTarget } from './ui-workflow/template-targets'
+import { InvalidArgumentError } from './errors'
 import { assertWorkflow } from './validate-input'
 import { WorkflowParamsError } from './workflow-errors'
 
@@ -167,9 +168,12 @@ export function randomSeed(random: () => number = Math.random, range?: SeedRange
 
 /**
  * The workflow of one submit: `values` put into a fresh copy, `'random'` and the template's `randomize` inputs given
- * new seeds. Throws `INVALID_WORKFLOW_PARAMS` listing every unknown, missing or unusable value.
+ * new seeds. Throws `INVALID_WORKFLOW_PARAMS` listing every unknown, missing or unusable value, and `INVALID_WORKFLOW`
+ * for a template made from a UI-format workflow, which only a server's `/object_info` turns into a prompt (`store.submit` does).
  */
 export function fillWorkflow<P extends string>(template: WorkflowTemplate<P>, values: WorkflowValues<P>, options: FillWorkflowOptions = {}): FilledWorkflow {
+  if (template.ui !== undefined && template.workflow === EMPTY)
+    throw new InvalidArgumentError('INVALID_WORKFLOW', 'This template was made from a UI-format workflow, which becomes a prompt only once converted with the target server\'s /object_info. Submit it with store.submit(template, values), which converts and fills it per server.')
   const random = options.random ?? Math.random
   const draw = (nodeId: string, input: string): number => randomSeed(random, options.seedRange?.(nodeId, input))
   const problems: ConstructorParameters<typeof WorkflowParamsError>[0][number][] = []

@@ -48,7 +48,7 @@ export const UNREADABLE_OBJECT_INFO = 'a readable /object_info (a UI-format work
 export function resolveSource(first: unknown, second: unknown, third: SubmitOptions | undefined, known: Iterable<ObjectInfo>): ResolvedSource {
   if (isWorkflowTemplate(first) && first.ui) {
     // Values checked, seeds drawn and files turned into uploads now, on an empty workflow: nothing is sent if they are wrong.
-    const { options, filled } = resolveSubmit(first, second, third, [])
+    const { options, filled } = resolveSubmit({ ...first, ui: undefined }, second, third, [])
     const values = (second ?? {}) as WorkflowValues<string>
     const source = uiSource(first.ui, assertImages(options, first.ui), (prompt, info, server) => fillUiTemplate(first, values, prompt, info, server))
     return { source, options, filled }
