@@ -1,5 +1,5 @@
-import type { ComfyWorkflow, WorkflowTemplate } from 'comfy-tether'
-import { defineWorkflow } from 'comfy-tether'
+import type { ComfyWorkflow, UiWorkflow, WorkflowTemplate } from 'comfy-tether'
+import { defineWorkflow, isUiWorkflow } from 'comfy-tether'
 
 /** One named parameter of a template preset, as a form field. */
 export interface ParamField {
@@ -18,8 +18,8 @@ export interface Preset {
   description: string
   /** Does it start from an uploaded image (a LoadImage node)? */
   needsImage: boolean
-  /** The workflow in ComfyUI's API format, given the uploaded image's size when there is one. */
-  build: (image: { width: number, height: number } | null) => ComfyWorkflow
+  /** The workflow in ComfyUI's API format (or its UI format, as "Save" writes it), given the uploaded image's size when there is one. */
+  build: (image: { width: number, height: number } | null) => ComfyWorkflow | UiWorkflow
   /** A template preset: submitted as `submit(template, values)` with one form field per parameter. */
   template?: { workflow: WorkflowTemplate, fields: readonly ParamField[] }
 }
@@ -42,6 +42,29 @@ const swatchTemplate = defineWorkflow({
 /** LoadImage's `image` input is replaced by the uploaded file's name at submit time. */
 const loadImage = { class_type: 'LoadImage', inputs: { image: 'example.png' } }
 
+/**
+ * The invert workflow as ComfyUI's "Save" writes it (UI format, schema 0.4): LoadImage → Reroute → ImageInvert →
+ * SaveImage, and a muted PreviewImage. The store converts it with the /object_info of the server it places it on.
+ */
+function invertUiGraph(): UiWorkflow {
+  return {
+    last_node_id: 5,
+    last_link_id: 4,
+    nodes: [
+      { id: 1, type: 'LoadImage', title: 'Photo', pos: [0, 0], size: [315, 314], flags: {}, order: 0, mode: 0, outputs: [{ name: 'IMAGE', type: 'IMAGE', links: [1], slot_index: 0 }, { name: 'MASK', type: 'MASK', links: null }], properties: {}, widgets_values: ['example.png', 'image'] },
+      { id: 4, type: 'Reroute', pos: [350, 0], size: [75, 26], flags: {}, order: 1, mode: 0, inputs: [{ name: '', type: '*', link: 1 }], outputs: [{ name: 'IMAGE', type: 'IMAGE', links: [2], slot_index: 0 }], properties: { showOutputText: true, horizontal: false } },
+      { id: 2, type: 'ImageInvert', pos: [450, 0], size: [210, 26], flags: {}, order: 2, mode: 0, inputs: [{ name: 'image', type: 'IMAGE', link: 2 }], outputs: [{ name: 'IMAGE', type: 'IMAGE', links: [3, 4], slot_index: 0 }], properties: {} },
+      { id: 3, type: 'SaveImage', title: 'Save', pos: [700, 0], size: [315, 270], flags: {}, order: 3, mode: 0, inputs: [{ name: 'images', type: 'IMAGE', link: 3 }], properties: {}, widgets_values: ['playground-invert-ui'] },
+      { id: 5, type: 'PreviewImage', title: 'Muted preview', pos: [700, 300], size: [315, 270], flags: {}, order: 4, mode: 2, inputs: [{ name: 'images', type: 'IMAGE', link: 4 }], properties: {} },
+    ],
+    links: [[1, 1, 0, 4, 0, 'IMAGE'], [2, 4, 0, 2, 0, 'IMAGE'], [3, 2, 0, 3, 0, 'IMAGE'], [4, 2, 0, 5, 0, 'IMAGE']],
+    groups: [],
+    config: {},
+    extra: {},
+    version: 0.4,
+  }
+}
+
 export const PRESETS: readonly Preset[] = [
   {
     id: 'invert',
@@ -53,6 +76,13 @@ export const PRESETS: readonly Preset[] = [
       2: { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
       3: { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'playground-invert' } },
     }),
+  },
+  {
+    id: 'invert-ui',
+    label: 'Invert (UI format)',
+    description: 'The invert workflow as ComfyUI\'s "Save" writes it (with a Reroute and a muted node): converted with the server\'s /object_info',
+    needsImage: true,
+    build: invertUiGraph,
   },
   {
     id: 'scale',
@@ -122,7 +152,9 @@ export const PRESETS: readonly Preset[] = [
   },
 ]
 
-/** The ids of a workflow's LoadImage nodes: where an uploaded image goes. */
-export function loadImageNodes(workflow: ComfyWorkflow): string[] {
+/** The ids of a workflow's LoadImage nodes (in a UI-format one: those that run, neither muted nor bypassed): where an uploaded image goes. */
+export function loadImageNodes(workflow: ComfyWorkflow | UiWorkflow): string[] {
+  if (isUiWorkflow(workflow))
+    return workflow.nodes.filter(n => n.type === 'LoadImage' && n.mode !== 2 && n.mode !== 4).map(n => String(n.id))
   return Object.entries(workflow).filter(([, node]) => node.class_type === 'LoadImage').map(([id]) => id)
 }

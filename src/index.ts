@@ -44,6 +44,8 @@ export type { DefineWorkflowOptions, ParamTarget, ParamValue, WorkflowTemplate, 
 export { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from './core/workflow-errors'
 export type { WorkflowParamsProblem, WorkflowProblem, WorkflowProblemKind } from './core/workflow-errors'
 export { canRun, validateWorkflow } from './core/validate-workflow'
+export { fromUiWorkflow, isUiWorkflow, UiWorkflowError } from './core/ui-workflow'
+export type { UiWorkflow, UiWorkflowErrorReason } from './core/ui-workflow'
 export type { NodeClassInfo, ObjectInfo } from './core/object-info'
 export type { NormalizedOutputs, OutputFile, OutputFileKind, OutputValue } from './core/outputs'
 export type { WorkflowProgress } from './core/workflow-progress'

@@ -1,4 +1,9 @@
+import type { UiWorkflow } from './ui-workflow/types'
 import type { ComfyWorkflow } from './validate-input'
+import { isUiWorkflow } from './ui-workflow/convert'
+import { assertUiWorkflowShape } from './ui-workflow/graph'
+import { resolveUiTarget } from './ui-workflow/template-targets'
+import { InvalidArgumentError } from './errors'
 import { assertWorkflow } from './validate-input'
 import { WorkflowParamsError } from './workflow-errors'
 
@@ -34,8 +39,10 @@ const TEMPLATE = Symbol.for('comfy-tether.workflow-template')
 /** A workflow with named parameters, made by {@link defineWorkflow}. Immutable. */
 export interface WorkflowTemplate<P extends string = string> {
   readonly [TEMPLATE]: true
-  /** A frozen deep copy of the workflow passed in. */
+  /** A frozen deep copy of the API-format workflow passed in; `{}` for a template made from a UI-format workflow (see `ui`). */
   readonly workflow: Readonly<ComfyWorkflow>
+  /** A frozen deep copy of the UI-format workflow passed in, converted on each submit with the target server's `/object_info`. */
+  readonly ui?: Readonly<UiWorkflow>
   readonly params: Readonly<Record<P, ParamBinding>>
   readonly randomize: readonly ParamBinding[]
 }
@@ -58,6 +65,8 @@ export function isWorkflowTemplate(value: unknown): value is WorkflowTemplate {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TEMPLATE] === true
 }
 
+const EMPTY: Readonly<ComfyWorkflow> = Object.freeze({})
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
     for (const v of Object.values(value))
@@ -67,7 +76,7 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
-function resolve(workflow: ComfyWorkflow, target: unknown): ParamBinding | string {
+function resolveApiTarget(workflow: ComfyWorkflow, target: unknown): ParamBinding | string {
   if (typeof target !== 'string' || !target.includes('.'))
     return `has target ${JSON.stringify(target)}, not "<node id or title>.<input>"`
   const dot = target.lastIndexOf('.')
@@ -88,21 +97,30 @@ function resolve(workflow: ComfyWorkflow, target: unknown): ParamBinding | strin
 }
 
 /**
- * Turns an API-format workflow into a template with named parameters. Throws `INVALID_WORKFLOW` for a malformed
+ * Turns a workflow into a template with named parameters. Throws `INVALID_WORKFLOW` for a malformed
  * workflow and `INVALID_WORKFLOW_PARAMS` for a target that names no node input. The JSON passed in is copied, never changed.
+ *
+ * A UI-format workflow (what ComfyUI's "Save" writes) is accepted too: targets name a node id or a node title (which
+ * becomes `_meta.title`) and are checked now as far as the graph tells (the node exists, the title is unique); that the
+ * node has the input is checked on each submit, once converted with the target server's `/object_info`.
  *
  * ```ts
  * const txt2img = defineWorkflow(json, { params: { prompt: 'Positive.text', seed: '3.seed' } })
  * store.submit(txt2img, { prompt: 'a red fox', seed: 'random' })
  * ```
  */
-export function defineWorkflow<const P extends string>(workflow: ComfyWorkflow, options: DefineWorkflowOptions<P>): WorkflowTemplate<P> {
-  assertWorkflow(workflow)
+export function defineWorkflow<const P extends string>(workflow: ComfyWorkflow | UiWorkflow, options: DefineWorkflowOptions<P>): WorkflowTemplate<P> {
+  const ui = isUiWorkflow(workflow)
+  if (ui)
+    assertUiWorkflowShape(workflow)
+  else
+    assertWorkflow(workflow)
   const copy = deepFreeze(structuredClone(workflow))
+  const resolve = ui ? (target: unknown) => resolveUiTarget(copy as UiWorkflow, target) : (target: unknown) => resolveApiTarget(copy as ComfyWorkflow, target)
   const problems: ConstructorParameters<typeof WorkflowParamsError>[0][number][] = []
   const params = {} as Record<P, ParamBinding>
   for (const [param, target] of Object.entries(options.params ?? {}) as [P, unknown][]) {
-    const found = resolve(copy, target)
+    const found = resolve(target)
     if (typeof found === 'string')
       problems.push({ param, problem: 'unknown', detail: found })
     else
@@ -110,7 +128,7 @@ export function defineWorkflow<const P extends string>(workflow: ComfyWorkflow, 
   }
   const randomize: ParamBinding[] = []
   for (const target of options.randomize ?? []) {
-    const found = resolve(copy, target)
+    const found = resolve(target)
     if (typeof found === 'string')
       problems.push({ param: `randomize ${target}`, problem: 'unknown', detail: found })
     else
@@ -118,7 +136,8 @@ export function defineWorkflow<const P extends string>(workflow: ComfyWorkflow, 
   }
   if (problems.length > 0)
     throw new WorkflowParamsError(problems)
-  return Object.freeze({ [TEMPLATE]: true as const, workflow: copy, params: Object.freeze(params), randomize: Object.freeze(randomize) })
+  const shared = { [TEMPLATE]: true as const, params: Object.freeze(params), randomize: Object.freeze(randomize) }
+  return Object.freeze(ui ? { ...shared, workflow: EMPTY, ui: copy as UiWorkflow } : { ...shared, workflow: copy as ComfyWorkflow })
 }
 
 /** The range seeds of one input may take, e.g. from its `/object_info` `min`/`max`. */
@@ -149,9 +168,12 @@ export function randomSeed(random: () => number = Math.random, range?: SeedRange
 
 /**
  * The workflow of one submit: `values` put into a fresh copy, `'random'` and the template's `randomize` inputs given
- * new seeds. Throws `INVALID_WORKFLOW_PARAMS` listing every unknown, missing or unusable value.
+ * new seeds. Throws `INVALID_WORKFLOW_PARAMS` listing every unknown, missing or unusable value, and `INVALID_WORKFLOW`
+ * for a template made from a UI-format workflow, which only a server's `/object_info` turns into a prompt (`store.submit` does).
  */
 export function fillWorkflow<P extends string>(template: WorkflowTemplate<P>, values: WorkflowValues<P>, options: FillWorkflowOptions = {}): FilledWorkflow {
+  if (template.ui !== undefined && template.workflow === EMPTY)
+    throw new InvalidArgumentError('INVALID_WORKFLOW', 'This template was made from a UI-format workflow, which becomes a prompt only once converted with the target server\'s /object_info. Submit it with store.submit(template, values), which converts and fills it per server.')
   const random = options.random ?? Math.random
   const draw = (nodeId: string, input: string): number => randomSeed(random, options.seedRange?.(nodeId, input))
   const problems: ConstructorParameters<typeof WorkflowParamsError>[0][number][] = []

@@ -4,6 +4,7 @@ import type { LockEvent, LockEventKind } from '../core/lock-log'
 import type { LockReason, ServerConsistency, ServerLock, UnlockCondition } from '../core/server-lock'
 import type { ServerStatus } from '../core/server-pool'
 import type { ComfyTask } from '../core/task-state'
+import type { UiWorkflow } from '../core/ui-workflow'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { FilledWorkflow, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
 import type { TaskWorkflowView } from './workflow-insight'
@@ -22,7 +23,7 @@ import { chooseServer } from '../core/server-pool'
 import { describeTarget, redactUrl, serverOfUrl, serverViewUrl } from '../core/server-url'
 import { createTask, endTask, isTerminal, updateTask } from '../core/task-state'
 import { createTimerGroup } from '../core/timers'
-import { assertImage, assertWorkflow } from '../core/validate-input'
+import { assertImage } from '../core/validate-input'
 import { createComfyApi } from '../http/comfy-api'
 import { createComfyHttp } from '../http/create-comfy-http'
 import type { LoadedImage } from '../http/load-image'
@@ -32,7 +33,8 @@ import { nodesToRun } from '../core/workflow-progress'
 import { createObjectInfoCache } from './object-info-cache'
 import { createWorkflowInsight } from './workflow-insight'
 import type { ServerFit } from './workflow-prepare'
-import { createServerFit, fitSeeds, lacksByServer, prepareWorkflowForServer, resolveSubmit, uncheckedInputs } from './workflow-prepare'
+import { createServerFit, fitSeeds, lacksByServer, prepareWorkflowForServer, uncheckedInputs } from './workflow-prepare'
+import { resolveSource } from './workflow-source'
 import { createCanceller } from './cancel-task'
 import { createDeadServerRules } from './dead-server'
 import { createHealthRefresh } from './health-refresh'
@@ -562,31 +564,26 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
    * Submits a workflow, or a template with its values (`submit(tpl, { prompt, seed: 'random' })`): locks a server that
    * can run it (or uses the locked one), uploads `images` there, queues the workflow there under a prompt id minted
    * here, and follows it to the end. Invalid input, template values, capability and validation errors are rejected
-   * before anything is sent. Resolves once the task has its server; `result` settles when the task ends.
+   * before anything is sent. Resolves once the task has its server; `result` settles when the task ends. A UI-format
+   * workflow (ComfyUI's "Save") is converted with the `/object_info` of each candidate server; the chosen one's prompt is sent.
    */
-  async function submit(workflow: ComfyWorkflow, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
+  async function submit(workflow: ComfyWorkflow | UiWorkflow, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
   async function submit<P extends string>(template: WorkflowTemplate<P>, values: WorkflowValues<P>, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
-  async function submit(first: ComfyWorkflow | WorkflowTemplate, second?: unknown, third?: SubmitOptions): Promise<ComfyTaskHandle> {
-    const resolved = resolveSubmit(first, second, third, objectInfos.known())
-    const { workflow, options: submitOptions } = resolved
-    assertWorkflow(workflow)
+  async function submit(first: ComfyWorkflow | UiWorkflow | WorkflowTemplate, second?: unknown, third?: SubmitOptions): Promise<ComfyTaskHandle> {
+    const { source, options: submitOptions, filled: early } = resolveSource(first, second, third, objectInfos.known())
     const images = submitOptions.images ?? {}
-    if (typeof images !== 'object' || images === null)
-      throw new InvalidArgumentError('INVALID_IMAGE', '`images` must be an object keyed by LoadImage node id, e.g. { images: { 1: file } }.')
-    for (const [nodeId, file] of Object.entries(images)) assertImage(nodeId, file, workflow)
-    // Through JSON, not structuredClone: a reactive workflow (a prop, a ref) is a Proxy, which structuredClone refuses.
-    const prompt = JSON.parse(JSON.stringify(workflow)) as ComfyWorkflow
     await waitUntilReady()
     const validate = submitOptions.validate !== false
-    const skip = uncheckedInputs(submitOptions, resolved.filled)
+    const skip = uncheckedInputs(submitOptions, early)
     const promptId = mintUuid()
-    const server = await placeTask(promptId, validate ? createServerFit(prompt, skip, objectInfoOrUnknown, objectInfos.peek) : undefined)
-    workflows.track(promptId, server, prompt, resolved.filled, nodesToRun(prompt, objectInfos.peek(server)))
+    const server = await placeTask(promptId, validate || source.format === 'ui' ? createServerFit(source, skip, objectInfoOrUnknown, objectInfos.peek, validate) : undefined)
+    const { prompt, filled } = source.placed(server, objectInfos.peek(server))
+    workflows.track(promptId, server, prompt, filled, nodesToRun(prompt, objectInfos.peek(server)), source.format)
     const result = new Promise<ComfyTaskResult>((resolve, reject) => settlers.set(promptId, { resolve, reject }))
     result.catch(() => {}) // the app may never await it; the task's state carries the error either way
     const current = (): string => renamed.get(promptId) ?? promptId
     const handle: ComfyTaskHandle = { promptId, task: computed(() => tasks.get(current())), workflow: computed(() => workflows.view(current())), result }
-    void runTask(promptId, server, prompt, images, submitOptions.extraData, { validate, skip, filled: resolved.filled })
+    void runTask(promptId, server, prompt, images, submitOptions.extraData, { validate, skip, filled })
     return handle
   }
 
@@ -918,7 +915,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   }
 
   /** What each server lacks to run `workflow` (`[]`: it can; `null`: unknown, e.g. never read and another server is locked). */
-  function canRunOn(workflow: ComfyWorkflow | WorkflowTemplate): Promise<Record<string, string[] | null>> {
+  function canRunOn(workflow: ComfyWorkflow | UiWorkflow | WorkflowTemplate): Promise<Record<string, string[] | null>> {
     const held = sessionMode ? heldSessionServer() : undefined
     return lacksByServer(workflow, serverUrls, server => objectInfos.peek(server) ?? (!held || held === server ? objectInfoOrUnknown(server) : undefined))
   }

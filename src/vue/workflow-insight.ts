@@ -29,6 +29,10 @@ export interface TaskWorkflowView {
   values: Readonly<Record<string, string | number | boolean | Blob>>
   /** Seeds drawn for this task, by `"nodeId.input"`. */
   seeds: Readonly<Record<string, number>>
+  /** `'ui'` when submitted in ComfyUI's UI format and converted with the task server's `/object_info`; else `'api'`. */
+  format: 'api' | 'ui'
+  /** The API-format prompt sent to the task's server (for a UI-format workflow: the conversion). */
+  prompt: Readonly<ComfyWorkflow>
 }
 
 interface Tracked {
@@ -36,6 +40,7 @@ interface Tracked {
   workflow: ComfyWorkflow
   key: string
   filled: FilledWorkflow | null
+  format: 'api' | 'ui'
   progress: WorkflowProgress
   queuePosition: number | null
   eta: number | null
@@ -105,8 +110,8 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
   }
 
   return {
-    track(promptId: string, server: string, workflow: ComfyWorkflow, filled: FilledWorkflow | null, nodes: readonly string[]): void {
-      tracked.set(promptId, { server, workflow, key: workflowKey(workflow), filled, progress: startWorkflowProgress(nodes), queuePosition: null, eta: null })
+    track(promptId: string, server: string, workflow: ComfyWorkflow, filled: FilledWorkflow | null, nodes: readonly string[], format: 'api' | 'ui' = 'api'): void {
+      tracked.set(promptId, { server, workflow, key: workflowKey(workflow), filled, format, progress: startWorkflowProgress(nodes), queuePosition: null, eta: null })
     },
     /** The entry's workflow or values changed in place (seeds fitted to the server): show it. */
     touch(promptId: string): void {
@@ -196,6 +201,8 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
         outputs: normalizeOutputs(task.outputs as NodeOutputs, task.server, entry.workflow),
         values: entry.filled?.values ?? {},
         seeds: entry.filled?.seeds ?? {},
+        format: entry.format,
+        prompt: entry.workflow,
       }
     },
   }

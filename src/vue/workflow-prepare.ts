@@ -1,8 +1,11 @@
 import type { ObjectInfo } from '../core/object-info'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { FilledWorkflow, SeedRange, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
+import type { UiWorkflow } from '../core/ui-workflow'
 import type { SubmitOptions } from './store-types'
+import type { WorkflowSource } from './workflow-source'
 import { inputSpec } from '../core/object-info'
+import { fromUiWorkflow, isUiWorkflow, UiWorkflowError } from '../core/ui-workflow'
 import { canRun, validateWorkflow } from '../core/validate-workflow'
 import { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from '../core/workflow-errors'
 import { fillWorkflow, isWorkflowTemplate, randomSeed } from '../core/workflow-template'
@@ -35,7 +38,7 @@ export function resolveSubmit(first: ComfyWorkflow | WorkflowTemplate, second: u
 const UNKNOWN_SEED_RANGE = { min: 0, max: 0xFFFFFFFF }
 
 /** The `min`/`max` of an input from any known `/object_info` (a class's definition is the same on every server). */
-function seedRangeFrom(workflow: ComfyWorkflow, known: readonly ObjectInfo[]): (nodeId: string, input: string) => SeedRange {
+export function seedRangeFrom(workflow: ComfyWorkflow, known: readonly ObjectInfo[]): (nodeId: string, input: string) => SeedRange {
   return (nodeId, input) => {
     const classType = workflow[nodeId]?.class_type ?? ''
     for (const info of known) {
@@ -86,7 +89,7 @@ export function uncheckedInputs(options: SubmitOptions, filled: FilledWorkflow |
 /**
  * The step where a workflow becomes what is sent to one server, given that server's `/object_info` (`undefined`
  * when it could not be fetched: then the server's own validation decides). Throws `WORKFLOW_INVALID_FOR_SERVER`
- * listing every problem. This is where a UI-format workflow would be converted against the same definitions.
+ * listing every problem. A UI-format workflow arrives here converted with the same definitions (see `workflow-source.ts`).
  */
 export function prepareWorkflowForServer(server: string, workflow: ComfyWorkflow, objectInfo: ObjectInfo | undefined, options: { validate: boolean, skip: readonly string[] }): ComfyWorkflow {
   if (!objectInfo || !options.validate)
@@ -108,22 +111,24 @@ export interface ServerFit {
   assertFitsNow: (server: string) => void
 }
 
-/** The placement check of one workflow, over the per-server `/object_info` (`undefined` when unreadable: then the server decides). */
-export function createServerFit(workflow: ComfyWorkflow, skip: readonly string[], objectInfo: (server: string) => Promise<ObjectInfo | undefined>, cached: (server: string) => ObjectInfo | undefined): ServerFit {
-  function verdict(server: string, info: ObjectInfo | undefined): void {
-    const reasons = info ? canRun(workflow, info, { skip }) : []
-    if (reasons.length > 0)
-      throw new NoCapableServerError({ [server]: reasons }, server)
-    prepareWorkflowForServer(server, workflow, info, { validate: true, skip })
+/**
+ * The placement check of one submit, over the per-server `/object_info` (`undefined` when unreadable: then the server
+ * decides, except for a UI-format workflow, which cannot be converted without it). `validate: false` keeps only what a
+ * UI-format workflow needs: that it converts.
+ */
+export function createServerFit(source: WorkflowSource, skip: readonly string[], objectInfo: (server: string) => Promise<ObjectInfo | undefined>, cached: (server: string) => ObjectInfo | undefined, validate = true): ServerFit {
+  const lacks = (server: string, info: ObjectInfo | undefined): string[] => lacksOf(source, server, info, validate ? skip : null)
+  const prepare = (server: string, info: ObjectInfo | undefined): void => {
+    prepareWorkflowForServer(server, source.forServer(server, info).prompt, info, { validate, skip })
   }
   return {
     async check(candidates, lockedServer) {
-      const capable = await capableOf(workflow, candidates, objectInfo, { skip, lockedServer })
+      const capable = await capableOf(candidates, objectInfo, lacks, lockedServer)
       const errors: unknown[] = []
       const fit = new Set<string>()
       for (const server of capable) {
         try {
-          prepareWorkflowForServer(server, workflow, await objectInfo(server), { validate: true, skip })
+          prepare(server, await objectInfo(server))
           fit.add(server)
         }
         catch (error) {
@@ -134,37 +139,69 @@ export function createServerFit(workflow: ComfyWorkflow, skip: readonly string[]
         throw errors[0]
       return fit
     },
-    assertFitsNow: server => verdict(server, cached(server)),
+    assertFitsNow(server) {
+      const info = cached(server)
+      const reasons = lacks(server, info)
+      if (reasons.length > 0)
+        throw new NoCapableServerError({ [server]: reasons }, server)
+      prepare(server, info)
+    },
   }
 }
 
+/** What `server` lacks for this submit (`[]`: nothing): node types a UI graph's conversion misses, then `canRun` unless `skip` is `null` (no validation). */
+function lacksOf(source: WorkflowSource, server: string, info: ObjectInfo | undefined, skip: readonly string[] | null): string[] {
+  let prompt: ComfyWorkflow
+  try {
+    prompt = source.forServer(server, info).prompt
+  }
+  catch (error) {
+    if (error instanceof NoCapableServerError)
+      return [...(error.lacks[server] ?? [])]
+    throw error
+  }
+  return info && skip ? canRun(prompt, info, { skip }) : []
+}
+
 /**
- * The servers of `servers` that can run `workflow` (every node type and combo value, such as a model, is there).
- * A server whose `/object_info` cannot be fetched stays a candidate: its own validation decides. Throws
- * `NO_CAPABLE_SERVER` naming what each server lacks (with `lockedServer`: the lock holds and that server lacks it).
+ * The servers of `servers` that can run the workflow (`lacks` says what each lacks). Throws `NO_CAPABLE_SERVER`
+ * naming what each server lacks (with `lockedServer`: the lock holds and that server lacks it).
  */
-export async function capableOf(workflow: ComfyWorkflow, servers: readonly string[], objectInfo: (server: string) => Promise<ObjectInfo | undefined>, options: { skip: readonly string[], lockedServer?: string }): Promise<Set<string>> {
-  const lacks: Record<string, string[]> = {}
+async function capableOf(servers: readonly string[], objectInfo: (server: string) => Promise<ObjectInfo | undefined>, lacks: (server: string, info: ObjectInfo | undefined) => string[], lockedServer?: string): Promise<Set<string>> {
+  const missing: Record<string, string[]> = {}
   const capable = new Set<string>()
-  await Promise.all(servers.map(async (server) => {
-    const info = await objectInfo(server)
-    const reasons = info ? canRun(workflow, info, { skip: options.skip }) : []
+  const infos = await Promise.all(servers.map(async server => [server, await objectInfo(server)] as const))
+  for (const [server, info] of infos) {
+    const reasons = lacks(server, info)
     if (reasons.length === 0)
       capable.add(server)
     else
-      lacks[server] = reasons
-  }))
+      missing[server] = reasons
+  }
   if (capable.size === 0)
-    throw new NoCapableServerError(lacks, options.lockedServer)
+    throw new NoCapableServerError(missing, lockedServer)
   return capable
 }
 
 /** What each of `servers` lacks to run `workflow` (`[]`: it can), or `null` where its `/object_info` is unknown. */
-export async function lacksByServer(workflow: ComfyWorkflow | WorkflowTemplate, servers: readonly string[], objectInfo: (server: string) => ObjectInfo | Promise<ObjectInfo | undefined> | undefined): Promise<Record<string, string[] | null>> {
-  const plain = isWorkflowTemplate(workflow) ? workflow.workflow as ComfyWorkflow : workflow
+export async function lacksByServer(workflow: ComfyWorkflow | UiWorkflow | WorkflowTemplate, servers: readonly string[], objectInfo: (server: string) => ObjectInfo | Promise<ObjectInfo | undefined> | undefined): Promise<Record<string, string[] | null>> {
+  const plain = isWorkflowTemplate(workflow) ? workflow.ui ?? workflow.workflow as ComfyWorkflow : workflow
   const entries = await Promise.all(servers.map(async (server) => {
     const info = await objectInfo(server)
-    return [server, info ? canRun(plain, info) : null] as const
+    return [server, info ? lacksOn(plain, info) : null] as const
   }))
   return Object.fromEntries(entries)
+}
+
+function lacksOn(workflow: ComfyWorkflow | UiWorkflow, info: ObjectInfo): string[] {
+  if (!isUiWorkflow(workflow))
+    return canRun(workflow, info)
+  try {
+    return canRun(fromUiWorkflow(workflow, info), info)
+  }
+  catch (error) {
+    if (error instanceof UiWorkflowError && error.reason === 'missing-node-type')
+      return error.missingNodeTypes.map(t => `node type ${t}`)
+    throw error
+  }
 }

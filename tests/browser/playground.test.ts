@@ -8,6 +8,7 @@ import { chromium } from 'playwright-core'
 import { PNG } from 'pngjs'
 import { createServer } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { invertUiWorkflow } from '../helpers/ui-workflows'
 
 // The playground (playground/) served by Vite with its three simulators, driven in headless Chromium.
 
@@ -185,6 +186,32 @@ describe('playground', () => {
       expect([out.width, out.height]).toEqual([8, 8])
       const expected = Buffer.from(input.png.data.map((v, i) => (i % 4 === 3 ? v : 255 - v)))
       expect(Buffer.from(out.data).equals(expected), 'the result is the inverted input').toBe(true)
+      expect(pageErrors).toEqual([])
+    }
+    finally {
+      await closePage(page)
+    }
+  })
+
+  it('submits a pasted UI-format workflow (as ComfyUI\'s "Save" writes it) and shows the inverted image', async () => {
+    const { page, pageErrors } = await openPlayground()
+    try {
+      const input = makePng(6, 6, 15)
+      await page.getByTestId('preset-select').selectOption('invert')
+      await page.getByTestId('image-input').setInputFiles({ name: 'ui.png', mimeType: 'image/png', buffer: input.buffer })
+      await expect.poll(() => page.getByTestId('picked-image').textContent()).toMatch(/\d+×\d+/)
+      await page.getByTestId('workflow-input').fill(JSON.stringify(invertUiWorkflow('pasted-ui'), null, 2))
+      await page.getByTestId('submit-button').click()
+      const submitError = page.getByTestId('submit-error')
+      const card = page.getByTestId('task-card').filter({ has: page.getByTestId('task-format') }).first()
+      await expect.poll(async () => (await submitError.count()) > 0 ? `submit error: ${await submitError.textContent()}` : await card.count(), { timeout: 10_000 }).toBe(1)
+      expect(await card.getByTestId('task-format').textContent()).toContain('UI format')
+      const end = await waitForEnd(card)
+      expect(end, end.error).toEqual({ state: 'succeeded', error: '' })
+      const src = await (await resultImageLoaded(card)).getAttribute('src') ?? ''
+      expect(src).toContain('pasted-ui')
+      const out = PNG.sync.read(Buffer.from(await (await fetch(src)).arrayBuffer()))
+      expect(Buffer.from(out.data).equals(Buffer.from(input.png.data.map((v, i) => (i % 4 === 3 ? v : 255 - v)))), 'the result is the inverted input').toBe(true)
       expect(pageErrors).toEqual([])
     }
     finally {

@@ -3,6 +3,7 @@ import { isComfyTetherError } from '../../src/core/errors'
 import { defineWorkflow, fillWorkflow, isWorkflowTemplate } from '../../src/core/workflow-template'
 import type { WorkflowParamsError } from '../../src/core/workflow-errors'
 import { sd15Workflow } from '../helpers/object-info'
+import { invertUiWorkflow, subgraphInvertUiWorkflow } from '../helpers/ui-workflows'
 
 function paramsError(fn: () => unknown): WorkflowParamsError {
   try {
@@ -105,5 +106,41 @@ describe('fillWorkflow', () => {
     const error = paramsError(() => fillWorkflow(tpl, { prompt: 'x', steps: Number.NaN, sede: 3 } as never))
     expect(error.problems.map(p => [p.param, p.problem])).toEqual([['sede', 'unknown'], ['seed', 'missing'], ['steps', 'bad-value']])
     expect(error.message).toMatch(/^\[comfy-tether\] The workflow parameters do not fit: "sede" is not a parameter of this template \(it has prompt, seed, steps\)/)
+  })
+})
+
+describe('defineWorkflow with a UI-format workflow', () => {
+  it('binds by node id, by a unique title and by an id inside a subgraph, keeping a frozen copy of the graph', () => {
+    const graph = invertUiWorkflow()
+    const tpl = defineWorkflow(graph, { params: { photo: 'Photo.image', prefix: '3.filename_prefix' }, randomize: ['2.seed'] })
+    expect(tpl.params).toEqual({ photo: { nodeId: '1', input: 'image' }, prefix: { nodeId: '3', input: 'filename_prefix' } })
+    expect(tpl.randomize).toEqual([{ nodeId: '2', input: 'seed' }])
+    expect(tpl.ui).toEqual(graph)
+    expect(tpl.ui).not.toBe(graph)
+    expect(Object.isFrozen(tpl.ui?.nodes[0])).toBe(true)
+    expect(tpl.workflow).toEqual({})
+    expect(defineWorkflow(subgraphInvertUiWorkflow(), { params: { photo: '7:1.image' } }).params.photo).toEqual({ nodeId: '7:1', input: 'image' })
+  })
+
+  it('rejects a node that is neither an id nor a title, and a title two nodes share', () => {
+    const graph = invertUiWorkflow()
+    const nodes = graph.nodes as unknown as { title?: string }[]
+    nodes[2]!.title = 'Save'
+    const error = paramsError(() => defineWorkflow(graph, { params: { a: 'Nowhere.text', b: 'Save.filename_prefix', c: '9:1.image' } }))
+    expect(error.problems.map(p => [p.param, p.problem])).toEqual([['a', 'unknown'], ['b', 'unknown'], ['c', 'unknown']])
+    expect(error.message).toContain('2, 3')
+  })
+
+  it('refuses fillWorkflow of a UI template (only a server\'s /object_info makes it a prompt) with INVALID_WORKFLOW', () => {
+    const tpl = defineWorkflow(invertUiWorkflow(), { params: { prefix: 'Save.filename_prefix' } })
+    let error: unknown
+    try {
+      fillWorkflow(tpl, { prefix: 'x' })
+    }
+    catch (e) {
+      error = e
+    }
+    expect(isComfyTetherError(error, 'INVALID_WORKFLOW')).toBe(true)
+    expect((error as Error).message).toContain('store.submit(template, values)')
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest'
-import type { ComfyStore, TaskWorkflowView, WorkflowTemplate, WorkflowValues } from '../../src/index'
-import { defineWorkflow } from '../../src/index'
+import type { ComfyStore, TaskWorkflowView, UiWorkflow, WorkflowTemplate, WorkflowValues } from '../../src/index'
+import { defineWorkflow, isUiWorkflow } from '../../src/index'
 import { fillWorkflow } from '../../src/core/index'
 
 const json = { 3: { class_type: 'KSampler', inputs: { seed: 1 } }, 6: { class_type: 'CLIPTextEncode', inputs: { text: '' }, _meta: { title: 'Positive' } } }
@@ -39,5 +39,20 @@ describe('store.submit with a template', () => {
 
   it('exposes the workflow view on the handle', () => {
     expectTypeOf<Awaited<ReturnType<ComfyStore['submit']>>['workflow']['value']>().toEqualTypeOf<TaskWorkflowView | undefined>()
+  })
+})
+
+describe('UI-format workflows', () => {
+  const graph: UiWorkflow = { nodes: [{ id: 3, type: 'SaveImage', title: 'Save', widgets_values: ['x'] }], links: [], version: 0.4 }
+
+  it('submit and defineWorkflow take them; the view says which format was sent', () => {
+    void store.submit(graph, { validate: false })
+    const tpl = defineWorkflow(graph, { params: { prefix: 'Save.filename_prefix' } })
+    expectTypeOf(tpl).toEqualTypeOf<WorkflowTemplate<'prefix'>>()
+    void store.submit(tpl, { prefix: 'out' })
+    // @ts-expect-error: prefix is missing
+    void store.submit(tpl, {})
+    expectTypeOf<TaskWorkflowView['format']>().toEqualTypeOf<'api' | 'ui'>()
+    expectTypeOf(isUiWorkflow).guards.toEqualTypeOf<UiWorkflow>()
   })
 })

@@ -1,0 +1,121 @@
+import type { ObjectInfo } from '../core/object-info'
+import type { UiWorkflow } from '../core/ui-workflow'
+import type { ComfyWorkflow } from '../core/validate-input'
+import type { FilledWorkflow, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
+import type { SubmitOptions } from './store-types'
+import { InvalidArgumentError } from '../core/errors'
+import { fromUiWorkflow, isUiWorkflow, UiWorkflowError } from '../core/ui-workflow'
+import { assertImage, assertWorkflow } from '../core/validate-input'
+import { NoCapableServerError } from '../core/workflow-errors'
+import { isWorkflowTemplate } from '../core/workflow-template'
+import { fillUiTemplate } from './ui-template-fill'
+import { resolveSubmit } from './workflow-prepare'
+
+/** One server's version of what was submitted: the API-format prompt validated and sent there, and the template values it used. */
+export interface ServerWorkflow {
+  prompt: ComfyWorkflow
+  filled: FilledWorkflow | null
+}
+
+/** What `submit` was given, turned into the workflow of each candidate server. */
+export interface WorkflowSource {
+  /** `'ui'`: given in the UI format, converted with each server's `/object_info`. */
+  format: 'api' | 'ui'
+  /**
+   * The workflow for `server` given its `/object_info` (`undefined`: unreadable). For a UI graph: converted, and throws
+   * `NO_CAPABLE_SERVER` for node types the server lacks or an unreadable `/object_info`, `UNSUPPORTED_UI_WORKFLOW` for
+   * the rest of what cannot be converted, `INVALID_IMAGE` for an image keyed by a node the conversion dropped.
+   */
+  forServer: (server: string, info: ObjectInfo | undefined) => ServerWorkflow
+  /** The workflow of the server placement chose (the one its checks converted, if any). */
+  placed: (server: string, info: ObjectInfo | undefined) => ServerWorkflow
+}
+
+/** What `submit(…)` was given, made uniform: the source, the options (with a template's file uploads) and the early-filled values. */
+export interface ResolvedSource {
+  source: WorkflowSource
+  options: SubmitOptions
+  /** The template values and seeds, known before placement (a UI template's seeds are the same on every server). */
+  filled: FilledWorkflow | null
+}
+
+export const UNREADABLE_OBJECT_INFO = 'a readable /object_info (a UI-format workflow is converted with the server\'s node definitions)'
+
+/**
+ * Checks and resolves `submit`'s arguments before anything is sent: an API workflow (or template) as before, a
+ * UI-format graph (or a template made from one) as a source converted per server.
+ */
+export function resolveSource(first: unknown, second: unknown, third: SubmitOptions | undefined, known: Iterable<ObjectInfo>): ResolvedSource {
+  if (isWorkflowTemplate(first) && first.ui) {
+    // Values checked, seeds drawn and files turned into uploads now, on an empty workflow: nothing is sent if they are wrong.
+    const { options, filled } = resolveSubmit({ ...first, ui: undefined }, second, third, [])
+    const values = (second ?? {}) as WorkflowValues<string>
+    const source = uiSource(first.ui, assertImages(options, first.ui), (prompt, info, server) => fillUiTemplate(first, values, prompt, info, server))
+    return { source, options, filled }
+  }
+  if (!isWorkflowTemplate(first) && isUiWorkflow(first)) {
+    const options = (second ?? {}) as SubmitOptions
+    // Through JSON: a reactive graph is a Proxy, and later changes to it must not reach this submit.
+    const graph = JSON.parse(JSON.stringify(first)) as UiWorkflow
+    return { source: uiSource(graph, assertImages(options, graph), prompt => ({ prompt, filled: null })), options, filled: null }
+  }
+  const resolved = resolveSubmit(first as ComfyWorkflow | WorkflowTemplate, second, third, known)
+  const { workflow, options } = resolved
+  assertWorkflow(workflow)
+  const images = checkedImages(options)
+  for (const [nodeId, file] of Object.entries(images)) assertImage(nodeId, file, workflow)
+  // Through JSON, not structuredClone: a reactive workflow (a prop, a ref) is a Proxy, which structuredClone refuses.
+  const placed: ServerWorkflow = { prompt: JSON.parse(JSON.stringify(workflow)) as ComfyWorkflow, filled: resolved.filled }
+  return { source: { format: 'api', forServer: () => placed, placed: () => placed }, options, filled: resolved.filled }
+}
+
+function checkedImages(options: SubmitOptions): Record<string, Blob> {
+  const images = options.images ?? {}
+  if (typeof images !== 'object' || images === null)
+    throw new InvalidArgumentError('INVALID_IMAGE', '`images` must be an object keyed by LoadImage node id, e.g. { images: { 1: file } }.')
+  return images
+}
+
+/**
+ * Images of a UI graph are keyed by node id, as in the API format (the conversion keeps top-level ids); a node inside
+ * a subgraph or group node by its execution id `"<instanceId>:<innerId>"`. Returns the keys, checked again after conversion.
+ */
+function assertImages(options: SubmitOptions, graph: UiWorkflow): string[] {
+  const images = checkedImages(options)
+  const ids = Object.fromEntries(graph.nodes.map(n => [String(n.id), { class_type: n.type, inputs: {} }]))
+  for (const [nodeId, file] of Object.entries(images)) {
+    const top = nodeId.split(':')[0] ?? nodeId
+    assertImage(top, file, ids)
+  }
+  return Object.keys(images)
+}
+
+/** A UI graph converted per server (memoized per server and `/object_info`), then made a server's workflow by `finish`. */
+function uiSource(graph: UiWorkflow, imageNodes: readonly string[], finish: (prompt: ComfyWorkflow, info: ObjectInfo, server: string) => ServerWorkflow): WorkflowSource {
+  const memo = new Map<string, { info: ObjectInfo, result: ServerWorkflow }>()
+  function forServer(server: string, info: ObjectInfo | undefined): ServerWorkflow {
+    if (!info)
+      throw new NoCapableServerError({ [server]: [UNREADABLE_OBJECT_INFO] })
+    const hit = memo.get(server)
+    if (hit?.info === info)
+      return hit.result
+    let prompt: ComfyWorkflow
+    try {
+      prompt = fromUiWorkflow(graph, info)
+    }
+    catch (error) {
+      if (error instanceof UiWorkflowError && error.reason === 'missing-node-type')
+        throw new NoCapableServerError({ [server]: error.missingNodeTypes.map(t => `node type ${t}`) })
+      throw error
+    }
+    assertWorkflow(prompt)
+    for (const nodeId of imageNodes) {
+      if (!(nodeId in prompt))
+        throw new InvalidArgumentError('INVALID_IMAGE', `An image is given for node "${nodeId}", but that node is not in the workflow once converted (muted, a note, or not a node id: inside a subgraph use "<instanceId>:<innerId>").`)
+    }
+    const result = finish(prompt, info, server)
+    memo.set(server, { info, result })
+    return result
+  }
+  return { format: 'ui', forServer, placed: (server, info) => memo.get(server)?.result ?? forServer(server, info) }
+}
