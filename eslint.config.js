@@ -39,6 +39,13 @@ export default tseslint.config(
     },
   },
   {
+    // The engine: plain state and the socket through a WebSocket constructor or factory, for any framework or none.
+    files: ['src/client/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: VUE_LAYER, message: 'src/client is framework-free: no Vue, Pinia or vueuse (the Vue layer feeds it through its options).' }] }],
+    },
+  },
+  {
     files: ['src/http/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: VUE_LAYER, message: 'src/http depends on axios and core only, never on Vue, Pinia or vueuse.' }] }],

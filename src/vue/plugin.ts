@@ -1,8 +1,8 @@
 import type { App, Plugin } from 'vue'
-import type { ComfyPluginOptions } from './options'
+import type { ComfyPluginOptions } from '../client/options'
 import { registerSecrets } from '../core/safe-error'
 import { COMFY_OPTIONS_KEY } from './keys'
-import { resolveComfyOptions } from './resolve-options'
+import { resolveComfyOptions } from '../client/resolve-options'
 import { useComfyStore } from './use-comfy-store'
 
 /**

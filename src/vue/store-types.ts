@@ -1,36 +1,10 @@
-import type { OutputFile } from '../core/outputs'
-import type { TaskWorkflowView } from './workflow-insight'
 import type { ComputedRef } from 'vue'
-import type { ComfyImageRef } from '../core/api-types'
-import type { ServerLock } from '../core/server-lock'
 import type { ComfyTask } from '../core/task-state'
-import type { ComfySocketState } from './use-comfy-socket'
+import type { TaskWorkflowView } from './workflow-insight'
+import type { ComfyTaskResult } from '../client/types'
 
-/** Options of one `submit()`. */
-export interface SubmitOptions {
-  /** Images to upload before queueing, keyed by the id of their `LoadImage` node; the node's `image` input is set to the uploaded name. */
-  images?: Record<string, Blob>
-  /** Passed to ComfyUI as `extra_data`. */
-  extraData?: Record<string, unknown>
-  /**
-   * Check the workflow against the server's `/object_info` before `POST /prompt`, and place it only on servers that
-   * have its node types and models. `false` sends it unchecked, wherever placement puts it.
-   * @default true
-   */
-  validate?: boolean
-}
-
-/** What a finished task produced. */
-export interface ComfyTaskResult {
-  promptId: string
-  server: string
-  outputs: Record<string, Record<string, unknown>>
-  images: ComfyImageRef[]
-  /** `/view` URLs of the images, on the task's own server. */
-  imageUrls: string[]
-  /** Every output file by kind (images, animations, videos, audio, 3D, other), with its `/view` URL on the task's server. */
-  files: OutputFile[]
-}
+export type { ComfyTaskResult, LockDebugInfo, SubmitOptions } from '../client/types'
+export { CLOSED_SOCKET } from '../client/types'
 
 /** The handle `submit()` returns once the task has its server. */
 export interface ComfyTaskHandle {
@@ -42,22 +16,3 @@ export interface ComfyTaskHandle {
   /** Resolves with the outputs when the task succeeds; rejects with its typed error otherwise. */
   result: Promise<ComfyTaskResult>
 }
-
-/** A snapshot of the locks, sockets and pending tasks, for the console. */
-export interface LockDebugInfo {
-  affinity: 'session' | 'task'
-  /** The session lock (`affinity: 'session'`), else `null`. */
-  lock: ServerLock | null
-  /** Every locked server. */
-  locks: ServerLock[]
-  clientId: string
-  /** The socket of the session lock, or of the task's server when a prompt id was given. */
-  socket: (ComfySocketState & { url: string | null }) | null
-  sockets: Record<string, ComfySocketState>
-  pending: { promptId: string, state: string, server: string }[]
-  unreachableSince: number | null
-  malformedFrames: number
-}
-
-/** The socket state shown while no socket exists. */
-export const CLOSED_SOCKET: ComfySocketState = Object.freeze({ status: 'CLOSED', attempts: 0, lastMessageAt: null, openedAt: null, lastCloseCode: null })

@@ -1,19 +1,9 @@
 import type { MaybeRefOrGetter, ShallowRef } from 'vue'
 import { useWebSocket } from '@vueuse/core'
 import { shallowRef, watch } from 'vue'
+import type { ComfySocketState } from '../client/types'
 
-/** The socket's health as the store shows it. */
-export interface ComfySocketState {
-  status: 'OPEN' | 'CONNECTING' | 'CLOSED'
-  /** Reconnect attempts since the socket was last open. */
-  attempts: number
-  /** Epoch ms of the last frame received, or `null`. */
-  lastMessageAt: number | null
-  /** Epoch ms the socket last opened, or `null`. */
-  openedAt: number | null
-  /** Close code of the last close, or `null`. */
-  lastCloseCode: number | null
-}
+export type { ComfySocketState } from '../client/types'
 
 /** Options of {@link useComfySocket}. */
 export interface UseComfySocketOptions {

@@ -1,4 +1,4 @@
-// Error codes say what happened: the engine (src/core, src/vue) throws and rejects with the typed subclasses, never a
+// Error codes say what happened: the engine (src/core, src/client, src/vue) throws and rejects with the typed subclasses, never a
 // bare `ComfyTetherError` (which carries no reason, server or prompt id). Checked on the TypeScript AST: every
 // `new X(...)` whose X is the base class, under any local alias.
 import { readdirSync, readFileSync } from 'node:fs'
@@ -41,8 +41,8 @@ describe('typed errors', () => {
     expect(bareBaseErrors('fixture.ts', fixture)).toHaveLength(1)
   })
 
-  it('the engine (src/core, src/vue) never throws or rejects with a bare ComfyTetherError', () => {
-    const files = [...tsFiles(join(ROOT, 'src', 'core')), ...tsFiles(join(ROOT, 'src', 'vue'))]
+  it('the engine (src/core, src/client, src/vue) never throws or rejects with a bare ComfyTetherError', () => {
+    const files = [...tsFiles(join(ROOT, 'src', 'core')), ...tsFiles(join(ROOT, 'src', 'client')), ...tsFiles(join(ROOT, 'src', 'vue'))]
     const found = files.flatMap(f => bareBaseErrors(relative(ROOT, f), readFileSync(f, 'utf8')))
     expect(found).toEqual([])
   })

@@ -2,7 +2,7 @@
 import type { ComfySimulator } from '../../src/testing/index'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createComfySimulator } from '../../src/testing/index'
-import { MAX_RESTORED_TASKS } from '../../src/vue/persistence'
+import { MAX_RESTORED_TASKS } from '../../src/client/persistence'
 import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
 import { failingWorkflow, slowWorkflow } from '../helpers/workflows'
 

@@ -2,7 +2,7 @@ import type { ComfyTask } from '../../src/core/task-state'
 import type { ComfyApi } from '../../src/http/comfy-api'
 import { describe, expect, it } from 'vitest'
 import { createTask } from '../../src/core/task-state'
-import { createReconcilePass, HISTORY_CONCURRENCY, mapBounded } from '../../src/vue/reconcile-pass'
+import { createReconcilePass, HISTORY_CONCURRENCY, mapBounded } from '../../src/client/reconcile-pass'
 
 const SERVER = 'http://127.0.0.1:1'
 
