@@ -18,7 +18,7 @@ export default defineConfig(({ command, mode }): UserConfig => {
         minify: false,
         sourcemap: true,
         lib: {
-          entry: { index: src('index.ts'), core: src('core/index.ts'), testing: src('testing/index.ts') },
+          entry: { index: src('index.ts'), core: src('core/index.ts'), client: src('client/index.ts'), testing: src('testing/index.ts') },
           formats: ['es'],
         },
         rolldownOptions: { external: PEERS },
@@ -32,6 +32,7 @@ export default defineConfig(({ command, mode }): UserConfig => {
       alias: [
         { find: /^comfy-tether$/, replacement: src('index.ts') },
         { find: /^comfy-tether\/core$/, replacement: src('core/index.ts') },
+        { find: /^comfy-tether\/client$/, replacement: src('client/index.ts') },
       ],
     },
     server: { host: '127.0.0.1', port: Number(process.env.PORT ?? 5173) },

@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config'
 const alias = [
   { find: /^comfy-tether$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
   { find: /^comfy-tether\/core$/, replacement: fileURLToPath(new URL('./src/core/index.ts', import.meta.url)) },
+  { find: /^comfy-tether\/client$/, replacement: fileURLToPath(new URL('./src/client/index.ts', import.meta.url)) },
   { find: /^comfy-tether\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
 ]
 
@@ -18,6 +19,11 @@ export default defineConfig({
       {
         resolve: { alias },
         test: { name: 'core', environment: 'node', include: ['tests/core/**/*.test.ts'] },
+      },
+      {
+        resolve: { alias },
+        // The framework-free client in plain Node: no DOM, the `ws` package's WebSocket, simulators over loopback.
+        test: { name: 'client', environment: 'node', include: ['tests/client/**/*.test.ts'], testTimeout: 30_000 },
       },
       {
         resolve: { alias },

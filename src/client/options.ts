@@ -48,10 +48,16 @@ export interface ComfyReconcileOptions {
   lostGrace?: number
 }
 
+/** The part of `Storage` persistence uses: the browser's `sessionStorage`, or the app's own (a file, a key-value store). */
+export interface ComfyStorage {
+  getItem: (key: string) => string | null
+  setItem: (key: string, value: string) => void
+}
+
 /** Where the lock and pending tasks are kept across reloads. */
 export interface ComfyPersistOptions {
-  /** A `Storage` (per tab). @default window.sessionStorage */
-  storage?: Storage
+  /** Where the snapshot is kept: a `Storage` (per tab), or any object with `getItem`/`setItem`. @default window.sessionStorage */
+  storage?: ComfyStorage
   /** The key. @default 'comfy-tether' */
   key?: string
 }

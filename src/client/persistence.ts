@@ -1,5 +1,6 @@
 import type { ServerLock } from '../core/server-lock'
 import type { ComfyTask, TaskState } from '../core/task-state'
+import type { ComfyStorage } from './options'
 
 /** What survives a reload: the clientId, the lock, and the pending tasks' ids. */
 export interface PersistedSnapshot {
@@ -10,7 +11,7 @@ export interface PersistedSnapshot {
 }
 
 /** Reads a snapshot, or `undefined` when there is none or it is unreadable (then it is ignored, not thrown). */
-export function loadSnapshot(storage: Storage, key: string): PersistedSnapshot | undefined {
+export function loadSnapshot(storage: ComfyStorage, key: string): PersistedSnapshot | undefined {
   let raw: string | null
   try {
     raw = storage.getItem(key)
@@ -49,7 +50,7 @@ export function capRestoredTasks<T extends { createdAt: number }>(tasks: readonl
 }
 
 /** Writes the snapshot of the pending tasks (quota errors are swallowed: persistence is best effort). */
-export function saveSnapshot(storage: Storage, key: string, clientId: string, locks: ServerLock[], pending: Iterable<ComfyTask>): void {
+export function saveSnapshot(storage: ComfyStorage, key: string, clientId: string, locks: ServerLock[], pending: Iterable<ComfyTask>): void {
   const snapshot: PersistedSnapshot = {
     v: 2,
     clientId,

@@ -5,7 +5,7 @@ import { leastBusyStrategy } from '../core/server-pool'
 import { assertDistinctServers } from '../core/server-identity'
 import type { QueryCredential } from '../core/server-url'
 import { normalizeServerUrl } from '../core/server-url'
-import type { ComfyLogger, ComfyPluginOptions, ComfyServerConfig, ResolvedComfyOptions } from './options'
+import type { ComfyLogger, ComfyPluginOptions, ComfyStorage, ComfyServerConfig, ResolvedComfyOptions } from './options'
 import { COMFY_DEFAULTS } from './options'
 
 const firstHealthy: ServerStrategy = candidates => candidates.find(c => c.healthy)?.url
@@ -161,7 +161,7 @@ function invalid(message: string): InvalidArgumentError {
   return new InvalidArgumentError('INVALID_OPTIONS', message)
 }
 
-function safeSessionStorage(): Storage | undefined {
+function safeSessionStorage(): ComfyStorage | undefined {
   try {
     return typeof sessionStorage === 'undefined' ? undefined : sessionStorage
   }

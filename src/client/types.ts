@@ -1,3 +1,5 @@
+import type { ComfyTask } from '../core/task-state'
+import type { TaskWorkflowView } from './workflow-insight'
 import type { ComfyImageRef } from '../core/api-types'
 import type { OutputFile } from '../core/outputs'
 import type { ServerLock } from '../core/server-lock'
@@ -59,3 +61,22 @@ export interface LockDebugInfo {
 
 /** The socket state shown while no socket exists. */
 export const CLOSED_SOCKET: ComfySocketState = Object.freeze({ status: 'CLOSED', attempts: 0, lastMessageAt: null, openedAt: null, lastCloseCode: null })
+
+/**
+ * What changed, as told to `subscribe()` listeners: `'tasks'` (a task, or the pending set), `'tethers'` (locks,
+ * sockets, outages), `'servers'`, `'log'`, `'previewUrls'`, `'workflows'` (a task's workflow view), `'ready'`,
+ * `'clientId'`, `'malformedFrames'`.
+ */
+export type ComfyClientChange = 'tasks' | 'tethers' | 'servers' | 'log' | 'previewUrls' | 'workflows' | 'ready' | 'clientId' | 'malformedFrames'
+
+/** The handle `submit()` of the client returns once the task has its server. */
+export interface ComfyClientTaskHandle {
+  /** The id the task was queued under (an old server may re-key it; `task` follows). */
+  promptId: string
+  /** The task now, or `undefined` once it was dropped from the retained tasks. */
+  readonly task: ComfyTask | undefined
+  /** The whole workflow's progress, queue position, ETA, normalised outputs and the template values used. */
+  readonly workflow: TaskWorkflowView | undefined
+  /** Resolves with the outputs when the task succeeds; rejects with its typed error otherwise. */
+  result: Promise<ComfyTaskResult>
+}

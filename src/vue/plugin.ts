@@ -1,7 +1,8 @@
 import type { App, Plugin } from 'vue'
 import type { ComfyPluginOptions } from '../client/options'
 import { registerSecrets } from '../core/safe-error'
-import { COMFY_OPTIONS_KEY } from './keys'
+import { createClientSlot } from './client-slot'
+import { COMFY_CLIENT_KEY, COMFY_OPTIONS_KEY } from './keys'
 import { resolveComfyOptions } from '../client/resolve-options'
 import { useComfyStore } from './use-comfy-store'
 
@@ -16,6 +17,8 @@ export const comfyPlugin: Plugin<[ComfyPluginOptions]> = {
   install(app: App, options: ComfyPluginOptions) {
     const resolved = resolveComfyOptions(options)
     app.provide(COMFY_OPTIONS_KEY, resolved)
+    const slot = createClientSlot(resolved)
+    app.provide(COMFY_CLIENT_KEY, slot)
     // Every configured credential is redacted from errors and log lines while the app lives.
     app.onUnmount(registerSecrets(resolved.servers.flatMap(s => [...Object.values(s.headers ?? {}), ...(s.token ? [s.token] : [])])))
     const name = resolved.exposeOnWindow
@@ -45,9 +48,10 @@ export const comfyPlugin: Plugin<[ComfyPluginOptions]> = {
         .catch((error: unknown) => resolved.logger.debug('[comfy-tether] Vue devtools integration off: its chunk did not load.', error))
     }
     app.onUnmount(() => {
-      // The store's socket, timers and interceptors die with it.
-      const pinia = (app.config.globalProperties as { $pinia?: { _s: Map<string, { $dispose: () => void }> } }).$pinia
-      pinia?._s.get('comfy-tether')?.$dispose()
+      // The store disposes its client (sockets, timers, interceptors) and leaves Pinia; a client without one goes too.
+      if (slot.live())
+        app.runWithContext(() => useComfyStore()).$dispose()
+      slot.dispose()
     })
   },
 }

@@ -1,6 +1,6 @@
 import type { ComputedRef } from 'vue'
 import type { ComfyTask } from '../core/task-state'
-import type { TaskWorkflowView } from './workflow-insight'
+import type { TaskWorkflowView } from '../client/workflow-insight'
 import type { ComfyTaskResult } from '../client/types'
 
 export type { ComfyTaskResult, LockDebugInfo, SubmitOptions } from '../client/types'

@@ -1,11 +1,10 @@
 import type { ObjectInfo } from '../core/object-info'
-import { shallowReactive } from 'vue'
 
 /** Per-server `/object_info`, fetched once and forgotten when the server's socket says hello again (a reconnect, which every restart is). */
 export interface ObjectInfoCache {
   /** The server's node definitions, from the cache or fetched now. */
   get: (server: string) => Promise<ObjectInfo>
-  /** The cached definitions, reactive; `undefined` until fetched. */
+  /** The cached definitions; `undefined` until fetched. */
   peek: (server: string) => ObjectInfo | undefined
   /** Every cached server's definitions. */
   known: () => IterableIterator<ObjectInfo>
@@ -17,7 +16,7 @@ export interface ObjectInfoCache {
 
 /** Creates the cache over a fetcher (normally `ComfyServerApi.objectInfo`). */
 export function createObjectInfoCache(fetch: (server: string) => Promise<ObjectInfo>): ObjectInfoCache {
-  const infos = shallowReactive(new Map<string, ObjectInfo>())
+  const infos = new Map<string, ObjectInfo>()
   const inFlight = new Map<string, Promise<ObjectInfo>>()
   const hellos = new Map<string, number>()
   /** Bumped by invalidate, so a fetch that started before it does not refill the cache with stale data. */

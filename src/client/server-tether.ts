@@ -1,20 +1,19 @@
-import type { EffectScope, ShallowRef } from 'vue'
 import type { LockEvent, LockEventKind } from '../core/lock-log'
 import type { ServerLock } from '../core/server-lock'
 import type { ServerStatus } from '../core/server-pool'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyApi } from '../http/comfy-api'
-import type { ResolvedComfyOptions } from '../client/options'
-import type { ComfySocketState } from './use-comfy-socket'
-import { effectScope, shallowRef } from 'vue'
+import type { ResolvedComfyOptions } from './options'
+import type { ComfySocket, ComfySocketFactory, ComfyWebSocket } from './socket'
+import type { ComfySocketState } from './types'
 import { backoffDelay } from '../core/backoff'
-import { ClientDisposedError, isComfyTetherError, TaskLostError } from '../core/errors'
+import { isComfyTetherError, TaskLostError } from '../core/errors'
 import { serverWsUrl } from '../core/server-url'
 import { endTask, isTerminal } from '../core/task-state'
 import { createTimerGroup } from '../core/timers'
-import { queryCredentialOf } from '../client/resolve-options'
-import { createReconcilePass } from '../client/reconcile-pass'
-import { useComfySocket } from './use-comfy-socket'
+import { queryCredentialOf } from './resolve-options'
+import { createReconcilePass } from './reconcile-pass'
+import { RECONNECT_CLOSE_CODE } from './socket'
 
 /** What a tether needs from the store that owns it. */
 export interface TetherContext {
@@ -36,6 +35,10 @@ export interface TetherContext {
   updateServer: (url: string, patch: Partial<ServerStatus>) => void
   /** Could the server have this task (its `POST /prompt` sent)? A task never sent is never called maybe-on-the-server. */
   wasSent: (task: ComfyTask) => boolean
+  /** Creates the socket (the client's socket factory). */
+  createSocket: ComfySocketFactory
+  /** Something the app can see changed (socket state, outage, socket availability). */
+  changed: () => void
 }
 
 /** Why the socket of a reachable server cannot be used (its tasks are then followed over HTTP). */
@@ -48,11 +51,13 @@ export interface SocketUnavailable {
 export interface ServerTether {
   readonly server: string
   readonly lock: ServerLock
-  readonly socket: ShallowRef<ComfySocketState>
-  readonly ws: ShallowRef<WebSocket | undefined>
-  readonly unreachableSince: ShallowRef<number | null>
+  readonly socket: ComfySocketState
+  readonly ws: ComfyWebSocket | undefined
+  readonly unreachableSince: number | null
   /** Set while the server answers HTTP but its socket upgrade fails (auth proxy, proxy without WebSocket support). */
-  readonly socketUnavailable: ShallowRef<SocketUnavailable | null>
+  readonly socketUnavailable: SocketUnavailable | null
+  /** The client became ready (restore done): open the socket if it waited for that. */
+  readyChanged: () => void
   /** Does the lock hold: tasks pending, or the socket open? */
   holds: () => boolean
   reconcile: (reason: string) => Promise<void>
@@ -72,21 +77,21 @@ export interface ServerTether {
 }
 
 /**
- * Creates the tether of one locked server, in a child effect scope of the store so that the store's `$dispose()`
- * also ends its socket. The socket URL is fixed to this server: a tether never reconnects anywhere else. Its socket
- * opens only after `previousSocketClosed` (the last socket of this client to the same server) has closed.
+ * Creates the tether of one locked server. The socket URL is fixed to this server: a tether never reconnects anywhere
+ * else. Its socket opens only after `previousSocketClosed` (the last socket of this client to the same server) has
+ * closed, and once the client is ready.
  */
-export function createServerTether(lock: ServerLock, parentScope: EffectScope, ctx: TetherContext, previousSocketClosed?: Promise<void>): ServerTether {
+export function createServerTether(lock: ServerLock, ctx: TetherContext, previousSocketClosed?: Promise<void>): ServerTether {
   const { server } = lock
   const { options, api } = ctx
   const timers = createTimerGroup()
-  const unreachableSince = shallowRef<number | null>(null)
+  let unreachableSince: number | null = null
   const pendingCount = (): number => ctx.pendingOn(server).length
   let outageSeen = false
   /** Epoch ms of the last sign that the server may have restarted (socket cut, outage, queue counter reset). */
   let lastBreakAt = 0
   let lastQueueNumber = -1
-  const socketUnavailable = shallowRef<SocketUnavailable | null>(null)
+  let socketUnavailable: SocketUnavailable | null = null
   let lastTaskFrameAt = 0
   let cancelPoll: (() => void) | undefined
   let pollDueAt = 0
@@ -95,22 +100,21 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
   const reachableWaiters = new Set<() => void>()
   let disposed = false
 
-  const scope = parentScope.run(() => effectScope())
-  if (!scope)
-    throw new ClientDisposedError(`Locking ${server}`)
   // A socket of the same clientId that is still closing would make the new one deaf when the server cleans it up.
-  const previousGone = shallowRef(previousSocketClosed === undefined)
+  let previousGone = previousSocketClosed === undefined
   void previousSocketClosed?.then(() => {
-    previousGone.value = true
+    previousGone = true
+    socket.urlChanged()
   })
-  const created = scope.run(() => useComfySocket(() => (ctx.ready() && previousGone.value ? serverWsUrl(server, ctx.clientId(), queryCredentialOf(options.servers.find(s => s.url === server))) : undefined), {
-    shouldReconnect: (): boolean => options.reconnect !== false && !disposed && pendingCount() > 0 && socket.state.value.attempts < options.reconnect.retries,
+  const socket: ComfySocket = ctx.createSocket({
+    url: () => (ctx.ready() && previousGone && !disposed ? serverWsUrl(server, ctx.clientId(), queryCredentialOf(options.servers.find(s => s.url === server))) : undefined),
+    shouldReconnect: (): boolean => options.reconnect !== false && !disposed && pendingCount() > 0 && socket.state.attempts < options.reconnect.retries,
     delay: attempt => (options.reconnect === false ? 0 : backoffDelay(attempt, options.reconnect)),
     onOpen(ws) {
       // The first frame asks for previews with metadata (type 4), which carry their prompt_id.
       ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } }))
       markReachable()
-      socketUnavailable.value = null
+      setSocketUnavailable(null)
       ctx.record('socket-open', `socket open to ${server} (clientId ${ctx.clientId()})`, { server })
       if (pendingCount() > 0)
         void reconcile('socket reconnected')
@@ -126,7 +130,7 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
         return void probeRefusedSocket(event.code)
       ctx.record('hold', `lock held on ${server} while the socket is down`, { server })
       // 1000 is our own close, 4000 our own reconnect of a deaf socket; anything else is the server or the network.
-      if (event.code !== 1000 && event.code !== 4000) {
+      if (event.code !== 1000 && event.code !== RECONNECT_CLOSE_CODE) {
         outageSeen = true
         lastBreakAt = Date.now()
         markUnreachable()
@@ -134,10 +138,15 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
       schedulePoll()
     },
     onFrame: data => ctx.onFrame(server, data),
-  }))
-  if (!created)
-    throw new ClientDisposedError(`Opening the socket to ${server}`)
-  const socket = created
+    onState: () => ctx.changed(),
+  })
+
+  function setSocketUnavailable(next: SocketUnavailable | null): void {
+    if (socketUnavailable === next)
+      return
+    socketUnavailable = next
+    ctx.changed()
+  }
 
   function reconcile(reason: string): Promise<void> {
     reconciling ??= runReconcile(reason).finally(() => {
@@ -174,7 +183,7 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
           ctx.setTask(task)
       }
       // A task that ended without a word on an open socket means the socket is deaf: open a fresh one.
-      if (ended > 0 && socket.state.value.status === 'OPEN' && pendingCount() > 0)
+      if (ended > 0 && socket.state.status === 'OPEN' && pendingCount() > 0)
         socket.reconnect()
     }
     catch (error) {
@@ -206,9 +215,9 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
     if (disposed)
       return
     markReachable()
-    if (socketUnavailable.value === null) {
+    if (socketUnavailable === null) {
       const reason = `the socket upgrade failed (close code ${code}) while HTTP answers: an auth proxy refusing it (401/403) or a proxy without WebSocket support? Following the tasks over HTTP every ${options.reconcile.interval} ms`
-      socketUnavailable.value = { since: Date.now(), reason }
+      setSocketUnavailable({ since: Date.now(), reason })
       ctx.record('socket-closed', `socket to ${server} unavailable: ${reason}`, { server })
     }
     schedulePoll()
@@ -228,7 +237,7 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
         return
       // Silence is measured on frames about our own tasks: status broadcasts caused by other clients' work say
       // nothing about whether ours finished.
-      const { status, openedAt } = socket.state.value
+      const { status, openedAt } = socket.state
       const silentFor = Date.now() - Math.max(lastTaskFrameAt, openedAt ?? 0)
       if (status !== 'OPEN' || silentFor >= options.reconcile.interval || delay === 0)
         void reconcile(status !== 'OPEN' ? 'socket down' : delay === 0 ? 'requested' : 'socket silent')
@@ -242,15 +251,16 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
   }
 
   function markUnreachable(): void {
-    if (unreachableSince.value !== null || disposed)
+    if (unreachableSince !== null || disposed)
       return
-    unreachableSince.value = Date.now()
+    unreachableSince = Date.now()
+    ctx.changed()
     ctx.updateServer(server, { health: 'unreachable' })
     lastBreakAt = Date.now()
     ctx.record('outage', `${server} is unreachable; its tasks stay pending for up to ${options.maxOutage} ms`, { server })
     cancelOutage = timers.after(options.maxOutage, () => {
       cancelOutage = undefined
-      if (unreachableSince.value === null || disposed)
+      if (unreachableSince === null || disposed)
         return
       ctx.record('outage', `${server} unreachable for longer than maxOutage (${options.maxOutage} ms): its pending tasks are lost`, { server, code: 'TASK_LOST' })
       for (const task of ctx.pendingOn(server))
@@ -261,9 +271,10 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
 
   function markReachable(): void {
     ctx.updateServer(server, { health: 'healthy', error: null })
-    if (unreachableSince.value === null)
+    if (unreachableSince === null)
       return
-    unreachableSince.value = null
+    unreachableSince = null
+    ctx.changed()
     cancelOutage?.()
     cancelOutage = undefined
     wakeReachableWaiters()
@@ -277,11 +288,20 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
   return {
     server,
     lock,
-    socket: socket.state,
-    ws: socket.ws,
-    unreachableSince,
-    socketUnavailable,
-    holds: () => pendingCount() > 0 || socket.state.value.status === 'OPEN',
+    get socket() {
+      return socket.state
+    },
+    get ws() {
+      return socket.ws
+    },
+    get unreachableSince() {
+      return unreachableSince
+    },
+    get socketUnavailable() {
+      return socketUnavailable
+    },
+    readyChanged: () => socket.urlChanged(),
+    holds: () => pendingCount() > 0 || socket.state.status === 'OPEN',
     reconcile,
     schedulePoll,
     markUnreachable,
@@ -289,7 +309,7 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
       lastTaskFrameAt = Date.now()
     },
     ensureSocket() {
-      if (!disposed && socket.state.value.status === 'CLOSED')
+      if (!disposed && socket.state.status === 'CLOSED')
         socket.open()
     },
     noteQueueNumber(number) {
@@ -298,7 +318,7 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
       lastQueueNumber = number
     },
     whenReachable() {
-      if (unreachableSince.value === null || disposed)
+      if (unreachableSince === null || disposed)
         return Promise.resolve()
       return new Promise((resolve) => {
         reachableWaiters.add(resolve)
@@ -308,7 +328,7 @@ export function createServerTether(lock: ServerLock, parentScope: EffectScope, c
       disposed = true
       wakeReachableWaiters()
       timers.clearAll()
-      scope.stop()
+      socket.dispose()
     },
   }
 }

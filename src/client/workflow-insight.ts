@@ -5,8 +5,8 @@ import type { ComfyTask } from '../core/task-state'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { RunTimes, WorkflowProgress } from '../core/workflow-progress'
 import type { FilledWorkflow } from '../core/workflow-template'
-import { shallowReactive } from 'vue'
 import { normalizeOutputs } from '../core/outputs'
+import { NotifyingMap } from './state-map'
 import { parseMessage } from '../core/protocol'
 import { isTerminal } from '../core/task-state'
 import { advanceWorkflowProgress, estimateRemaining, recordRunTime, runTimesOf, startWorkflowProgress, workflowKey } from '../core/workflow-progress'
@@ -53,15 +53,17 @@ export interface WorkflowInsightContext {
   credentialOf?: (server: string) => QueryCredential | undefined
   queue: (server: string) => Promise<QueueSnapshot>
   now?: () => number
+  /** A task's view changed. */
+  changed?: () => void
 }
 
 // ComfyUI writes `type` first (`json.dumps({"type": …, "data": …})`), so the head of a frame tells whether to parse it.
 const TRACKED_TYPES = /"type"\s*:\s*"(?:execution_start|execution_cached|executing|progress|progress_state|executed|execution_success|status)"/
 
-/** Follows the tasks submitted through the workflow path; plain data in a reactive map, one entry per task. */
+/** Follows the tasks submitted through the workflow path; plain data in a map that reports its changes, one entry per task. */
 export function createWorkflowInsight(ctx: WorkflowInsightContext) {
   const now = ctx.now ?? Date.now
-  const tracked = shallowReactive(new Map<string, Tracked>())
+  const tracked = new NotifyingMap<string, Tracked>(ctx.changed ?? (() => {}))
   let runTimes: RunTimes = {}
   const queueFetch = new Map<string, { again: boolean }>()
   let disposed = false

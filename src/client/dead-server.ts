@@ -40,7 +40,7 @@ export function createDeadServerRules(ctx: DeadServerContext): { abandon: (serve
      * submit fails fast (wait, or `abandon()` and submit again); with one server the task waits (up to maxOutage).
      */
     refuseIfDown(server) {
-      const since = ctx.tethers.get(server)?.unreachableSince.value ?? null
+      const since = ctx.tethers.get(server)?.unreachableSince ?? null
       if (since === null)
         return
       if (ctx.serverCount > 1)

@@ -1,0 +1,143 @@
+import type { LockEvent, LockEventKind } from '../core/lock-log'
+import type { ServerLock } from '../core/server-lock'
+import type { ServerStatus } from '../core/server-pool'
+import type { ComfyTask } from '../core/task-state'
+import type { ResolvedComfyOptions } from './options'
+import type { ServerTether, SocketUnavailable } from './server-tether'
+import type { ComfyClientChange, ComfySocketState } from './types'
+import { appendBounded } from '../core/lock-log'
+import { NotifyingMap, NotifyingSet } from './state-map'
+import { CLOSED_SOCKET } from './types'
+
+/** The client's state: plain data, each change reported through `emit`. */
+export interface ClientState {
+  clientId: string
+  ready: boolean
+  malformedFrames: number
+  servers: ServerStatus[]
+  readonly log: LockEvent[]
+  readonly tasks: Map<string, ComfyTask>
+  /** Ids of the tasks not ended yet. */
+  readonly pendingIds: Set<string>
+  readonly previewUrls: Map<string, string>
+  /** One tether per locked server. */
+  readonly tethers: Map<string, ServerTether>
+  readonly locks: ServerLock[]
+  readonly lock: ServerLock | null
+  readonly sockets: Record<string, ComfySocketState>
+  readonly socket: ComfySocketState
+  readonly unreachableSince: number | null
+  readonly socketUnavailable: Record<string, SocketUnavailable>
+  readonly taskList: ComfyTask[]
+  /** The pending tasks tethered to `server`. */
+  pendingOn: (server: string) => ComfyTask[]
+  /** The session lock's tether (`affinity: 'session'`). */
+  sessionTether: () => ServerTether | undefined
+  /** The server every call goes to while the session lock holds (tasks pending or its socket open). */
+  heldSessionServer: () => string | undefined
+  record: (kind: LockEventKind, message: string, extra?: Partial<LockEvent>) => void
+  updateServer: (url: string, patch: Partial<ServerStatus>) => void
+  emit: (change: ComfyClientChange) => void
+}
+
+/** Creates the state of a client with `clientId` (a restored one, or a new one). */
+export function createClientState(options: ResolvedComfyOptions, clientId: string, ready: boolean, emit: (change: ComfyClientChange) => void): ClientState {
+  const sessionMode = options.affinity === 'session'
+  let id = clientId
+  let isReady = ready
+  let malformed = 0
+  let servers: ServerStatus[] = options.servers.map(s => ({ url: s.url, label: s.label ?? s.url, health: 'unknown', queueRemaining: null, checkedAt: null, error: null }))
+  const log: LockEvent[] = []
+  const tasks = new NotifyingMap<string, ComfyTask>(() => emit('tasks'))
+  const pendingIds = new NotifyingSet<string>(() => emit('tasks'))
+  const previewUrls = new NotifyingMap<string, string>(() => emit('previewUrls'))
+  const tethers = new NotifyingMap<string, ServerTether>(() => emit('tethers'))
+
+  const sessionTether = (): ServerTether | undefined => (sessionMode ? tethers.values().next().value : undefined)
+
+  const state: ClientState = {
+    get clientId() {
+      return id
+    },
+    set clientId(next) {
+      id = next
+      emit('clientId')
+    },
+    get ready() {
+      return isReady
+    },
+    set ready(next) {
+      isReady = next
+      emit('ready')
+    },
+    get malformedFrames() {
+      return malformed
+    },
+    set malformedFrames(next) {
+      malformed = next
+      emit('malformedFrames')
+    },
+    get servers() {
+      return servers
+    },
+    set servers(next) {
+      servers = next
+      emit('servers')
+    },
+    log,
+    tasks,
+    pendingIds,
+    previewUrls,
+    tethers,
+    get locks() {
+      return Array.from(tethers.values(), t => t.lock)
+    },
+    get lock() {
+      return sessionMode ? tethers.values().next().value?.lock ?? null : null
+    },
+    get sockets() {
+      return Object.fromEntries(Array.from(tethers.values(), t => [t.server, t.socket]))
+    },
+    get socket() {
+      return sessionTether()?.socket ?? CLOSED_SOCKET
+    },
+    get unreachableSince() {
+      let min: number | null = null
+      for (const t of tethers.values()) {
+        if (t.unreachableSince !== null && (min === null || t.unreachableSince < min))
+          min = t.unreachableSince
+      }
+      return min
+    },
+    get socketUnavailable() {
+      return Object.fromEntries([...tethers.values()].flatMap(t => (t.socketUnavailable ? [[t.server, t.socketUnavailable]] : [])))
+    },
+    get taskList() {
+      return [...tasks.values()].sort((a, b) => b.createdAt - a.createdAt)
+    },
+    pendingOn(server) {
+      const list: ComfyTask[] = []
+      for (const pendingId of pendingIds) {
+        const task = tasks.get(pendingId)
+        if (task?.server === server)
+          list.push(task)
+      }
+      return list
+    },
+    sessionTether,
+    heldSessionServer() {
+      const tether = sessionTether()
+      return tether?.holds() ? tether.server : undefined
+    },
+    record(kind, message, extra = {}) {
+      appendBounded(log, { at: Date.now(), kind, message, ...extra }, options.logLimit)
+      emit('log')
+      options.logger.debug(message, extra)
+    },
+    updateServer(url, patch) {
+      state.servers = servers.map(s => (s.url === url ? { ...s, ...patch, checkedAt: Date.now() } : s))
+    },
+    emit,
+  }
+  return state
+}

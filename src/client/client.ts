@@ -1,0 +1,435 @@
+import type { ComfyTetherError } from '../core/errors'
+import type { ComfyTask } from '../core/task-state'
+import type { Timers } from '../core/timers'
+import type { ClientState } from './client-state'
+import type { Engine } from './engine'
+import type { ComfyClient } from './client-types'
+import type { ComfyPluginOptions, ResolvedComfyOptions } from './options'
+import type { ComfySocketFactory, ComfyWebSocketConstructor } from './socket'
+import type { ServerTether } from './server-tether'
+import type { ComfyClientChange, ComfyTaskResult } from './types'
+import { ClientDisposedError, TaskLostError } from '../core/errors'
+import { mintClientId } from '../core/ids'
+import { smoothServiceTime } from '../core/placement'
+import { registerSecrets } from '../core/safe-error'
+import { acquireLock } from '../core/server-lock'
+import { serverViewUrl } from '../core/server-url'
+import { isTerminal } from '../core/task-state'
+import { createTimerGroup } from '../core/timers'
+import { createComfyApi } from '../http/comfy-api'
+import { createComfyServerApi } from '../http/comfy-server-api'
+import { createComfyHttp } from '../http/create-comfy-http'
+import { createImageLoader } from '../http/load-image'
+import { createClientState } from './client-state'
+import { wasSent } from './engine'
+import { createFrameRouter } from './frame-router'
+import { createInspection } from './inspect'
+import { createObjectInfoCache } from './object-info-cache'
+import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
+import { createPlacement } from './placement'
+import { installRequestWatchdog } from './request-watchdog'
+import { queryCredentialOf, resolveComfyOptions } from './resolve-options'
+import { restoreSnapshot } from './restore'
+import { createServerTether } from './server-tether'
+import { webSocketFactory } from './socket'
+import { createTaskRunner } from './task-runner'
+import { createWorkflowInsight } from './workflow-insight'
+
+/** The longest a new socket waits for the previous one to the same server to close. */
+const SOCKET_CLOSE_WAIT_MS = 2000
+
+/** Options of {@link createComfyClient}: the plugin's options, plus where sockets and timers come from. */
+export interface ComfyClientOptions extends ComfyPluginOptions {
+  /**
+   * The WebSocket class sockets are opened with: the browser's interface (`new WebSocket(url)`). In Node 20 pass the
+   * `ws` package's (`import WebSocket from 'ws'`). Ignored when `socket` is given.
+   * @default globalThis.WebSocket
+   */
+  WebSocket?: ComfyWebSocketConstructor
+  /** Creates each server's socket instead (the Vue layer passes one built on vueuse's `useWebSocket`). */
+  socket?: ComfySocketFactory
+  /** The timers of the client's own sockets. @default the platform's */
+  timers?: Timers
+}
+
+/** What the engine is built with besides its options. Internal to comfy-tether's layers. */
+export interface EngineDeps {
+  socket: ComfySocketFactory
+  timers?: Timers
+}
+
+/**
+ * Creates a comfy-tether client without any framework: the locks, sockets, reconcile, placement and persistence of
+ * one app (a page, or a backend worker). Its state is plain data; `subscribe()` tells when it changes. `dispose()`
+ * closes its sockets, stops its timers and removes its interceptors.
+ *
+ * @example
+ * import WebSocket from 'ws'
+ * const client = createComfyClient({ servers: ['http://127.0.0.1:8188'], WebSocket })
+ * const { result } = await client.submit(workflow)
+ * console.log((await result).imageUrls)
+ * client.dispose()
+ */
+export function createComfyClient(options: ComfyClientOptions): ComfyClient {
+  const resolved = resolveComfyOptions(options)
+  const unregister = registerSecrets(resolved.servers.flatMap(s => [...Object.values(s.headers ?? {}), ...(s.token ? [s.token] : [])]))
+  const client = createEngine(resolved, { socket: options.socket ?? webSocketFactory(options.WebSocket, options.timers), timers: options.timers })
+  const dispose = client.dispose
+  client.dispose = () => {
+    dispose()
+    unregister()
+  }
+  return client
+}
+
+/** Builds the engine from resolved options. Internal: the Vue plugin uses it with its own socket factory. */
+export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): ComfyClient {
+  const timers = createTimerGroup(deps.timers)
+  const serverUrls = options.servers.map(s => s.url)
+  const headersByServer = new Map(options.servers.map(s => [s.url, s.headers ?? {}]))
+  const credentials = new Map(options.servers.map(s => [s.url, queryCredentialOf(s)]))
+  const restored = options.persist ? loadSnapshot(options.persist.storage, options.persist.key) : undefined
+  const listeners = new Set<(change: ComfyClientChange) => void>()
+  const internalListeners = new Set<() => void>()
+  let disposed = false
+
+  function emit(change: ComfyClientChange): void {
+    for (const listener of [...internalListeners]) listener()
+    for (const listener of [...listeners]) {
+      try {
+        listener(change)
+      }
+      catch (error) {
+        options.logger.error('a subscribe() listener threw', error)
+      }
+    }
+  }
+
+  const state: ClientState = createClientState(options, restored?.clientId ?? mintClientId(), !restored, emit)
+  const closingSockets = new Map<string, Promise<void>>()
+
+  const comfyHttp = createComfyHttp({
+    http: options.http,
+    config: { timeout: options.requestTimeout, ...options.httpConfig },
+    lockedServer: state.heldSessionServer,
+    taskServer: promptId => state.tasks.get(engine.renamed.get(promptId) ?? promptId)?.server,
+    servers: () => serverUrls,
+    fallbackServer: () => inspection.getApiBaseUrl(),
+    headersFor: server => headersByServer.get(server),
+    onRefused: (error) => {
+      state.record('refuse', error.message, { code: error.code, server: (error as { lockedServer?: string }).lockedServer })
+      options.logger.warn(error.message)
+    },
+  })
+  const http = comfyHttp.http
+  const removeWatchdog = installRequestWatchdog(http, timers.after)
+  const api = createComfyApi(http)
+  const images = createImageLoader(http)
+  const serverApi = createComfyServerApi(http)
+  const objectInfos = createObjectInfoCache(server => serverApi.objectInfo(server))
+  const workflows = createWorkflowInsight({ getTask: id => state.tasks.get(id), queue: server => api.queue(server), credentialOf: server => credentials.get(server), changed: () => emit('workflows') })
+
+  const engine: Engine = {
+    options,
+    sessionMode: options.affinity === 'session',
+    serverUrls,
+    credentials,
+    state,
+    api,
+    serverApi,
+    objectInfos,
+    workflows,
+    after: timers.after,
+    renamed: new Map(),
+    settlers: new Map<string, { resolve: (r: ComfyTaskResult) => void, reject: (e: ComfyTetherError) => void }>(),
+    releaseTimers: new Map(),
+    slotWaiters: new Set(),
+    readyWaiters: new Set(),
+    serviceTimes: new Map(),
+    unconfirmedPrompts: new Map(),
+    honoursIds: new Map(),
+    sending: new Set(),
+    isDisposed: () => disposed,
+    setTask,
+    openTether,
+    closeTether,
+    scheduleRelease,
+    persist,
+    onChange(listener) {
+      internalListeners.add(listener)
+      return () => void internalListeners.delete(listener)
+    },
+  }
+
+  const handleFrame = createFrameRouter({
+    tasks: state.tasks,
+    previewUrls: state.previewUrls,
+    pendingOn: state.pendingOn,
+    setTask,
+    updateServer: state.updateServer,
+    history: (server, promptId) => api.history(server, promptId),
+    lostGraceMs: options.reconcile.lostGrace,
+    onMalformed(server, reason) {
+      state.malformedFrames++
+      state.record('malformed', `ignored a malformed frame from ${server}: ${reason}`, { server, code: 'PROTOCOL_ERROR' })
+      options.logger.warn(`malformed frame ignored: ${reason}`)
+    },
+    onTaskFrame: server => state.tethers.get(server)?.noteTaskFrame(),
+    warn: options.logger.warn,
+    after: (ms, callback) => void timers.after(ms, callback),
+    requestReconcile: server => state.tethers.get(server)?.schedulePoll(),
+  })
+
+  // ── tethers: one per locked server ──────────────────────────────────────────────────────────────────────────
+  function openTether(server: string, reason: Parameters<Engine['openTether']>[1], since = Date.now()): ServerTether {
+    const existing = state.tethers.get(server)
+    if (existing)
+      return existing
+    const current = state.sessionTether()
+    const next = acquireLock(current?.lock ?? null, { server, clientId: state.clientId, reason, now: since, pending: current ? state.pendingOn(current.server).map(t => t.promptId) : [] })
+    if (current)
+      closeTether(current, `switching to ${server}`)
+    const tether = createServerTether(next, {
+      options,
+      api,
+      clientId: () => state.clientId,
+      ready: () => state.ready,
+      pendingOn: state.pendingOn,
+      getTask: id => state.tasks.get(id),
+      setTask,
+      record: state.record,
+      onFrame: (frameServer, data) => {
+        workflows.onFrame(frameServer, data) // first: it must see the last frame of a task before that task ends
+        objectInfos.noteFrame(frameServer, data)
+        handleFrame(frameServer, data)
+      },
+      updateServer: state.updateServer,
+      resubmit: task => runner.resubmit(task),
+      wasSent: task => wasSent(engine, task),
+      createSocket: deps.socket,
+      changed: () => emit('tethers'),
+    }, closingSockets.get(server))
+    state.tethers.set(server, tether)
+    persist()
+    return tether
+  }
+
+  function closeTether(tether: ServerTether, why: string): void {
+    engine.releaseTimers.get(tether.server)?.()
+    const ws = tether.ws
+    if (ws && ws.readyState !== 3) {
+      const closed = new Promise<void>((resolve) => {
+        ws.addEventListener('close', () => resolve(), { once: true })
+        timers.after(SOCKET_CLOSE_WAIT_MS, resolve)
+      })
+      closingSockets.set(tether.server, closed)
+      void closed.then(() => {
+        if (closingSockets.get(tether.server) === closed)
+          closingSockets.delete(tether.server)
+      })
+    }
+    tether.dispose()
+    state.tethers.delete(tether.server)
+    state.record('release', `released the lock on ${tether.server}: ${why}`, { server: tether.server })
+    persist()
+  }
+
+  function scheduleRelease(server: string): void {
+    const tether = state.tethers.get(server)
+    if (!tether || state.pendingOn(server).length > 0 || engine.releaseTimers.has(server))
+      return
+    const cancel = timers.after(options.releaseDelay, () => {
+      engine.releaseTimers.delete(server)
+      const current = state.tethers.get(server)
+      if (current && state.pendingOn(server).length === 0)
+        closeTether(current, 'no task pending')
+    })
+    engine.releaseTimers.set(server, () => {
+      cancel()
+      engine.releaseTimers.delete(server)
+    })
+  }
+
+  // ── tasks ───────────────────────────────────────────────────────────────────────────────────────────────────
+  function setTask(next: ComfyTask): void {
+    const previous = state.tasks.get(next.promptId)
+    if (previous === next)
+      return
+    state.tasks.set(next.promptId, next)
+    if (previous && previous.state !== next.state && !isTerminal(next.state))
+      persist() // a reload reads the state the task had (queued → running), not an older one
+    if (isTerminal(next.state)) {
+      if (state.pendingIds.delete(next.promptId))
+        onTaskEnded(next)
+    }
+    else if (!state.pendingIds.has(next.promptId)) {
+      state.pendingIds.add(next.promptId)
+      engine.releaseTimers.get(next.server)?.()
+      persist()
+    }
+  }
+
+  function onTaskEnded(task: ComfyTask): void {
+    engine.unconfirmedPrompts.delete(task.promptId)
+    engine.sending.delete(task.promptId)
+    if (task.state === 'succeeded' && task.startedAt !== null && task.endedAt !== null)
+      engine.serviceTimes.set(task.server, smoothServiceTime(engine.serviceTimes.get(task.server), task.endedAt - task.startedAt))
+    state.record('task-end', `task ${task.promptId} ${task.state} on ${task.server}${task.error ? `: ${task.error.message}` : ''}`, { server: task.server, promptId: task.promptId, code: task.error?.code })
+    const settle = engine.settlers.get(task.promptId)
+    engine.settlers.delete(task.promptId)
+    if (settle) {
+      if (task.state === 'succeeded')
+        settle.resolve(resultOf(task))
+      else
+        settle.reject(task.error ?? new TaskLostError(task.server, task.promptId, 'not-on-server', wasSent(engine, task)))
+    }
+    revokePreview(task.promptId)
+    pruneFinished()
+    workflows.prune(id => state.tasks.has(id))
+    persist()
+    scheduleRelease(task.server)
+    for (const wake of [...engine.slotWaiters]) wake()
+  }
+
+  function resultOf(task: ComfyTask): ComfyTaskResult {
+    return { promptId: task.promptId, server: task.server, outputs: task.outputs, images: task.images, imageUrls: task.images.map(i => serverViewUrl(task.server, i, credentials.get(task.server))), files: workflows.filesOf(task) }
+  }
+
+  function revokePreview(promptId: string): void {
+    const url = state.previewUrls.get(promptId)
+    if (url) {
+      URL.revokeObjectURL(url)
+      state.previewUrls.delete(promptId)
+    }
+  }
+
+  function pruneFinished(): void {
+    const excess = state.tasks.size - state.pendingIds.size - options.taskRetention
+    if (excess <= 0)
+      return
+    const finished = [...state.tasks.values()].filter(t => isTerminal(t.state)).sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))
+    for (const task of finished.slice(0, excess)) {
+      state.tasks.delete(task.promptId)
+      revokePreview(task.promptId)
+    }
+  }
+
+  // ── persistence ─────────────────────────────────────────────────────────────────────────────────────────────
+  function persist(): void {
+    if (!options.persist || !state.ready || disposed)
+      return
+    saveSnapshot(options.persist.storage, options.persist.key, state.clientId, state.locks, [...state.pendingIds].map(id => state.tasks.get(id)).filter((t): t is ComfyTask => !!t))
+  }
+
+  const placement = createPlacement(engine)
+  const runner = createTaskRunner(engine, placement)
+  const inspection = createInspection(engine, placement, images)
+
+  const guard = createClientIdGuard(`comfy-tether:${options.persist ? options.persist.key : 'memory'}`, () => state.clientId)
+  if (restored)
+    restoreSnapshot(engine, restored, guard)
+  else
+    persist()
+
+  function dispose(): void {
+    if (disposed)
+      return
+    disposed = true
+    workflows.dispose()
+    for (const [id, settle] of [...engine.settlers]) settle.reject(new ClientDisposedError('The task', id))
+    for (const gone of [...engine.readyWaiters]) gone()
+    engine.settlers.clear()
+    placement.dispose()
+    timers.clearAll()
+    guard.stop()
+    removeWatchdog()
+    comfyHttp.dispose()
+    images.dispose()
+    for (const tether of state.tethers.values()) tether.dispose()
+    for (const wake of [...engine.slotWaiters]) wake()
+    for (const url of state.previewUrls.values()) URL.revokeObjectURL(url)
+    state.previewUrls.clear()
+    listeners.clear()
+    internalListeners.clear()
+  }
+
+  return {
+    get affinity() {
+      return options.affinity
+    },
+    get clientId() {
+      return state.clientId
+    },
+    get ready() {
+      return state.ready
+    },
+    get servers() {
+      return state.servers
+    },
+    get tasks() {
+      return state.tasks
+    },
+    get taskList() {
+      return state.taskList
+    },
+    get pendingCount() {
+      return state.pendingIds.size
+    },
+    get log() {
+      return state.log
+    },
+    get malformedFrames() {
+      return state.malformedFrames
+    },
+    get previewUrls() {
+      return state.previewUrls
+    },
+    get lock() {
+      return state.lock
+    },
+    get locks() {
+      return state.locks
+    },
+    get socket() {
+      return state.socket
+    },
+    get sockets() {
+      return state.sockets
+    },
+    get unreachableSince() {
+      return state.unreachableSince
+    },
+    get socketUnavailable() {
+      return state.socketUnavailable
+    },
+    get disposed() {
+      return disposed
+    },
+    http,
+    subscribe(listener) {
+      if (disposed)
+        return () => {}
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
+    },
+    submit: runner.submit,
+    cancel: runner.cancel,
+    canRunOn: inspection.canRunOn,
+    objectInfo: server => objectInfos.get(server),
+    taskWorkflow: promptId => workflows.view(engine.renamed.get(promptId) ?? promptId),
+    uploadImage: inspection.uploadImage,
+    viewUrl: inspection.viewUrl,
+    loadImage: inspection.loadImage,
+    getApiBaseUrl: inspection.getApiBaseUrl,
+    validateServerConsistency: inspection.validateServerConsistency,
+    checkUnlockCondition: inspection.checkUnlockCondition,
+    debugLock: inspection.debugLock,
+    release: inspection.release,
+    abandon: placement.abandon,
+    refreshServers: placement.refreshServers,
+    async reconcileNow() {
+      await Promise.all([...state.tethers.values()].map(t => t.reconcile('requested')))
+    },
+    dispose,
+  }
+}

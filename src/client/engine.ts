@@ -1,0 +1,63 @@
+import type { QueryCredential } from '../core/server-url'
+import type { LockReason } from '../core/server-lock'
+import type { ComfyTetherError } from '../core/errors'
+import type { ComfyTask } from '../core/task-state'
+import type { ComfyWorkflow } from '../core/validate-input'
+import type { ComfyApi } from '../http/comfy-api'
+import type { ComfyServerApi } from '../http/comfy-server-api'
+import type { ClientState } from './client-state'
+import type { ObjectInfoCache } from './object-info-cache'
+import type { ResolvedComfyOptions } from './options'
+import type { ServerTether } from './server-tether'
+import type { ComfyTaskResult } from './types'
+import type { createWorkflowInsight } from './workflow-insight'
+
+/** The parts of one client that its task runner, placement and inspection share. Internal. */
+export interface Engine {
+  options: ResolvedComfyOptions
+  sessionMode: boolean
+  serverUrls: string[]
+  credentials: ReadonlyMap<string, QueryCredential | undefined>
+  state: ClientState
+  api: ComfyApi
+  serverApi: ComfyServerApi
+  objectInfos: ObjectInfoCache
+  workflows: ReturnType<typeof createWorkflowInsight>
+  /** A timer of the client's group (cleared on dispose). */
+  after: (ms: number, callback: () => void) => () => void
+  /** Old prompt ids of tasks an old server re-keyed. */
+  renamed: Map<string, string>
+  settlers: Map<string, { resolve: (r: ComfyTaskResult) => void, reject: (e: ComfyTetherError) => void }>
+  /** Per server, the cancel of its pending lock release. */
+  releaseTimers: Map<string, () => void>
+  /** Task-affinity submits waiting for a free slot. */
+  slotWaiters: Set<() => void>
+  /** Submits waiting for the restore to finish: disposal rejects them. */
+  readyWaiters: Set<() => void>
+  /** Smoothed run time of a task per server, for task affinity's tail rule. */
+  serviceTimes: Map<string, number>
+  /** Prompts sent but not confirmed, kept so they can be sent again under the same id (see `resubmit`). */
+  unconfirmedPrompts: Map<string, { prompt: ComfyWorkflow, extraData: Record<string, unknown> | undefined, resends: number }>
+  /** Per server: does it honour client prompt ids (ComfyUI ≥ 0.3.45)? Learned from answers, or from GET /features. */
+  honoursIds: Map<string, boolean>
+  /** Tasks whose `POST /prompt` is in flight: the server may have them even before it answers. */
+  sending: Set<string>
+  isDisposed: () => boolean
+  setTask: (task: ComfyTask) => void
+  openTether: (server: string, reason: LockReason, since?: number) => ServerTether
+  closeTether: (tether: ServerTether, why: string) => void
+  scheduleRelease: (server: string) => void
+  persist: () => void
+  /** Calls `listener` after every state change until the returned function is called. */
+  onChange: (listener: () => void) => () => void
+}
+
+/** The current id of a task (an old server may have re-keyed it). */
+export function currentId(engine: Engine, promptId: string): string {
+  return engine.renamed.get(promptId) ?? promptId
+}
+
+/** Could the server have this task (its `POST /prompt` sent, answered or not)? */
+export function wasSent(engine: Engine, task: ComfyTask): boolean {
+  return task.state !== 'preparing' || task.unconfirmed || engine.sending.has(task.promptId)
+}

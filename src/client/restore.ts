@@ -1,0 +1,60 @@
+import type { Engine } from './engine'
+import type { createClientIdGuard, PersistedSnapshot } from './persistence'
+import { mintClientId } from '../core/ids'
+import { createTask, isTerminal } from '../core/task-state'
+import { capRestoredTasks } from './persistence'
+
+const CLAIM_WAIT_MS = 150
+
+/**
+ * Restores the locks and pending tasks of a snapshot after a reload, then (unless a live tab owns the clientId: a
+ * duplicated tab) makes the client ready and reconciles each restored server at once.
+ */
+export function restoreSnapshot(engine: Engine, restored: PersistedSnapshot, guard: ReturnType<typeof createClientIdGuard>): void {
+  const { state, serverUrls, sessionMode } = engine
+  // A lock on a server no longer configured is dropped (nothing may be sent there any more), and session affinity
+  // keeps one lock; either way the log says which tasks this page stops following.
+  const usable = restored.locks.filter(l => serverUrls.includes(l.server))
+  const restoredLocks = usable.slice(0, sessionMode ? 1 : undefined)
+  for (const dropped of restored.locks.filter(l => !restoredLocks.includes(l))) {
+    const orphans = restored.tasks.filter(t => t.server === dropped.server && !isTerminal(t.state)).map(t => t.promptId)
+    if (orphans.length > 0)
+      state.record('restore', `not restoring the lock on ${dropped.server} (${usable.includes(dropped) ? 'session affinity keeps one lock' : 'server no longer configured'}): ${orphans.length} task(s) there are no longer followed: ${orphans.join(', ')}`, { server: dropped.server, code: 'TASK_LOST' })
+  }
+  const { kept, dropped } = capRestoredTasks(restored.tasks.filter(t => !isTerminal(t.state)))
+  if (dropped.length > 0)
+    state.record('restore', `the snapshot held ${kept.length + dropped.length} pending tasks: restoring the newest ${kept.length}; the ${dropped.length} older ones are no longer followed`, { code: 'TASK_LOST' })
+  for (const saved of restoredLocks) {
+    const taskRecords = kept.filter(t => t.server === saved.server)
+    if (taskRecords.length === 0)
+      continue
+    engine.openTether(saved.server, 'restored-after-reload', saved.since)
+    for (const t of taskRecords) {
+      const task = createTask({ promptId: t.promptId, server: t.server, clientId: restored.clientId, now: t.createdAt })
+      state.tasks.set(t.promptId, { ...task, state: t.state === 'preparing' ? 'queued' : t.state, number: t.number, cancelRequested: t.cancelRequested, unconfirmed: t.unconfirmed || t.state === 'preparing' })
+      state.pendingIds.add(t.promptId)
+    }
+    state.record('restore', `restored the lock on ${saved.server} with ${taskRecords.length} pending task(s) after a reload`, { server: saved.server })
+  }
+  void guard.isTaken(restored.clientId, CLAIM_WAIT_MS).then((taken) => {
+    if (engine.isDisposed())
+      return
+    if (taken) {
+      // A duplicated tab: the pending tasks belong to the original tab, which is still alive.
+      for (const tether of [...state.tethers.values()]) {
+        tether.dispose()
+        state.tethers.delete(tether.server)
+      }
+      state.clientId = mintClientId()
+      state.tasks.clear()
+      state.pendingIds.clear()
+      state.record('duplicate-tab', 'this tab is a duplicate of a live tab: took a new clientId and left the other tab\'s tasks to it')
+    }
+    state.ready = true
+    engine.persist()
+    for (const tether of state.tethers.values()) {
+      tether.readyChanged()
+      tether.schedulePoll(0)
+    }
+  })
+}

@@ -1,0 +1,306 @@
+import type { ComfyTetherError } from '../core/errors'
+import type { LockEvent } from '../core/lock-log'
+import type { ComfyTask } from '../core/task-state'
+import type { UiWorkflow } from '../core/ui-workflow'
+import type { ComfyWorkflow } from '../core/validate-input'
+import type { FilledWorkflow, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
+import type { Engine } from './engine'
+import type { createPlacement } from './placement'
+import type { ComfyClientTaskHandle, ComfyTaskResult, SubmitOptions } from './types'
+import { isComfyTetherError, ProtocolError, RequestFailedError, TaskCancelledError, TaskNotFoundError, ClientDisposedError } from '../core/errors'
+import { mintUuid } from '../core/ids'
+import { endTask, isTerminal, updateTask } from '../core/task-state'
+import { nodesToRun } from '../core/workflow-progress'
+import { createCanceller } from './cancel-task'
+import { currentId } from './engine'
+import { createServerFit, fitSeeds, prepareWorkflowForServer, uncheckedInputs } from './workflow-prepare'
+import { resolveSource } from './workflow-source'
+
+/** How often an unconfirmed prompt may be sent again (each after a grace period on neither /queue nor /history). */
+const MAX_RESENDS = 3
+
+/** Did the request fail before any byte reached the server (connection refused)? Then resending cannot duplicate it. */
+function refusedBeforeSending(error: ComfyTetherError): boolean {
+  const cause = error.cause as { code?: unknown } | undefined
+  return cause?.code === 'ECONNREFUSED'
+}
+
+/** submit, its run to `POST /prompt`, the resend of unconfirmed prompts, and cancel. */
+export function createTaskRunner(engine: Engine, placement: ReturnType<typeof createPlacement>) {
+  const { api, state, options, objectInfos, workflows } = engine
+  const objectInfoOrUnknown = (server: string) => objectInfos.get(server).catch(() => undefined)
+  const live = (promptId: string): ComfyTask | undefined => {
+    const task = state.tasks.get(promptId)
+    return task && !isTerminal(task.state) ? task : undefined
+  }
+
+  function waitUntilReady(): Promise<void> {
+    if (state.ready)
+      return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const gone = (): void => {
+        stop()
+        reject(new ClientDisposedError('submit()'))
+      }
+      engine.readyWaiters.add(gone)
+      const stop = engine.onChange(() => {
+        if (state.ready) {
+          stop()
+          engine.readyWaiters.delete(gone)
+          resolve()
+        }
+      })
+    })
+  }
+
+  /** Waits until the socket is open, known to be unavailable (refused upgrade), or `timeout` passed. */
+  function waitForSocket(server: string, timeout: number): Promise<void> {
+    const tether = state.tethers.get(server)
+    tether?.ensureSocket()
+    const usable = (): boolean => !tether || tether.socket.status === 'OPEN' || tether.socketUnavailable !== null
+    if (usable() || timeout === 0)
+      return Promise.resolve()
+    return new Promise((resolve) => {
+      const cancel = engine.after(timeout, () => done())
+      const stop = engine.onChange(() => usable() && done())
+      function done(): void {
+        cancel()
+        stop()
+        resolve()
+      }
+    })
+  }
+
+  /**
+   * Submits a workflow, or a template with its values: places it, then runs it in the background (see `runTask`).
+   * Resolves once the task has its server.
+   */
+  async function submit(first: ComfyWorkflow | UiWorkflow | WorkflowTemplate, second?: unknown, third?: SubmitOptions): Promise<ComfyClientTaskHandle> {
+    const { source, options: submitOptions, filled: early } = resolveSource(first, second, third, objectInfos.known())
+    const images = submitOptions.images ?? {}
+    await waitUntilReady()
+    const validate = submitOptions.validate !== false
+    const skip = uncheckedInputs(submitOptions, early)
+    const promptId = mintUuid()
+    const server = await placement.placeTask(promptId, validate || source.format === 'ui' ? createServerFit(source, skip, objectInfoOrUnknown, objectInfos.peek, validate) : undefined)
+    const { prompt, filled } = source.placed(server, objectInfos.peek(server))
+    workflows.track(promptId, server, prompt, filled, nodesToRun(prompt, objectInfos.peek(server)), source.format)
+    const result = new Promise<ComfyTaskResult>((resolve, reject) => engine.settlers.set(promptId, { resolve, reject }))
+    result.catch(() => {}) // the app may never await it; the task's state carries the error either way
+    void runTask(promptId, server, prompt, images, submitOptions.extraData, { validate, skip, filled })
+    return {
+      promptId,
+      get task() {
+        return state.tasks.get(currentId(engine, promptId))
+      },
+      get workflow() {
+        return workflows.view(currentId(engine, promptId))
+      },
+      result,
+    }
+  }
+
+  /** Waits while the task's server is in an outage; `false` when the task ended meanwhile (lost, cancelled). */
+  async function waitForServer(server: string, promptId: string): Promise<boolean> {
+    await state.tethers.get(server)?.whenReachable()
+    return !!live(currentId(engine, promptId)) && !engine.isDisposed()
+  }
+
+  /** POST /prompt got no answer: only the server can say whether it was queued, so reconcile asks instead of resending. */
+  function markUnconfirmed(promptId: string, server: string): void {
+    const task = state.tasks.get(promptId)
+    if (task && !isTerminal(task.state))
+      engine.setTask({ ...task, state: 'queued', unconfirmed: true, queuedAt: Date.now() })
+    state.record('reconcile', `POST /prompt of ${promptId} got no answer from ${server}; asking the server instead of resending`, { server, promptId })
+    state.tethers.get(server)?.schedulePoll(0)
+    if (task?.cancelRequested)
+      cancelLater(promptId) // cancelled while the POST was in flight: delete it there in case it arrived
+  }
+
+  const cancelled = (task: ComfyTask, server: string): void => engine.setTask(endTask(task, 'cancelled', new TaskCancelledError(server, task.promptId, 'not-sent'), Date.now()))
+
+  async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined, check: { validate: boolean, skip: readonly string[], filled: FilledWorkflow | null }): Promise<void> {
+    try {
+      await waitForSocket(server, options.socketOpenTimeout)
+      // Nothing is sent into a known outage: wait for the server (the outage rule ends the task after maxOutage).
+      if (!await waitForServer(server, promptId))
+        return
+      const info = check.validate ? await objectInfoOrUnknown(server) : undefined
+      if (fitSeeds(prompt, check.filled, info))
+        workflows.touch(promptId)
+      prepareWorkflowForServer(server, prompt, info, check)
+      for (const [nodeId, file] of Object.entries(images)) {
+        const name = file instanceof File && file.name ? file.name : `comfy-tether-${promptId.slice(0, 8)}-${nodeId}.png`
+        const uploaded = await api.uploadImage({ server, file, filename: name, promptId })
+        const node = prompt[nodeId]
+        if (node)
+          node.inputs = { ...node.inputs, image: uploaded.subfolder ? `${uploaded.subfolder}/${uploaded.name}` : uploaded.name }
+      }
+      const before = live(promptId)
+      if (!before)
+        return
+      if (before.cancelRequested)
+        return cancelled(before, server)
+      engine.unconfirmedPrompts.set(promptId, { prompt, extraData, resends: 0 })
+      let accepted
+      for (;;) {
+        if (!await waitForServer(server, promptId))
+          return
+        const now = state.tasks.get(promptId)
+        if (now?.cancelRequested) // cancelled while it waited for the server
+          return cancelled(now, server)
+        engine.sending.add(promptId)
+        try {
+          accepted = await api.queuePrompt({ server, promptId, clientId: state.clientId, prompt, extraData })
+          break
+        }
+        catch (error) {
+          if (!isComfyTetherError(error, 'SERVER_UNREACHABLE'))
+            throw error
+          // A refused connection sent nothing: wait out the outage and send it then. Any other silence is ambiguous.
+          if (!refusedBeforeSending(error))
+            return markUnconfirmed(promptId, server)
+          engine.sending.delete(promptId)
+          state.tethers.get(server)?.markUnreachable()
+        }
+      }
+      onAccepted(promptId, server, accepted)
+    }
+    catch (error) {
+      const task = state.tasks.get(currentId(engine, promptId))
+      if (task && !engine.isDisposed())
+        engine.setTask(endTask(task, 'failed', isComfyTetherError(error) ? error : new RequestFailedError(server, 'submit', undefined, `task ${promptId}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }), Date.now()))
+    }
+  }
+
+  /** `POST /prompt` was answered: follow the prompt under the id the server gave, and carry out a cancel made meanwhile. */
+  function onAccepted(promptId: string, server: string, accepted: { prompt_id: string, number: number }): void {
+    engine.unconfirmedPrompts.delete(promptId)
+    engine.sending.delete(promptId)
+    if (accepted.prompt_id !== promptId && state.tasks.has(accepted.prompt_id)) {
+      // Two submits answered with one prompt id: one task could never settle. The server broke the protocol.
+      const task = state.tasks.get(promptId)
+      if (task)
+        engine.setTask(endTask(task, 'failed', new ProtocolError(server, `POST /prompt answered prompt_id ${accepted.prompt_id} for task ${promptId}, an id it already gave another task of this client`), Date.now()))
+      return
+    }
+    engine.honoursIds.set(server, accepted.prompt_id === promptId)
+    const id = accepted.prompt_id === promptId ? promptId : rekey(promptId, accepted.prompt_id)
+    const tether = state.tethers.get(server)
+    tether?.noteQueueNumber(accepted.number)
+    const task = live(id)
+    if (task)
+      engine.setTask({ ...task, state: task.state === 'preparing' ? 'queued' : task.state, number: accepted.number, queuedAt: task.queuedAt ?? Date.now() })
+    engine.persist() // a reload now knows the prompt reached the server, and its place in the queue
+    if (id !== promptId)
+      void tether?.reconcile('server assigned its own prompt id')
+    tether?.schedulePoll()
+    // cancel() while the POST was in flight: the prompt is on the server now, so cancel it there.
+    if (state.tasks.get(id)?.cancelRequested)
+      cancelLater(id)
+  }
+
+  /**
+   * Sends an unconfirmed prompt again under the same id, once it is on neither `/queue` nor `/history` past the grace
+   * period: the server never got it (or lost it in a restart), so this cannot run it twice. Only for servers that
+   * honour client ids (an older one would mint a new id each time), and at most `MAX_RESENDS` times.
+   */
+  async function resubmit(task: ComfyTask): Promise<boolean> {
+    const entry = engine.unconfirmedPrompts.get(task.promptId)
+    if (task.cancelRequested) {
+      // Cancelled, and on neither /queue nor /history past the grace period: it never ran and is not sent again.
+      cancelled(task, task.server)
+      return true
+    }
+    if (!entry || entry.resends >= MAX_RESENDS)
+      return false
+    let honours = engine.honoursIds.get(task.server)
+    if (honours === undefined) {
+      try {
+        honours = await api.honoursClientPromptIds(task.server)
+        engine.honoursIds.set(task.server, honours)
+      }
+      catch {
+        return false
+      }
+    }
+    if (!honours)
+      return false
+    entry.resends++
+    state.record('reconcile', `POST /prompt of ${task.promptId} reached neither the queue nor the history of ${task.server}: sending it again under the same id (${entry.resends}/${MAX_RESENDS})`, { server: task.server, promptId: task.promptId })
+    try {
+      const accepted = await api.queuePrompt({ server: task.server, promptId: task.promptId, clientId: state.clientId, prompt: entry.prompt, extraData: entry.extraData })
+      engine.unconfirmedPrompts.delete(task.promptId)
+      const current = live(task.promptId)
+      if (current)
+        engine.setTask(updateTask(current, { state: current.state === 'running' ? 'running' : 'queued', number: accepted.number, unconfirmed: false, missingSince: null }))
+    }
+    catch (error) {
+      const current = live(task.promptId)
+      if (current && isComfyTetherError(error, 'SERVER_UNREACHABLE'))
+        engine.setTask(updateTask(current, { missingSince: null })) // still unanswered: look again after another grace period
+      else if (current)
+        engine.setTask(endTask(current, 'failed', isComfyTetherError(error) ? error : new RequestFailedError(task.server, 'POST /prompt', undefined, String(error), { cause: error }), Date.now()))
+    }
+    return true
+  }
+
+  /** Servers older than ComfyUI 0.3.45 ignore the client's prompt id and answer with their own: follow theirs. */
+  function rekey(from: string, to: string): string {
+    const task = state.tasks.get(from)
+    if (!task)
+      return to
+    state.tasks.delete(from)
+    state.pendingIds.delete(from)
+    engine.renamed.set(from, to)
+    workflows.rekey(from, to)
+    const settle = engine.settlers.get(from)
+    engine.settlers.delete(from)
+    if (settle)
+      engine.settlers.set(to, settle)
+    engine.setTask({ ...task, promptId: to })
+    state.record('acquire', `${task.server} ignored the client prompt id ${from} and queued it as ${to} (ComfyUI older than 0.3.45)`, { server: task.server, promptId: to })
+    return to
+  }
+
+  const { cancelOnServer, cancelLater } = createCanceller({
+    api,
+    getTask: id => state.tasks.get(id),
+    setTask: engine.setTask,
+    lostGraceMs: options.reconcile.lostGrace,
+    schedulePoll: server => state.tethers.get(server)?.schedulePoll(),
+    note: (task, message) => state.record('refuse', message, { server: task.server, promptId: task.promptId }),
+    refused(promptId, server, message, code) {
+      state.record('refuse', message, { server, promptId, code: code as LockEvent['code'] })
+      options.logger.warn(message)
+    },
+  })
+
+  /**
+   * Cancels a task on its own server: a queued task is deleted from the queue, a running one is interrupted (only
+   * once `/queue` shows it is ours that runs). A task not sent yet is stopped before its `POST /prompt`; one whose
+   * `POST /prompt` is in flight is cancelled on the server as soon as the answer comes.
+   */
+  async function cancel(promptId: string): Promise<void> {
+    const id = currentId(engine, promptId)
+    const task = state.tasks.get(id)
+    if (!task)
+      throw new TaskNotFoundError(promptId)
+    if (isTerminal(task.state))
+      return
+    engine.setTask({ ...task, cancelRequested: true })
+    // Not sent yet: runTask stops it before its POST /prompt. In flight: the server may run it before the answer
+    // comes, so it is cancelled there now under its client-minted id (and again once the answer comes).
+    if (task.state === 'preparing' && !task.unconfirmed && !(engine.sending.has(id) && engine.honoursIds.get(task.server) === true))
+      return
+    await cancelOnServer(id)
+  }
+
+  return { submit: submit as ComfySubmit, resubmit, cancel }
+}
+
+/** `submit()`: a workflow (API or UI format) with options, or a template with its values and options. */
+export interface ComfySubmit {
+  (workflow: ComfyWorkflow | UiWorkflow, submitOptions?: SubmitOptions): Promise<ComfyClientTaskHandle>
+  <P extends string>(template: WorkflowTemplate<P>, values: WorkflowValues<P>, submitOptions?: SubmitOptions): Promise<ComfyClientTaskHandle>
+}
