@@ -8,7 +8,7 @@ import type { ComfyPluginOptions, ResolvedComfyOptions } from './options'
 import type { ComfySocketFactory, ComfyWebSocketConstructor } from './socket'
 import type { ServerTether } from './server-tether'
 import type { ComfyClientChange, ComfyTaskResult } from './types'
-import { ClientDisposedError, TaskLostError } from '../core/errors'
+import { ClientDisposedError, InvalidArgumentError, TaskLostError } from '../core/errors'
 import { mintClientId } from '../core/ids'
 import { smoothServiceTime } from '../core/placement'
 import { registerSecrets } from '../core/safe-error'
@@ -31,7 +31,7 @@ import { installRequestWatchdog } from './request-watchdog'
 import { queryCredentialOf, resolveComfyOptions } from './resolve-options'
 import { restoreSnapshot } from './restore'
 import { createServerTether } from './server-tether'
-import { webSocketFactory } from './socket'
+import { NO_WEBSOCKET, webSocketFactory } from './socket'
 import { createTaskRunner } from './task-runner'
 import { createWorkflowInsight } from './workflow-insight'
 
@@ -72,6 +72,8 @@ export interface EngineDeps {
  */
 export function createComfyClient(options: ComfyClientOptions): ComfyClient {
   const resolved = resolveComfyOptions(options)
+  if (!options.socket && !options.WebSocket && typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function')
+    throw new InvalidArgumentError('INVALID_OPTIONS', NO_WEBSOCKET)
   const unregister = registerSecrets(resolved.servers.flatMap(s => [...Object.values(s.headers ?? {}), ...(s.token ? [s.token] : [])]))
   const client = createEngine(resolved, { socket: options.socket ?? webSocketFactory(options.WebSocket, options.timers), timers: options.timers })
   const dispose = client.dispose
@@ -335,6 +337,8 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     if (disposed)
       return
     disposed = true
+    listeners.clear() // disposal's own clean-up is not news to anyone
+    internalListeners.clear()
     workflows.dispose()
     for (const [id, settle] of [...engine.settlers]) settle.reject(new ClientDisposedError('The task', id))
     for (const gone of [...engine.readyWaiters]) gone()
@@ -349,8 +353,6 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     for (const wake of [...engine.slotWaiters]) wake()
     for (const url of state.previewUrls.values()) URL.revokeObjectURL(url)
     state.previewUrls.clear()
-    listeners.clear()
-    internalListeners.clear()
   }
 
   return {

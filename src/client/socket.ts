@@ -16,7 +16,7 @@ export interface ComfyWebSocket {
   send: (data: string) => void
   close: (code?: number, reason?: string) => void
   addEventListener: {
-    (type: 'open', listener: () => void): void
+    (type: 'open' | 'error', listener: () => void): void
     (type: 'close', listener: (event: { code: number }) => void, options?: { once?: boolean }): void
     (type: 'message', listener: (event: { data: unknown }) => void): void
   }
@@ -62,6 +62,9 @@ export interface ComfySocket {
  */
 export type ComfySocketFactory = (options: ComfySocketOptions) => ComfySocket
 
+/** Why a client cannot open sockets here. */
+export const NO_WEBSOCKET = 'There is no global WebSocket here (Node 20): pass one, e.g. createComfyClient({ servers, WebSocket }) with `import WebSocket from \'ws\'`, or a `socket` factory.'
+
 /** Close code of our own reconnect of a silent socket. */
 export const RECONNECT_CLOSE_CODE = 4000
 
@@ -70,7 +73,7 @@ export function webSocketFactory(WebSocketClass: ComfyWebSocketConstructor | und
   return (options) => {
     const Ctor = WebSocketClass ?? (globalThis as { WebSocket?: ComfyWebSocketConstructor }).WebSocket
     if (!Ctor)
-      throw new InvalidArgumentError('INVALID_OPTIONS', 'There is no global WebSocket here (Node 20): pass one, e.g. createComfyClient({ servers, WebSocket }) with `import WebSocket from \'ws\'`.')
+      throw new InvalidArgumentError('INVALID_OPTIONS', NO_WEBSOCKET)
     return createPlainSocket(Ctor, options, timers)
   }
 }
@@ -110,6 +113,8 @@ function createPlainSocket(Ctor: ComfyWebSocketConstructor, options: ComfySocket
       patch({ status: 'OPEN', openedAt: timers.now(), attempts: 0 })
       options.onOpen(ws)
     })
+    // A failed connection is reported by its close event; an unheard error would crash Node (the `ws` package).
+    ws.addEventListener('error', () => {})
     ws.addEventListener('message', (event) => {
       if (current !== ws)
         return
