@@ -1,6 +1,6 @@
-// A backend worker: takes image jobs and runs them on a pool of ComfyUI servers, each job tethered to the server it
-// was placed on (its socket, its calls, its outputs). Here the servers are simulators; point `servers` at your own.
-// Run: npx tsx examples/node-worker.ts
+// node-worker.ts: a backend worker that takes image jobs and runs them on a pool of ComfyUI servers, each job
+// tethered to the server it was placed on (its socket, its calls, its outputs). The servers here are simulators;
+// point `servers` at your own. Run: npx tsx examples/node-worker.ts
 import WebSocket from 'ws'
 import { createComfyClient } from 'comfy-tether/client'
 import type { ComfyWorkflow } from 'comfy-tether/client'

@@ -1,5 +1,5 @@
 import type { ParseResult } from './protocol'
-import { isObj } from './api-types'
+import { isObj } from './json-checks'
 
 /** Event types of binary socket frames: the first big-endian uint32 of the frame. */
 export const BINARY_EVENT = {

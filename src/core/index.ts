@@ -53,12 +53,10 @@ export type {
 } from './protocol'
 export { BINARY_EVENT, parseBinaryFrame } from './binary-frames'
 export type { BinaryFrame, PreviewMetadata } from './binary-frames'
+export { collectOutputImages, historyOutcome, parseHistory } from './history-parsers'
+export { isComfyImageRef } from './json-checks'
 export {
-  collectOutputImages,
-  historyOutcome,
-  isComfyImageRef,
   parseFeatures,
-  parseHistory,
   parseJob,
   parseJobList,
   parsePromptAccepted,
@@ -67,7 +65,7 @@ export {
   parseQueueRemaining,
   parseSystemStats,
   parseUploadResult,
-} from './api-types'
+} from './rest-parsers'
 export type {
   ComfyImageRef,
   ExecutionFailure,

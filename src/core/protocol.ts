@@ -1,8 +1,9 @@
-import type { NodeOutput, ServerFeatures } from './api-types'
-import { checkExecutionError, checkFeatures, checkNodeOutput, isObj, isStringArray } from './api-types'
+import type { ExecutionErrorData, NodeOutput, ServerFeatures } from './api-types'
+import type { ParseResult } from './parse-result'
+import { checkExecutionError, checkFeatures, checkNodeOutput, isObj, isStringArray } from './json-checks'
 
-/** The result of parsing untrusted input: the value, or a short human-readable reason. Parsers never throw. */
-export type ParseResult<T> = { ok: true, value: T } | { ok: false, reason: string }
+export type { ExecutionErrorData } from './api-types'
+export type { ParseResult } from './parse-result'
 
 /**
  * Text frames above this many UTF-8 bytes are refused without being parsed (8 MiB). Real messages stay far below it:
@@ -79,22 +80,6 @@ export interface ExecutedData {
 /** `execution_success`: every output node ran. */
 export interface ExecutionSuccessData {
   prompt_id: string
-  timestamp?: number
-}
-
-/** `execution_error`: a node raised; the prompt stops. Also stored in history messages and `/api/jobs`. */
-export interface ExecutionErrorData {
-  prompt_id: string
-  node_id: string
-  node_type: string
-  /** Nodes that had finished before the failure. */
-  executed?: string[]
-  exception_message: string
-  exception_type: string
-  traceback: string[]
-  /** Input name to reprs of its values. */
-  current_inputs?: Record<string, unknown>
-  current_outputs?: string[]
   timestamp?: number
 }
 

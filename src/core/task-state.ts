@@ -1,5 +1,5 @@
 import type { ComfyImageRef, HistoryEntry } from './api-types'
-import { collectOutputImages, historyOutcome } from './api-types'
+import { collectOutputImages, historyOutcome } from './history-parsers'
 import type { ComfyTetherError } from './errors'
 import { ExecutionFailedError, TaskCancelledError, TaskInterruptedError } from './errors'
 import type { ComfyMessage } from './protocol'

@@ -1,12 +1,10 @@
 import type { HistoryEntry, QueueItem } from '../../src/core/api-types'
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { collectOutputImages, historyOutcome, parseHistory } from '../../src/core/history-parsers'
+import { isComfyImageRef } from '../../src/core/json-checks'
 import {
-  collectOutputImages,
-  historyOutcome,
-  isComfyImageRef,
   parseFeatures,
-  parseHistory,
   parseJob,
   parseJobList,
   parsePromptAccepted,
@@ -15,7 +13,7 @@ import {
   parseQueueRemaining,
   parseSystemStats,
   parseUploadResult,
-} from '../../src/core/api-types'
+} from '../../src/core/rest-parsers'
 
 // Recorded transcripts of real ComfyUI servers (tests/fixtures/comfyui; format: PROTOCOL.md there).
 const REFERENCE = new URL('../fixtures/comfyui/', import.meta.url)

@@ -1,0 +1,165 @@
+import type { ComfyImageRef, History, HistoryEntry, HistoryOutcome, NodeOutputs } from './api-types'
+import type { ParseResult } from './parse-result'
+import { checkNodeOutput, fail, isObj, isStringArray, notObject, ok } from './json-checks'
+
+// `GET /history` and what a history entry says: how the prompt ended, and its images. The parsers take the already
+// JSON-decoded body (what axios gives as `data`) and never throw.
+
+/** @internal */
+export function checkOutputs(v: unknown, path: string): string | undefined {
+  if (!isObj(v))
+    return `${path} is not an object`
+  for (const id in v) {
+    const reason = checkNodeOutput(v[id], `${path}["${id}"]`)
+    if (reason !== undefined)
+      return reason
+  }
+  return undefined
+}
+
+/** @internal */
+export function checkQueueItem(v: unknown, path: string): string | undefined {
+  // Newer servers may append elements; the first five are the stable part.
+  if (!Array.isArray(v) || v.length < 5)
+    return `${path} is not a queue item ([number, prompt_id, prompt, extra_data, outputs])`
+  if (typeof v[0] !== 'number')
+    return `${path}[0] (queue number) is not a number`
+  if (typeof v[1] !== 'string')
+    return `${path}[1] (prompt id) is not a string`
+  if (!isObj(v[2]))
+    return `${path}[2] (prompt) is not an object`
+  const extra: unknown = v[3]
+  if (!isObj(extra))
+    return `${path}[3] (extra_data) is not an object`
+  if (extra.client_id !== undefined && typeof extra.client_id !== 'string')
+    return `${path}[3].client_id is not a string`
+  if (extra.create_time !== undefined && typeof extra.create_time !== 'number')
+    return `${path}[3].create_time is not a number`
+  if (!isStringArray(v[4]))
+    return `${path}[4] (outputs to execute) is not a list of node ids`
+  return undefined
+}
+
+/** @internal */
+export function checkHistoryStatus(v: unknown, path: string): string | undefined {
+  if (!isObj(v))
+    return `${path} is not an object`
+  if (v.status_str !== 'success' && v.status_str !== 'error')
+    return `${path}.status_str is not "success" or "error"`
+  if (typeof v.completed !== 'boolean')
+    return `${path}.completed is not a boolean`
+  const messages = v.messages
+  if (!Array.isArray(messages))
+    return `${path}.messages is not an array`
+  for (let i = 0; i < messages.length; i++) {
+    const m: unknown = messages[i]
+    if (!Array.isArray(m) || typeof m[0] !== 'string' || !isObj(m[1]))
+      return `${path}.messages[${i}] is not a [type, data] pair`
+  }
+  return undefined
+}
+
+/** @internal */
+export function checkHistoryEntry(v: unknown, path: string): string | undefined {
+  if (!isObj(v))
+    return `${path} is not an object`
+  return checkQueueItem(v.prompt, `${path}.prompt`)
+    ?? checkOutputs(v.outputs, `${path}.outputs`)
+    ?? (v.status === undefined || v.status === null ? undefined : checkHistoryStatus(v.status, `${path}.status`))
+    ?? (v.meta === undefined || isObj(v.meta) ? undefined : `${path}.meta is not an object`)
+}
+
+/**
+ * Parses `GET /history` (all entries) or, with `promptId`, `GET /history/{id}`.
+ * With `promptId` the value is that entry, or `null` when the server does not know the id (it answers `{}`).
+ * @param json - the decoded response body
+ * @param promptId - pick and check only this entry
+ */
+export function parseHistory(json: unknown): ParseResult<History>
+export function parseHistory(json: unknown, promptId: string): ParseResult<HistoryEntry | null>
+export function parseHistory(json: unknown, promptId?: string): ParseResult<History> | ParseResult<HistoryEntry | null> {
+  if (!isObj(json))
+    return notObject('history', json)
+  if (promptId !== undefined) {
+    if (!Object.hasOwn(json, promptId))
+      return ok(null)
+    const entry = json[promptId]
+    const reason = checkHistoryEntry(entry, `history["${promptId}"]`)
+    return reason === undefined ? ok(entry as HistoryEntry) : fail(reason)
+  }
+  for (const id in json) {
+    const reason = checkHistoryEntry(json[id], `history["${id}"]`)
+    if (reason !== undefined)
+      return fail(reason)
+  }
+  return ok(json as History)
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : ''
+}
+
+/**
+ * Decides how a prompt ended from its history entry.
+ *
+ * An `execution_error` message means failed and an `execution_interrupted` one means interrupted (both come with
+ * `status_str: "error"`); `"success"` with `completed` means succeeded; no status yet means running.
+ * @param entry - a parsed history entry
+ */
+export function historyOutcome(entry: HistoryEntry): HistoryOutcome {
+  const status = entry.status
+  if (status == null)
+    return { state: 'running' }
+  const messages = status.messages
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i]
+    if (message === undefined)
+      continue
+    const [type, data] = message
+    if (type === 'execution_interrupted') {
+      const nodeId = data.node_id
+      return typeof nodeId === 'string' ? { state: 'interrupted', nodeId } : { state: 'interrupted' }
+    }
+    if (type === 'execution_error') {
+      return {
+        state: 'failed',
+        error: {
+          node_id: str(data.node_id),
+          node_type: str(data.node_type),
+          exception_type: str(data.exception_type),
+          exception_message: str(data.exception_message),
+          traceback: isStringArray(data.traceback) ? data.traceback : [],
+        },
+      }
+    }
+  }
+  if (status.status_str === 'success' && status.completed)
+    return { state: 'succeeded', outputs: entry.outputs }
+  if (status.status_str === 'error') {
+    return {
+      state: 'failed',
+      error: {
+        node_id: '',
+        node_type: '',
+        exception_type: 'UnknownError',
+        exception_message: 'the server recorded status "error" without an execution_error message',
+        traceback: [],
+      },
+    }
+  }
+  return { state: 'running' }
+}
+
+/**
+ * Lists every image of every output node, in node id order. Includes `temp` previews as well as saved `output` files.
+ * @param outputs - a prompt's outputs (history entry, job, or collected `executed` messages)
+ */
+export function collectOutputImages(outputs: NodeOutputs): ComfyImageRef[] {
+  const images: ComfyImageRef[] = []
+  for (const id in outputs) {
+    const list = outputs[id]?.images
+    if (list !== undefined)
+      images.push(...list)
+  }
+  return images
+}
