@@ -67,7 +67,11 @@ export function useComfySocket(url: MaybeRefOrGetter<string | undefined>, option
     },
   })
 
-  // vueuse reports CONNECTING itself; mirror it so `state` is the one place to look.
+  // vueuse reports CONNECTING itself; mirror it so `state` is the one place to look. Its first connect started inside
+  // useWebSocket, before this watch: without the first sync, `state` would say CLOSED while connecting, and a caller
+  // that opens a closed socket would close the connecting one and open another with the same clientId.
+  if (socket.status.value !== state.value.status)
+    patch({ status: socket.status.value })
   watch(socket.status, (status) => {
     if (status !== state.value.status)
       patch({ status })
