@@ -6,22 +6,16 @@ import type { Engine } from './engine'
 import type { ComfyClient } from './client-types'
 import type { ComfyPluginOptions, ResolvedComfyOptions } from './options'
 import type { ComfySocketFactory, ComfyWebSocketConstructor } from './socket'
-import type { ServerTether } from './server-tether'
 import type { ComfyClientChange, ComfyTaskResult } from './types'
-import { ClientDisposedError, InvalidArgumentError, TaskLostError } from '../core/errors'
+import { ClientDisposedError, InvalidArgumentError } from '../core/errors'
 import { mintClientId } from '../core/ids'
-import { smoothServiceTime } from '../core/placement'
 import { registerSecrets } from '../core/safe-error'
-import { acquireLock } from '../core/server-lock'
-import { serverViewUrl } from '../core/server-url'
-import { isTerminal } from '../core/task-state'
 import { createTimerGroup } from '../core/timers'
 import { createComfyApi } from '../http/comfy-api'
 import { createComfyServerApi } from '../http/comfy-server-api'
 import { createComfyHttp } from '../http/create-comfy-http'
 import { createImageLoader } from '../http/load-image'
 import { createClientState } from './client-state'
-import { wasSent } from './engine'
 import { createFrameRouter } from './frame-router'
 import { createInspection } from './inspect'
 import { createObjectInfoCache } from './object-info-cache'
@@ -30,13 +24,11 @@ import { createPlacement } from './placement'
 import { installRequestWatchdog } from './request-watchdog'
 import { queryCredentialOf, resolveComfyOptions } from './resolve-options'
 import { restoreSnapshot } from './restore'
-import { createServerTether } from './server-tether'
 import { NO_WEBSOCKET, webSocketFactory } from './socket'
+import { createTaskBook } from './task-book'
 import { createTaskRunner } from './task-runner'
+import { createTethers } from './tethers'
 import { createWorkflowInsight } from './workflow-insight'
-
-/** The longest a new socket waits for the previous one to the same server to close. */
-const SOCKET_CLOSE_WAIT_MS = 2000
 
 /** Options of {@link createComfyClient}: the plugin's options, plus where sockets and timers come from. */
 export interface ComfyClientOptions extends ComfyPluginOptions {
@@ -108,7 +100,6 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   }
 
   const state: ClientState = createClientState(options, restored?.clientId ?? mintClientId(), !restored, emit)
-  const closingSockets = new Map<string, Promise<void>>()
 
   const comfyHttp = createComfyHttp({
     http: options.http,
@@ -152,10 +143,10 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     honoursIds: new Map(),
     sending: new Set(),
     isDisposed: () => disposed,
-    setTask,
-    openTether,
-    closeTether,
-    scheduleRelease,
+    setTask: task => book.setTask(task),
+    openTether: (server, reason, since) => tethers.openTether(server, reason, since),
+    closeTether: (tether, why) => tethers.closeTether(tether, why),
+    scheduleRelease: server => tethers.scheduleRelease(server),
     persist,
     onChange(listener) {
       internalListeners.add(listener)
@@ -167,7 +158,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     tasks: state.tasks,
     previewUrls: state.previewUrls,
     pendingOn: state.pendingOn,
-    setTask,
+    setTask: engine.setTask,
     updateServer: state.updateServer,
     history: (server, promptId) => api.history(server, promptId),
     lostGraceMs: options.reconcile.lostGrace,
@@ -182,139 +173,18 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     requestReconcile: server => state.tethers.get(server)?.schedulePoll(),
   })
 
-  // ── tethers: one per locked server ──────────────────────────────────────────────────────────────────────────
-  function openTether(server: string, reason: Parameters<Engine['openTether']>[1], since = Date.now()): ServerTether {
-    const existing = state.tethers.get(server)
-    if (existing)
-      return existing
-    const current = state.sessionTether()
-    const next = acquireLock(current?.lock ?? null, { server, clientId: state.clientId, reason, now: since, pending: current ? state.pendingOn(current.server).map(t => t.promptId) : [] })
-    if (current)
-      closeTether(current, `switching to ${server}`)
-    const tether = createServerTether(next, {
-      options,
-      api,
-      clientId: () => state.clientId,
-      ready: () => state.ready,
-      pendingOn: state.pendingOn,
-      getTask: id => state.tasks.get(id),
-      setTask,
-      record: state.record,
-      onFrame: (frameServer, data) => {
-        workflows.onFrame(frameServer, data) // first: it must see the last frame of a task before that task ends
-        objectInfos.noteFrame(frameServer, data)
-        handleFrame(frameServer, data)
-      },
-      updateServer: state.updateServer,
-      resubmit: task => runner.resubmit(task),
-      wasSent: task => wasSent(engine, task),
-      createSocket: deps.socket,
-      changed: () => emit('tethers'),
-    }, closingSockets.get(server))
-    state.tethers.set(server, tether)
-    persist()
-    return tether
-  }
-
-  function closeTether(tether: ServerTether, why: string): void {
-    engine.releaseTimers.get(tether.server)?.()
-    const ws = tether.ws
-    if (ws && ws.readyState !== 3) {
-      const closed = new Promise<void>((resolve) => {
-        ws.addEventListener('close', () => resolve(), { once: true })
-        timers.after(SOCKET_CLOSE_WAIT_MS, resolve)
-      })
-      closingSockets.set(tether.server, closed)
-      void closed.then(() => {
-        if (closingSockets.get(tether.server) === closed)
-          closingSockets.delete(tether.server)
-      })
-    }
-    tether.dispose()
-    state.tethers.delete(tether.server)
-    state.record('release', `released the lock on ${tether.server}: ${why}`, { server: tether.server })
-    persist()
-  }
-
-  function scheduleRelease(server: string): void {
-    const tether = state.tethers.get(server)
-    if (!tether || state.pendingOn(server).length > 0 || engine.releaseTimers.has(server))
-      return
-    const cancel = timers.after(options.releaseDelay, () => {
-      engine.releaseTimers.delete(server)
-      const current = state.tethers.get(server)
-      if (current && state.pendingOn(server).length === 0)
-        closeTether(current, 'no task pending')
-    })
-    engine.releaseTimers.set(server, () => {
-      cancel()
-      engine.releaseTimers.delete(server)
-    })
-  }
-
-  // ── tasks ───────────────────────────────────────────────────────────────────────────────────────────────────
-  function setTask(next: ComfyTask): void {
-    const previous = state.tasks.get(next.promptId)
-    if (previous === next)
-      return
-    state.tasks.set(next.promptId, next)
-    if (previous && previous.state !== next.state && !isTerminal(next.state))
-      persist() // a reload reads the state the task had (queued → running), not an older one
-    if (isTerminal(next.state)) {
-      if (state.pendingIds.delete(next.promptId))
-        onTaskEnded(next)
-    }
-    else if (!state.pendingIds.has(next.promptId)) {
-      state.pendingIds.add(next.promptId)
-      engine.releaseTimers.get(next.server)?.()
-      persist()
-    }
-  }
-
-  function onTaskEnded(task: ComfyTask): void {
-    engine.unconfirmedPrompts.delete(task.promptId)
-    engine.sending.delete(task.promptId)
-    if (task.state === 'succeeded' && task.startedAt !== null && task.endedAt !== null)
-      engine.serviceTimes.set(task.server, smoothServiceTime(engine.serviceTimes.get(task.server), task.endedAt - task.startedAt))
-    state.record('task-end', `task ${task.promptId} ${task.state} on ${task.server}${task.error ? `: ${task.error.message}` : ''}`, { server: task.server, promptId: task.promptId, code: task.error?.code })
-    const settle = engine.settlers.get(task.promptId)
-    engine.settlers.delete(task.promptId)
-    if (settle) {
-      if (task.state === 'succeeded')
-        settle.resolve(resultOf(task))
-      else
-        settle.reject(task.error ?? new TaskLostError(task.server, task.promptId, 'not-on-server', wasSent(engine, task)))
-    }
-    revokePreview(task.promptId)
-    pruneFinished()
-    workflows.prune(id => state.tasks.has(id))
-    persist()
-    scheduleRelease(task.server)
-    for (const wake of [...engine.slotWaiters]) wake()
-  }
-
-  function resultOf(task: ComfyTask): ComfyTaskResult {
-    return { promptId: task.promptId, server: task.server, outputs: task.outputs, images: task.images, imageUrls: task.images.map(i => serverViewUrl(task.server, i, credentials.get(task.server))), files: workflows.filesOf(task) }
-  }
-
-  function revokePreview(promptId: string): void {
-    const url = state.previewUrls.get(promptId)
-    if (url) {
-      URL.revokeObjectURL(url)
-      state.previewUrls.delete(promptId)
-    }
-  }
-
-  function pruneFinished(): void {
-    const excess = state.tasks.size - state.pendingIds.size - options.taskRetention
-    if (excess <= 0)
-      return
-    const finished = [...state.tasks.values()].filter(t => isTerminal(t.state)).sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))
-    for (const task of finished.slice(0, excess)) {
-      state.tasks.delete(task.promptId)
-      revokePreview(task.promptId)
-    }
-  }
+  // ── tethers (one per locked server) and the task book ─────────────────────────────────────────────────────────
+  const tethers = createTethers(engine, {
+    socket: deps.socket,
+    resubmit: task => runner.resubmit(task),
+    onFrame: (frameServer, data) => {
+      workflows.onFrame(frameServer, data) // first: it must see the last frame of a task before that task ends
+      objectInfos.noteFrame(frameServer, data)
+      handleFrame(frameServer, data)
+    },
+    changed: () => emit('tethers'),
+  })
+  const book = createTaskBook(engine)
 
   // ── persistence ─────────────────────────────────────────────────────────────────────────────────────────────
   function persist(): void {

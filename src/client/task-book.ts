@@ -1,0 +1,79 @@
+import type { ComfyTask } from '../core/task-state'
+import type { Engine } from './engine'
+import type { ComfyTaskResult } from './types'
+import { TaskLostError } from '../core/errors'
+import { smoothServiceTime } from '../core/placement'
+import { serverViewUrl } from '../core/server-url'
+import { isTerminal } from '../core/task-state'
+import { wasSent } from './engine'
+
+/** Every task change goes through `setTask`: the pending set, the end of a task (settle, prune, release) and persistence. */
+export function createTaskBook(engine: Engine) {
+  const { state, options, workflows, credentials } = engine
+
+  function setTask(next: ComfyTask): void {
+    const previous = state.tasks.get(next.promptId)
+    if (previous === next)
+      return
+    state.tasks.set(next.promptId, next)
+    if (previous && previous.state !== next.state && !isTerminal(next.state))
+      engine.persist() // a reload reads the state the task had (queued → running), not an older one
+    if (isTerminal(next.state)) {
+      if (state.pendingIds.delete(next.promptId))
+        onTaskEnded(next)
+    }
+    else if (!state.pendingIds.has(next.promptId)) {
+      state.pendingIds.add(next.promptId)
+      engine.releaseTimers.get(next.server)?.()
+      engine.persist()
+    }
+  }
+
+  function onTaskEnded(task: ComfyTask): void {
+    engine.unconfirmedPrompts.delete(task.promptId)
+    engine.sending.delete(task.promptId)
+    if (task.state === 'succeeded' && task.startedAt !== null && task.endedAt !== null)
+      engine.serviceTimes.set(task.server, smoothServiceTime(engine.serviceTimes.get(task.server), task.endedAt - task.startedAt))
+    state.record('task-end', `task ${task.promptId} ${task.state} on ${task.server}${task.error ? `: ${task.error.message}` : ''}`, { server: task.server, promptId: task.promptId, code: task.error?.code })
+    const settle = engine.settlers.get(task.promptId)
+    engine.settlers.delete(task.promptId)
+    if (settle) {
+      if (task.state === 'succeeded')
+        settle.resolve(resultOf(task))
+      else
+        settle.reject(task.error ?? new TaskLostError(task.server, task.promptId, 'not-on-server', wasSent(engine, task)))
+    }
+    revokePreview(task.promptId)
+    pruneFinished()
+    workflows.prune(id => state.tasks.has(id))
+    engine.persist()
+    engine.scheduleRelease(task.server)
+    for (const wake of [...engine.slotWaiters]) wake()
+  }
+
+  function resultOf(task: ComfyTask): ComfyTaskResult {
+    return { promptId: task.promptId, server: task.server, outputs: task.outputs, images: task.images, imageUrls: task.images.map(i => serverViewUrl(task.server, i, credentials.get(task.server))), files: workflows.filesOf(task) }
+  }
+
+  function revokePreview(promptId: string): void {
+    const url = state.previewUrls.get(promptId)
+    if (url) {
+      URL.revokeObjectURL(url)
+      state.previewUrls.delete(promptId)
+    }
+  }
+
+  function pruneFinished(): void {
+    const excess = state.tasks.size - state.pendingIds.size - options.taskRetention
+    if (excess <= 0)
+      return
+    const finished = [...state.tasks.values()].filter(t => isTerminal(t.state)).sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))
+    for (const task of finished.slice(0, excess)) {
+      state.tasks.delete(task.promptId)
+      revokePreview(task.promptId)
+    }
+  }
+
+
+  return { setTask }
+}

@@ -1,0 +1,93 @@
+import type { ComfyTask } from '../core/task-state'
+import type { Engine } from './engine'
+import type { ComfySocketFactory } from './socket'
+import type { ServerTether } from './server-tether'
+import { acquireLock } from '../core/server-lock'
+import { wasSent } from './engine'
+import { createServerTether } from './server-tether'
+
+/** The longest a new socket waits for the previous one to the same server to close. */
+const SOCKET_CLOSE_WAIT_MS = 2000
+
+/** What the tethers need besides the engine. */
+export interface TethersContext {
+  socket: ComfySocketFactory
+  resubmit: (task: ComfyTask) => Promise<boolean>
+  onFrame: (server: string, data: unknown) => void
+  changed: () => void
+}
+
+/** Opens and closes the tether of each locked server, and releases a lock once its server has no task pending. */
+export function createTethers(engine: Engine, ctx: TethersContext) {
+  const { state, options, api } = engine
+  /** Sockets still closing, per server: a new socket with the same clientId waits for them. */
+  const closingSockets = new Map<string, Promise<void>>()
+
+  function openTether(server: string, reason: Parameters<Engine['openTether']>[1], since = Date.now()): ServerTether {
+    const existing = state.tethers.get(server)
+    if (existing)
+      return existing
+    const current = state.sessionTether()
+    const next = acquireLock(current?.lock ?? null, { server, clientId: state.clientId, reason, now: since, pending: current ? state.pendingOn(current.server).map(t => t.promptId) : [] })
+    if (current)
+      closeTether(current, `switching to ${server}`)
+    const tether = createServerTether(next, {
+      options,
+      api,
+      clientId: () => state.clientId,
+      ready: () => state.ready,
+      pendingOn: state.pendingOn,
+      getTask: id => state.tasks.get(id),
+      setTask: engine.setTask,
+      record: state.record,
+      onFrame: ctx.onFrame,
+      updateServer: state.updateServer,
+      resubmit: ctx.resubmit,
+      wasSent: task => wasSent(engine, task),
+      createSocket: ctx.socket,
+      changed: ctx.changed,
+    }, closingSockets.get(server))
+    state.tethers.set(server, tether)
+    engine.persist()
+    return tether
+  }
+
+  function closeTether(tether: ServerTether, why: string): void {
+    engine.releaseTimers.get(tether.server)?.()
+    const ws = tether.ws
+    if (ws && ws.readyState !== 3) {
+      const closed = new Promise<void>((resolve) => {
+        ws.addEventListener('close', () => resolve(), { once: true })
+        engine.after(SOCKET_CLOSE_WAIT_MS, resolve)
+      })
+      closingSockets.set(tether.server, closed)
+      void closed.then(() => {
+        if (closingSockets.get(tether.server) === closed)
+          closingSockets.delete(tether.server)
+      })
+    }
+    tether.dispose()
+    state.tethers.delete(tether.server)
+    state.record('release', `released the lock on ${tether.server}: ${why}`, { server: tether.server })
+    engine.persist()
+  }
+
+  function scheduleRelease(server: string): void {
+    const tether = state.tethers.get(server)
+    if (!tether || state.pendingOn(server).length > 0 || engine.releaseTimers.has(server))
+      return
+    const cancel = engine.after(options.releaseDelay, () => {
+      engine.releaseTimers.delete(server)
+      const current = state.tethers.get(server)
+      if (current && state.pendingOn(server).length === 0)
+        closeTether(current, 'no task pending')
+    })
+    engine.releaseTimers.set(server, () => {
+      cancel()
+      engine.releaseTimers.delete(server)
+    })
+  }
+
+
+  return { openTether, closeTether, scheduleRelease }
+}
