@@ -13,6 +13,7 @@ import { endTask, isTerminal } from '../core/task-state'
 import { createTimerGroup } from '../core/timers'
 import { queryCredentialOf } from './resolve-options'
 import { createReconcilePass } from './reconcile-pass'
+import { createOutageClock } from './outage-clock'
 import { RECONNECT_CLOSE_CODE } from './socket'
 
 /** What a tether needs from the store that owns it. */
@@ -85,7 +86,18 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
   const { server } = lock
   const { options, api } = ctx
   const timers = createTimerGroup()
-  let unreachableSince: number | null = null
+  const outage = createOutageClock({
+    server,
+    maxOutage: options.maxOutage,
+    after: timers.after,
+    record: ctx.record,
+    updateServer: ctx.updateServer,
+    changed: ctx.changed,
+    onExpired: () => {
+      for (const task of ctx.pendingOn(server))
+        ctx.setTask(endTask(task, 'lost', new TaskLostError(server, task.promptId, 'server-unreachable', ctx.wasSent(task)), Date.now()))
+    },
+  })
   const pendingCount = (): number => ctx.pendingOn(server).length
   let outageSeen = false
   /** Epoch ms of the last sign that the server may have restarted (socket cut, outage, queue counter reset). */
@@ -95,9 +107,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
   let lastTaskFrameAt = 0
   let cancelPoll: (() => void) | undefined
   let pollDueAt = 0
-  let cancelOutage: (() => void) | undefined
   let reconciling: Promise<void> | undefined
-  const reachableWaiters = new Set<() => void>()
   let disposed = false
 
   // A socket of the same clientId that is still closing would make the new one deaf when the server cleans it up.
@@ -113,7 +123,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     onOpen(ws) {
       // The first frame asks for previews with metadata (type 4), which carry their prompt_id.
       ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } }))
-      markReachable()
+      outage.markReachable()
       setSocketUnavailable(null)
       ctx.record('socket-open', `socket open to ${server} (clientId ${ctx.clientId()})`, { server })
       if (pendingCount() > 0)
@@ -175,7 +185,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     try {
       const changed = await reconcilePass(targets)
       const ended = changed.filter(t => isTerminal(t.state)).length
-      markReachable()
+      outage.markReachable()
       ctx.record('reconcile', `reconciled ${targets.length} task(s) with ${server} (${reason}): ${ended} ended`, { server })
       for (const task of changed) {
         const current = ctx.getTask(task.promptId)
@@ -214,7 +224,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     }
     if (disposed)
       return
-    markReachable()
+    outage.markReachable()
     if (socketUnavailable === null) {
       const reason = `the socket upgrade failed (close code ${code}) while HTTP answers: an auth proxy refusing it (401/403) or a proxy without WebSocket support? Following the tasks over HTTP every ${options.reconcile.interval} ms`
       setSocketUnavailable({ since: Date.now(), reason })
@@ -251,38 +261,8 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
   }
 
   function markUnreachable(): void {
-    if (unreachableSince !== null || disposed)
-      return
-    unreachableSince = Date.now()
-    ctx.changed()
-    ctx.updateServer(server, { health: 'unreachable' })
-    lastBreakAt = Date.now()
-    ctx.record('outage', `${server} is unreachable; its tasks stay pending for up to ${options.maxOutage} ms`, { server })
-    cancelOutage = timers.after(options.maxOutage, () => {
-      cancelOutage = undefined
-      if (unreachableSince === null || disposed)
-        return
-      ctx.record('outage', `${server} unreachable for longer than maxOutage (${options.maxOutage} ms): its pending tasks are lost`, { server, code: 'TASK_LOST' })
-      for (const task of ctx.pendingOn(server))
-        ctx.setTask(endTask(task, 'lost', new TaskLostError(server, task.promptId, 'server-unreachable', ctx.wasSent(task)), Date.now()))
-      wakeReachableWaiters()
-    })
-  }
-
-  function markReachable(): void {
-    ctx.updateServer(server, { health: 'healthy', error: null })
-    if (unreachableSince === null)
-      return
-    unreachableSince = null
-    ctx.changed()
-    cancelOutage?.()
-    cancelOutage = undefined
-    wakeReachableWaiters()
-  }
-
-  function wakeReachableWaiters(): void {
-    for (const resolve of [...reachableWaiters]) resolve()
-    reachableWaiters.clear()
+    if (outage.markUnreachable())
+      lastBreakAt = Date.now()
   }
 
   return {
@@ -295,7 +275,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       return socket.ws
     },
     get unreachableSince() {
-      return unreachableSince
+      return outage.since
     },
     get socketUnavailable() {
       return socketUnavailable
@@ -317,16 +297,10 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
         lastBreakAt = Date.now()
       lastQueueNumber = number
     },
-    whenReachable() {
-      if (unreachableSince === null || disposed)
-        return Promise.resolve()
-      return new Promise((resolve) => {
-        reachableWaiters.add(resolve)
-      })
-    },
+    whenReachable: () => (disposed ? Promise.resolve() : outage.whenReachable()),
     dispose() {
       disposed = true
-      wakeReachableWaiters()
+      outage.stop()
       timers.clearAll()
       socket.dispose()
     },
