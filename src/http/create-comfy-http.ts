@@ -57,7 +57,7 @@ export interface ComfyHttp {
  * that was redirected off its server.
  */
 export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
-  const http = options.http ?? axios.create({ ...redirectRefusingDefaults(), timeout: 30_000, ...options.config })
+  const http = options.http ?? axios.create({ ...redirectRefusingDefaults(), withXSRFToken: false, timeout: 30_000, ...options.config })
   /** The server each sent request was found to belong to, for the redirect check and for scrubbing its errors. */
   const owners = new WeakMap<object, string>()
 
