@@ -14,7 +14,7 @@ const TOTAL = 10_000
 const BATCH = 100
 /**
  * Allowed heap growth between 100 and 10,000 tasks, after gc. What the store legitimately holds is the same at both
- * points (100 finished tasks of ~2 KB, 200 log entries), so the difference is noise plus any leak. Measured: 2.5–3 MB,
+ * points (100 finished tasks of ~2 KB, 200 log entries), so the difference is noise plus any leak. Measured: 2–2.5 MB,
  * none of it ours (heap snapshots): each task makes two requests (`POST /prompt`, and `GET /history/{id}` once it
  * succeeded), and happy-dom's fetch keeps an empty response-cache list per distinct GET URL (~130 B per task, under
  * DetachedBrowserContext.responseCache); the rest is V8 code and feedback. (axios's same-origin XSRF check, skipped by
