@@ -5,11 +5,13 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { startFakeServer } from '../helpers/fake-server'
 
+/** happy-dom's control of the page (the vue project runs in happy-dom). */
+const happyDOM = (window as unknown as { happyDOM: { setURL: (url: string) => void } }).happyDOM
 const pageUrl = window.location.href
 let stop: (() => Promise<void>) | undefined
 afterEach(async () => {
   document.cookie = 'XSRF-TOKEN=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/'
-  window.happyDOM.setURL(pageUrl)
+  happyDOM.setURL(pageUrl)
   await stop?.()
   stop = undefined
 })
@@ -22,7 +24,7 @@ describe('the page\'s XSRF cookie', () => {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ exec_info: { queue_remaining: 0 } }))
     })
     stop = server.close
-    window.happyDOM.setURL(`${server.url}/app/`)
+    happyDOM.setURL(`${server.url}/app/`)
     document.cookie = 'XSRF-TOKEN=app-session-secret; path=/'
     expect(document.cookie).toContain('app-session-secret')
     // axios reads the page's origin when it loads: load it (and the client) fresh, on the server's origin.
