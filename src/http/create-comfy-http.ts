@@ -40,7 +40,11 @@ export interface ComfyHttpContext {
 export interface CreateComfyHttpOptions extends ComfyHttpContext {
   /** Use this axios instance instead of creating one. Its interceptors are added and removed by `dispose()`. */
   http?: AxiosInstance
-  /** Defaults for the created instance. @default { timeout: 30000, maxRedirects: 0 } */
+  /**
+   * Defaults for the created instance. `withXSRFToken: false`: ComfyUI has no XSRF token, so the page's XSRF cookie is
+   * not copied into a header (pass `withXSRFToken: true` for a same-origin proxy that wants it).
+   * @default { timeout: 30000, maxRedirects: 0, withXSRFToken: false }
+   */
   config?: CreateAxiosDefaults
 }
 
@@ -57,7 +61,9 @@ export interface ComfyHttp {
  * that was redirected off its server.
  */
 export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
-  const http = options.http ?? axios.create({ ...redirectRefusingDefaults(), timeout: 30_000, ...options.config })
+  // withXSRFToken false also spares every request axios's same-origin check, which reads document.cookie and
+  // document.baseURI (in happy-dom each such read leaves a cache entry on the document for good).
+  const http = options.http ?? axios.create({ ...redirectRefusingDefaults(), withXSRFToken: false, timeout: 30_000, ...options.config })
   /** The server each sent request was found to belong to, for the redirect check and for scrubbing its errors. */
   const owners = new WeakMap<object, string>()
 

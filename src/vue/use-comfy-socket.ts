@@ -67,15 +67,12 @@ export function useComfySocket(url: MaybeRefOrGetter<string | undefined>, option
     },
   })
 
-  // vueuse reports CONNECTING itself; mirror it so `state` is the one place to look. Its first connect started inside
-  // useWebSocket, before this watch: without the first sync, `state` would say CLOSED while connecting, and a caller
-  // that opens a closed socket would close the connecting one and open another with the same clientId.
-  if (socket.status.value !== state.value.status)
-    patch({ status: socket.status.value })
+  // vueuse reports CONNECTING itself; mirror it so `state` is the one place to look. Immediate: with a URL known at
+  // creation, vueuse is already connecting, and a `state` still reading CLOSED would make `open()` replace that socket.
   watch(socket.status, (status) => {
     if (status !== state.value.status)
       patch({ status })
-  }, { flush: 'sync' })
+  }, { flush: 'sync', immediate: true })
 
   return {
     state,
@@ -86,7 +83,9 @@ export function useComfySocket(url: MaybeRefOrGetter<string | undefined>, option
       socket.ws.value?.close(4000, 'comfy-tether: reconnecting a silent socket')
     },
     open() {
-      if (state.value.status === 'CLOSED')
+      // vueuse's open() closes the current socket first: never do that to one that is connecting or open, or the
+      // server may register the new socket before it cleans up the old one of the same clientId (then the new is deaf).
+      if (socket.status.value === 'CLOSED')
         socket.open()
     },
   }

@@ -136,7 +136,7 @@ describe('from real ComfyUI', () => {
   it('exposes nodeId of a missing_node_type rejection (ComfyUI names it only in extra_info.node_id)', async () => {
     const server = await sim()
     const { store } = mountComfy({ servers: [server.url] })
-    // validate: false, so that the server is the one to refuse it (the client-side check would refuse it first)
+    // validate: false, so the server's own rejection is what comes back (the client-side check would refuse it first)
     const error = await (await store.submit({ 7: { class_type: 'NoSuchNode', inputs: {} } }, { validate: false })).result.catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'PROMPT_REJECTED', errorType: 'missing_node_type', nodeId: '7', nodeErrors: {} })
   })

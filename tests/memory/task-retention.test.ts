@@ -14,12 +14,13 @@ const TOTAL = 10_000
 const BATCH = 100
 /**
  * Allowed heap growth between 100 and 10,000 tasks, after gc. What the store legitimately holds is the same at both
- * points (100 finished tasks of ~2 KB, 200 log entries), so the difference is noise plus any leak. Measured: 4–5 MB,
- * of which ~2.2 MB is happy-dom's, not ours: every request reads `document.baseURI`, whose `querySelector('base')`
- * pushes a cache entry (~220 B) onto the document element that is never dropped (seen in heap snapshots as one
- * `{ deref, find }` pair per task under HTMLHtmlElement[affectsCache]); the rest is V8 code and feedback. 8 MB is
- * generous for that and still catches a leak of 850 B per task (9,900 × 850 B ≈ 8 MB), far below what one retained
- * task weighs (the task, its outputs, its promise and handle: several KB).
+ * points (100 finished tasks of ~2 KB, 200 log entries), so the difference is noise plus any leak. Measured: 2–2.5 MB,
+ * none of it ours (heap snapshots): each task makes two requests (`POST /prompt`, and `GET /history/{id}` once it
+ * succeeded), and happy-dom's fetch keeps an empty response-cache list per distinct GET URL (~130 B per task, under
+ * DetachedBrowserContext.responseCache); the rest is V8 code and feedback. (axios's same-origin XSRF check, skipped by
+ * comfy-tether, would add a `{ deref, find }` query-cache pair per request on happy-dom's HTMLHtmlElement, ~220 B.)
+ * 8 MB is generous for that and still catches a leak of 850 B per task (9,900 × 850 B ≈ 8 MB), far below what one
+ * retained task weighs (the task, its outputs, its promise and handle: several KB).
  */
 const MAX_GROWTH_MB = 8
 
