@@ -69,7 +69,8 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
         ctx.updateServer(server, { queueRemaining, health: 'healthy' })
       return
     }
-    const id = messagePromptId(message, runningPromptId(server))
+    // Only `executing` and `progress` may lack a prompt_id: the running task is looked up for those alone.
+    const id = messagePromptId(message, undefined) ?? (message.type === 'executing' || message.type === 'progress' ? messagePromptId(message, runningPromptId(server)) : undefined)
     const task = id === undefined ? undefined : tasks.get(id)
     if (!task || task.server !== server)
       return // another client's prompt, or one of ours that already ended and was pruned
