@@ -16,7 +16,7 @@ interface Pending {
 }
 
 /** Answers the calls the store makes around a run, as ComfyUI 0.33 does; every other path is a 404. */
-function comfyAdapter(queue: Map<string, Pending>): AxiosAdapter {
+function comfyAdapter(queue: Map<string, Pending>, finished: Set<string>): AxiosAdapter {
   let number = 0
   return async (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
     const url = new URL(config.url ?? '/', config.baseURL ?? SERVER)
@@ -34,8 +34,11 @@ function comfyAdapter(queue: Map<string, Pending>): AxiosAdapter {
       return reply(200, { supports_preview_metadata: true })
     if (method === 'GET' && url.pathname === '/queue')
       return reply(200, { queue_running: [], queue_pending: [...queue.values()].map(q => [q.number, q.promptId, {}, { client_id: q.clientId }, []]) })
-    if (method === 'GET' && url.pathname.startsWith('/history'))
-      return reply(200, {})
+    if (method === 'GET' && url.pathname.startsWith('/history/')) {
+      // The store reads a finished task's outputs from /history (the authority), as it does from a real server.
+      const id = decodeURIComponent(url.pathname.slice('/history/'.length))
+      return reply(200, finished.has(id) ? { [id]: { prompt: [0, id, {}, {}, []], outputs: {}, status: { status_str: 'success', completed: true, messages: [] }, meta: {} } } : {})
+    }
     throw Object.assign(new Error(`bench adapter: no route for ${method} ${url.pathname}`), { config })
   }
 }
@@ -61,13 +64,14 @@ export async function mountStore(): Promise<StoreHarness> {
   const { createPinia } = await import('pinia')
   const { comfyPlugin, useComfyStore } = await import('../../src/index')
   const queue = new Map<string, Pending>()
+  const finished = new Set<string>()
   const app = createApp({ render: () => h('div') })
   app.use(createPinia())
   app.use(comfyPlugin, {
     servers: [SERVER],
     persist: false,
     logger: false,
-    httpConfig: { adapter: comfyAdapter(queue) },
+    httpConfig: { adapter: comfyAdapter(queue, finished) },
     reconcile: { interval: 3_600_000, lostGrace: 3_600_000 },
     // An app that keeps submitting keeps its lock and socket between batches.
     releaseDelay: 3_600_000,
@@ -88,7 +92,10 @@ export async function mountStore(): Promise<StoreHarness> {
       let socket: FakeWebSocket | undefined
       while (!(socket = [...FakeWebSocket.instances].reverse().find(s => s.readyState === s.OPEN && s.url.startsWith(SOCKET_PREFIX))))
         await new Promise(resolve => setTimeout(resolve, 1))
-      for (const handle of submitted) queue.delete(handle.promptId)
+      for (const handle of submitted) {
+        queue.delete(handle.promptId)
+        finished.add(handle.promptId) // the frames about to be delivered run it to its end
+      }
       return { promptIds: submitted.map(h => h.promptId), socket, results }
     },
     settleEffects: () => nextTick(),
