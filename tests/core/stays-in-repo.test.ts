@@ -1,5 +1,5 @@
 // A lone clone must carry everything its code and tests read: no relative path in src/ or tests/ may point above the
-// repository (as `../shared/comfyui-reference/` once did). Checked on the TypeScript AST: every string literal or
+// repository (as a recordings folder beside the checkout once was). Checked on the TypeScript AST: every string literal or
 // template head that starts with `./` or `../` is resolved against its file's folder and must stay inside the repo.
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -37,9 +37,9 @@ function pathsLeavingRepo(file: string, code: string): string[] {
 describe('the repository is self-contained', () => {
   it('the scan finds a path above the repository, and not one inside it', () => {
     const file = join(ROOT, 'tests', 'core', 'example.ts')
-    const code = `const a = new URL('../../../shared/comfyui-reference/', import.meta.url)\nconst b = new URL('../fixtures/comfyui/', import.meta.url)\nconst c = \`../../../x/\${a}\``
+    const code = `const a = new URL('../../../recordings-beside-the-repo/', import.meta.url)\nconst b = new URL('../fixtures/comfyui/', import.meta.url)\nconst c = \`../../../x/\${a}\``
     const up = '../'.repeat(3) // not written out, or this file would fail its own scan
-    expect(pathsLeavingRepo(file, code)).toEqual([`${up}shared/comfyui-reference/`, `${up}x/`])
+    expect(pathsLeavingRepo(file, code)).toEqual([`${up}recordings-beside-the-repo/`, `${up}x/`])
   })
 
   it('no file under src/ or tests/ refers to a relative path outside the repository', () => {
