@@ -9,6 +9,7 @@ import type { ComfySocketFactory, ComfyWebSocketConstructor } from './socket'
 import type { ComfyClientChange, ComfyTaskResult } from './types'
 import { ClientDisposedError, InvalidArgumentError } from '../core/errors'
 import { mintClientId } from '../core/ids'
+import { parseMessage } from '../core/protocol'
 import { registerSecrets } from '../core/safe-error'
 import { createTimerGroup } from '../core/timers'
 import { createComfyApi } from '../http/comfy-api'
@@ -178,9 +179,10 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     socket: deps.socket,
     resubmit: task => runner.resubmit(task),
     onFrame: (frameServer, data) => {
-      workflows.onFrame(frameServer, data) // first: it must see the last frame of a task before that task ends
+      const parsed = typeof data === 'string' ? parseMessage(data) : undefined // once, for both readers
+      workflows.onFrame(frameServer, data, parsed) // first: it must see the last frame of a task before that task ends
       objectInfos.noteFrame(frameServer, data)
-      handleFrame(frameServer, data)
+      handleFrame(frameServer, data, parsed)
     },
     changed: () => emit('tethers'),
   })

@@ -1,6 +1,7 @@
 import type { HistoryEntry } from '../core/api-types'
 import type { ServerStatus } from '../core/server-pool'
 import type { ComfyTask } from '../core/task-state'
+import type { ComfyMessage, ParseResult } from '../core/protocol'
 import { parseBinaryFrame } from '../core/binary-frames'
 import { parseMessage } from '../core/protocol'
 import { applyMessage, applyPreview, isTerminal, messagePromptId, reconcileTask } from '../core/task-state'
@@ -31,7 +32,7 @@ const HISTORY_RETRY_MS = [50, 150, 400] as const
  * Routes each frame of a server's socket to the task it is about, through the core parsers and reducer. Frames about
  * other clients' prompts, or about tasks of another server, change nothing; malformed frames are reported, never thrown.
  */
-export function createFrameRouter(ctx: FrameRouterContext): (server: string, data: unknown) => void {
+export function createFrameRouter(ctx: FrameRouterContext): (server: string, data: unknown, parsed?: ParseResult<ComfyMessage>) => void {
   const { tasks, setTask } = ctx
 
   /** The task a frame without `prompt_id` is about: the one running on that server, else the first queued there. */
@@ -48,9 +49,10 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
     return best?.promptId
   }
 
-  function handleFrame(server: string, data: unknown): void {
+  /** `parsed`: a text frame already parsed by the caller, so it is not parsed twice. */
+  function handleFrame(server: string, data: unknown, parsed?: ParseResult<ComfyMessage>): void {
     if (typeof data === 'string')
-      return handleText(server, data)
+      return handleText(server, parsed ?? parseMessage(data))
     if (data instanceof ArrayBuffer || ArrayBuffer.isView(data))
       return handleBinary(server, data instanceof ArrayBuffer ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
     if (typeof Blob !== 'undefined' && data instanceof Blob)
@@ -58,8 +60,7 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
     ctx.onMalformed(server, `frame of unexpected type ${typeof data}`)
   }
 
-  function handleText(server: string, data: string): void {
-    const parsed = parseMessage(data)
+  function handleText(server: string, parsed: ParseResult<ComfyMessage>): void {
     if (!parsed.ok)
       return ctx.onMalformed(server, parsed.reason)
     const message = parsed.value

@@ -5,6 +5,7 @@ import type { ComfyTask } from '../core/task-state'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { RunTimes, WorkflowProgress } from '../core/workflow-progress'
 import type { FilledWorkflow } from '../core/workflow-template'
+import type { ComfyMessage, ParseResult } from '../core/protocol'
 import { normalizeOutputs } from '../core/outputs'
 import { NotifyingMap } from './state-map'
 import { parseMessage } from '../core/protocol'
@@ -83,6 +84,14 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
     return false
   }
 
+  function hasPending(server: string): boolean {
+    for (const [id, t] of tracked) {
+      if (t.server === server && !isTerminal(ctx.getTask(id)?.state ?? 'lost'))
+        return true
+    }
+    return false
+  }
+
   /** Refreshes queue positions of `server` (one request at a time; a change during it triggers one more). */
   function refreshQueue(server: string): void {
     const running = queueFetch.get(server)
@@ -126,21 +135,22 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
         tracked.set(to, entry)
       }
     },
-    /** Every socket frame of `server`; only parsed while a tracked task is pending there. */
-    onFrame(server: string, data: unknown): void {
+    /**
+     * Every socket frame of `server`; only read while a tracked task is pending there. `parsed` is the frame already
+     * parsed by the caller (the frame router parses each text frame anyway), so it is not parsed twice.
+     */
+    onFrame(server: string, data: unknown, parsed?: ParseResult<ComfyMessage>): void {
       if (disposed || typeof data !== 'string' || tracked.size === 0 || !TRACKED_TYPES.test(data.slice(0, 64)))
         return
-      let pendingHere = false
-      for (const [id, t] of tracked) {
-        if (t.server === server && !isTerminal(ctx.getTask(id)?.state ?? 'lost'))
-          pendingHere = true
-      }
-      if (!pendingHere)
+      const result = parsed ?? parseMessage(data)
+      if (!result.ok)
         return
-      const parsed = parseMessage(data)
-      if (!parsed.ok)
+      const message = result.value
+      // The frame's own task pending here settles it without scanning every tracked entry (most of them ended).
+      const ownId = message.type === 'status' ? undefined : (message.data as { prompt_id?: unknown } | null)?.prompt_id
+      const own = typeof ownId === 'string' ? tracked.get(ownId) : undefined
+      if (!(own && own.server === server && !isTerminal(ctx.getTask(ownId as string)?.state ?? 'lost')) && !hasPending(server))
         return
-      const message = parsed.value
       if (message.type === 'status') {
         const remaining = message.data.status?.exec_info?.queue_remaining
         if (typeof remaining === 'number' && remaining <= 1) {
