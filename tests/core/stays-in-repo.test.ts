@@ -37,8 +37,8 @@ function pathsLeavingRepo(file: string, code: string): string[] {
 describe('the repository is self-contained', () => {
   it('the scan finds a path above the repository, and not one inside it', () => {
     const file = join(ROOT, 'tests', 'core', 'example.ts')
-    const code = `const a = new URL('../../../recordings-beside-the-repo/', import.meta.url)\nconst b = new URL('../fixtures/comfyui/', import.meta.url)\nconst c = \`../../../x/\${a}\``
     const up = '../'.repeat(3) // not written out, or this file would fail its own scan
+    const code = `const a = new URL('${up}recordings-beside-the-repo/', import.meta.url)\nconst b = new URL('../fixtures/comfyui/', import.meta.url)\nconst c = \`${up}x/\${a}\``
     expect(pathsLeavingRepo(file, code)).toEqual([`${up}recordings-beside-the-repo/`, `${up}x/`])
   })
 
