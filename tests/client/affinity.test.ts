@@ -1,22 +1,10 @@
 // createComfyClient in plain Node (environment 'node': no DOM, no Vue, no Pinia), with the `ws` package's WebSocket,
 // against simulators over loopback: the lock and affinity rules the store is tested on hold without any framework.
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { isComfyTetherError } from 'comfy-tether/client'
-import { startSimulators } from 'comfy-tether/testing'
-import { disposeAll, emptyImageWorkflow, nodeClient, slowWorkflow, waitFor } from './helpers'
+import { emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
 
-let closeSims: (() => Promise<void>) | undefined
-afterEach(async () => {
-  disposeAll()
-  await closeSims?.()
-  closeSims = undefined
-})
-
-async function servers(count: number) {
-  const started = await startSimulators(count, { speed: 1 })
-  closeSims = started.close
-  return started
-}
+const { servers } = simulatorPool()
 
 describe('without a DOM', () => {
   it('runs where there is no window, document or global WebSocket of the browser', () => {

@@ -1,21 +1,10 @@
 // The fault scenarios the store is tested on, driven through createComfyClient in plain Node with `ws`: socket drop,
 // silent socket, restart → lost, outage → the refused POST /prompt sent once the server is back, cancel.
-import { afterEach, describe, expect, it } from 'vitest'
-import { createComfySimulator, startSimulators } from 'comfy-tether/testing'
-import { disposeAll, emptyImageWorkflow, nodeClient, slowWorkflow, waitFor } from './helpers'
+import { describe, expect, it } from 'vitest'
+import { createComfySimulator } from 'comfy-tether/testing'
+import { emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
 
-let closeSims: (() => Promise<void>) | undefined
-afterEach(async () => {
-  disposeAll()
-  await closeSims?.()
-  closeSims = undefined
-})
-
-async function servers(count: number) {
-  const started = await startSimulators(count, { speed: 1 })
-  closeSims = started.close
-  return started
-}
+const { servers, onClose } = simulatorPool()
 
 describe('socket faults', () => {
   it('reconnects after a drop only to the locked server, never two sockets of one clientId at once, and the task completes', async () => {
@@ -79,7 +68,7 @@ describe('restarts and outages', () => {
 
   it('sends a task submitted during a short outage once the server is back, exactly once', async () => {
     const sim = await createComfySimulator({ speed: 1 })
-    closeSims = () => sim.close()
+    onClose(() => sim.close())
     const client = nodeClient({ servers: [sim.url], maxOutage: 10_000, socketOpenTimeout: 500 })
     const holder = await client.submit(slowWorkflow(8, 4))
     await waitFor(() => holder.task?.state === 'running', 'the holder to run')

@@ -1,7 +1,9 @@
 import type { ComfyClient, ComfyClientOptions } from 'comfy-tether/client'
 import type { ComfyWorkflow } from 'comfy-tether/client'
 import WebSocket from 'ws'
+import { afterEach } from 'vitest'
 import { createComfyClient } from 'comfy-tether/client'
+import { startSimulators } from 'comfy-tether/testing'
 
 /** Fast defaults over loopback, as the store's tests use; the `ws` package's WebSocket, as a Node app passes it. */
 export const FAST: Partial<ComfyClientOptions> = {
@@ -26,6 +28,29 @@ export function nodeClient(options: ComfyClientOptions): ComfyClient {
 export function disposeAll(): void {
   for (const client of clients) client.dispose()
   clients.clear()
+}
+
+/**
+ * For a test file: `servers(n)` starts n simulators; after each test the clients are disposed and the simulators (or
+ * whatever `onClose` was last given) closed.
+ */
+export function simulatorPool(): { servers: (count: number) => ReturnType<typeof startSimulators>, onClose: (close: () => Promise<void>) => void } {
+  let closeSims: (() => Promise<void>) | undefined
+  afterEach(async () => {
+    disposeAll()
+    await closeSims?.()
+    closeSims = undefined
+  })
+  return {
+    async servers(count) {
+      const started = await startSimulators(count, { speed: 1 })
+      closeSims = started.close
+      return started
+    },
+    onClose: (close) => {
+      closeSims = close
+    },
+  }
 }
 
 /** Waits until `check` returns truthy, polling every 10 ms; fails with `what` after `timeout` ms. */
