@@ -40,6 +40,9 @@ export interface ClientState {
   emit: (change: ComfyClientChange) => void
 }
 
+/** How old `checkedAt` may get while a server keeps reporting the same status. */
+const UNCHANGED_STATUS_REFRESH_MS = 1000
+
 /** Creates the state of a client with `clientId` (a restored one, or a new one). */
 export function createClientState(options: ResolvedComfyOptions, clientId: string, ready: boolean, emit: (change: ComfyClientChange) => void): ClientState {
   const sessionMode = options.affinity === 'session'
@@ -135,7 +138,12 @@ export function createClientState(options: ResolvedComfyOptions, clientId: strin
       options.logger.debug(message, extra)
     },
     updateServer(url, patch) {
-      state.servers = servers.map(s => (s.url === url ? { ...s, ...patch, checkedAt: Date.now() } : s))
+      const at = Date.now()
+      const current = servers.find(s => s.url === url)
+      // Status frames repeat the same queue length many times a second: no news, unless `checkedAt` gets old.
+      if (current && current.checkedAt !== null && at - current.checkedAt < UNCHANGED_STATUS_REFRESH_MS && (Object.keys(patch) as (keyof ServerStatus)[]).every(key => Object.is(current[key], patch[key])))
+        return
+      state.servers = servers.map(s => (s.url === url ? { ...s, ...patch, checkedAt: at } : s))
     },
     emit,
   }

@@ -88,9 +88,10 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   const internalListeners = new Set<() => void>()
   let disposed = false
 
+  // A Set visits what is added during the loop and skips what is deleted, so no copy per change (one per frame).
   function emit(change: ComfyClientChange): void {
-    for (const listener of [...internalListeners]) listener()
-    for (const listener of [...listeners]) {
+    for (const listener of internalListeners) listener()
+    for (const listener of listeners) {
       try {
         listener(change)
       }
@@ -121,7 +122,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   const images = createImageLoader(http)
   const serverApi = createComfyServerApi(http)
   const objectInfos = createObjectInfoCache(server => serverApi.objectInfo(server))
-  const workflows = createWorkflowInsight({ getTask: id => state.tasks.get(id), queue: server => api.queue(server), credentialOf: server => credentials.get(server), changed: () => emit('workflows') })
+  const workflows = createWorkflowInsight({ getTask: id => state.tasks.get(id), pendingOn: state.pendingOn, queue: server => api.queue(server), credentialOf: server => credentials.get(server), changed: () => emit('workflows') })
 
   const engine: Engine = {
     options,
@@ -180,7 +181,8 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     resubmit: task => runner.resubmit(task),
     onFrame: (frameServer, data) => {
       const parsed = typeof data === 'string' ? parseMessage(data) : undefined // once, for both readers
-      workflows.onFrame(frameServer, data, parsed) // first: it must see the last frame of a task before that task ends
+      if (parsed?.ok)
+        workflows.onMessage(frameServer, parsed.value) // first: it must see the last frame of a task before that task ends
       objectInfos.noteFrame(frameServer, data)
       handleFrame(frameServer, data, parsed)
     },

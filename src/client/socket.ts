@@ -2,6 +2,7 @@ import type { Timers } from '../core/timers'
 import type { ComfySocketState } from './types'
 import { InvalidArgumentError } from '../core/errors'
 import { createTimerGroup, defaultTimers } from '../core/timers'
+import { shouldRefreshLastFrame } from './types'
 
 /**
  * The part of a WebSocket the client uses: the browser's `WebSocket`, the `ws` package's (Node), or any object with
@@ -118,7 +119,9 @@ function createPlainSocket(Ctor: ComfyWebSocketConstructor, options: ComfySocket
     ws.addEventListener('message', (event) => {
       if (current !== ws)
         return
-      patch({ lastMessageAt: timers.now() })
+      const at = timers.now()
+      if (shouldRefreshLastFrame(state, at))
+        patch({ lastMessageAt: at })
       options.onFrame(event.data)
     })
     ws.addEventListener('close', (event) => {

@@ -10,6 +10,8 @@ import { wasSent } from './engine'
 /** Every task change goes through `setTask`: the pending set, the end of a task (settle, prune, release) and persistence. */
 export function createTaskBook(engine: Engine) {
   const { state, options, workflows, credentials } = engine
+  /** Ended tasks' ids in the order they ended: the oldest go first when more than `taskRetention` are kept. */
+  const endOrder = new Set<string>()
 
   function setTask(next: ComfyTask): void {
     const previous = state.tasks.get(next.promptId)
@@ -21,6 +23,8 @@ export function createTaskBook(engine: Engine) {
     if (isTerminal(next.state)) {
       if (state.pendingIds.delete(next.promptId))
         onTaskEnded(next)
+      else
+        endOrder.add(next.promptId) // ended without ever pending: still one of the kept ended tasks
     }
     else if (!state.pendingIds.has(next.promptId)) {
       state.pendingIds.add(next.promptId)
@@ -44,8 +48,8 @@ export function createTaskBook(engine: Engine) {
         settle.reject(task.error ?? new TaskLostError(task.server, task.promptId, 'not-on-server', wasSent(engine, task)))
     }
     revokePreview(task.promptId)
+    endOrder.add(task.promptId)
     pruneFinished()
-    workflows.prune(id => state.tasks.has(id))
     engine.persist()
     engine.scheduleRelease(task.server)
     for (const wake of [...engine.slotWaiters]) wake()
@@ -63,17 +67,22 @@ export function createTaskBook(engine: Engine) {
     }
   }
 
+  /** Forgets the longest-ended tasks beyond `taskRetention` (no scan or sort: `endOrder` has them oldest first). */
   function pruneFinished(): void {
-    const excess = state.tasks.size - state.pendingIds.size - options.taskRetention
-    if (excess <= 0)
-      return
-    const finished = [...state.tasks.values()].filter(t => isTerminal(t.state)).sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))
-    for (const task of finished.slice(0, excess)) {
-      state.tasks.delete(task.promptId)
-      revokePreview(task.promptId)
+    let excess = state.tasks.size - state.pendingIds.size - options.taskRetention
+    for (const id of endOrder) {
+      if (excess <= 0)
+        break
+      endOrder.delete(id)
+      const task = state.tasks.get(id)
+      if (!task || !isTerminal(task.state))
+        continue // renamed, restored away or running again: no longer an ended task of ours
+      state.tasks.delete(id)
+      revokePreview(id)
+      workflows.forget(id)
+      excess--
     }
   }
-
 
   return { setTask }
 }

@@ -35,7 +35,10 @@ export interface ComfySocketState {
   status: 'OPEN' | 'CONNECTING' | 'CLOSED'
   /** Reconnect attempts since the socket was last open. */
   attempts: number
-  /** Epoch ms of the last frame received, or `null`. */
+  /**
+   * Epoch ms of the last frame received, or `null`. Refreshed at most once per {@link LAST_FRAME_REFRESH_MS}: a socket
+   * state change notifies every subscriber, and a running task sends dozens of frames a second.
+   */
   lastMessageAt: number | null
   /** Epoch ms the socket last opened, or `null`. */
   openedAt: number | null
@@ -60,6 +63,14 @@ export interface LockDebugInfo {
 }
 
 /** The socket state shown while no socket exists. */
+/** How stale {@link ComfySocketState.lastMessageAt} may get while frames keep arriving. */
+export const LAST_FRAME_REFRESH_MS = 1000
+
+/** Whether a frame received at `now` should refresh `lastMessageAt` (the first frame, then once per second). */
+export function shouldRefreshLastFrame(state: ComfySocketState, now: number): boolean {
+  return state.lastMessageAt === null || now - state.lastMessageAt >= LAST_FRAME_REFRESH_MS || now < state.lastMessageAt
+}
+
 export const CLOSED_SOCKET: ComfySocketState = Object.freeze({ status: 'CLOSED', attempts: 0, lastMessageAt: null, openedAt: null, lastCloseCode: null })
 
 /**

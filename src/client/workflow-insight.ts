@@ -5,10 +5,9 @@ import type { ComfyTask } from '../core/task-state'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { RunTimes, WorkflowProgress } from '../core/workflow-progress'
 import type { FilledWorkflow } from '../core/workflow-template'
-import type { ComfyMessage, ParseResult } from '../core/protocol'
+import type { ComfyMessage } from '../core/protocol'
 import { normalizeOutputs } from '../core/outputs'
 import { NotifyingMap } from './state-map'
-import { parseMessage } from '../core/protocol'
 import { isTerminal } from '../core/task-state'
 import { advanceWorkflowProgress, estimateRemaining, recordRunTime, runTimesOf, startWorkflowProgress, workflowKey } from '../core/workflow-progress'
 
@@ -44,12 +43,13 @@ interface Tracked {
   format: 'api' | 'ui'
   progress: WorkflowProgress
   queuePosition: number | null
-  eta: number | null
 }
 
 /** What the insight reads from the store. */
 export interface WorkflowInsightContext {
   getTask: (promptId: string) => ComfyTask | undefined
+  /** The tasks of `server` not ended yet. */
+  pendingOn: (server: string) => readonly ComfyTask[]
   /** The query credential of a server's `/view` URLs (`auth.query`), if it has one. */
   credentialOf?: (server: string) => QueryCredential | undefined
   queue: (server: string) => Promise<QueueSnapshot>
@@ -58,8 +58,8 @@ export interface WorkflowInsightContext {
   changed?: () => void
 }
 
-// ComfyUI writes `type` first (`json.dumps({"type": …, "data": …})`), so the head of a frame tells whether to parse it.
-const TRACKED_TYPES = /"type"\s*:\s*"(?:execution_start|execution_cached|executing|progress|progress_state|executed|execution_success|status)"/
+/** The message types that move a task's overall progress or queue position. */
+const TRACKED_TYPES: ReadonlySet<string> = new Set(['execution_start', 'execution_cached', 'executing', 'progress', 'progress_state', 'executed', 'execution_success', 'status'])
 
 /** Follows the tasks submitted through the workflow path; plain data in a map that reports its changes, one entry per task. */
 export function createWorkflowInsight(ctx: WorkflowInsightContext) {
@@ -75,21 +75,22 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
       tracked.set(promptId, { ...entry, ...patch })
   }
 
-  function hasQueued(server: string): boolean {
-    for (const [id, t] of tracked) {
-      const state = ctx.getTask(id)?.state
-      if (t.server === server && (state === 'queued' || state === 'preparing'))
-        return true
+  /** Tracked tasks of `server` still waiting in its queue (from the server's pending tasks: a few, not every entry). */
+  function queuedOn(server: string): string[] {
+    const ids: string[] = []
+    for (const task of ctx.pendingOn(server)) {
+      if ((task.state === 'queued' || task.state === 'preparing') && tracked.has(task.promptId))
+        ids.push(task.promptId)
     }
-    return false
+    return ids
   }
 
-  function hasPending(server: string): boolean {
-    for (const [id, t] of tracked) {
-      if (t.server === server && !isTerminal(ctx.getTask(id)?.state ?? 'lost'))
-        return true
-    }
-    return false
+  /** Expected end of a running task, estimated when read (not on every frame) from the recent runs and its progress. */
+  function etaOf(entry: Tracked, task: ComfyTask): number | null {
+    const at = now()
+    const elapsed = at - (task.startedAt ?? at)
+    const left = estimateRemaining(runTimesOf(runTimes, entry.server, entry.key), elapsed, entry.progress.fraction)
+    return left === null ? null : at + left
   }
 
   /** Refreshes queue positions of `server` (one request at a time; a change during it triggers one more). */
@@ -115,14 +116,14 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
       }
     }, () => {}).finally(() => {
       queueFetch.delete(server)
-      if (state.again && hasQueued(server))
+      if (state.again && queuedOn(server).length > 0)
         refreshQueue(server)
     })
   }
 
   return {
     track(promptId: string, server: string, workflow: ComfyWorkflow, filled: FilledWorkflow | null, nodes: readonly string[], format: 'api' | 'ui' = 'api'): void {
-      tracked.set(promptId, { server, workflow, key: workflowKey(workflow), filled, format, progress: startWorkflowProgress(nodes), queuePosition: null, eta: null })
+      tracked.set(promptId, { server, workflow, key: workflowKey(workflow), filled, format, progress: startWorkflowProgress(nodes), queuePosition: null })
     },
     /** The entry's workflow or values changed in place (seeds fitted to the server): show it. */
     touch(promptId: string): void {
@@ -135,61 +136,46 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
         tracked.set(to, entry)
       }
     },
-    /**
-     * Every socket frame of `server`; only read while a tracked task is pending there. `parsed` is the frame already
-     * parsed by the caller (the frame router parses each text frame anyway), so it is not parsed twice.
-     */
-    onFrame(server: string, data: unknown, parsed?: ParseResult<ComfyMessage>): void {
-      if (disposed || typeof data !== 'string' || tracked.size === 0 || !TRACKED_TYPES.test(data.slice(0, 64)))
-        return
-      const result = parsed ?? parseMessage(data)
-      if (!result.ok)
-        return
-      const message = result.value
-      // The frame's own task pending here settles it without scanning every tracked entry (most of them ended).
-      const ownId = message.type === 'status' ? undefined : (message.data as { prompt_id?: unknown } | null)?.prompt_id
-      const own = typeof ownId === 'string' ? tracked.get(ownId) : undefined
-      if (!(own && own.server === server && !isTerminal(ctx.getTask(ownId as string)?.state ?? 'lost')) && !hasPending(server))
+    /** Every parsed text frame of `server`, before the frame router applies it to the task. */
+    onMessage(server: string, message: ComfyMessage): void {
+      if (disposed || tracked.size === 0 || !TRACKED_TYPES.has(message.type))
         return
       if (message.type === 'status') {
+        const queued = queuedOn(server)
+        if (queued.length === 0)
+          return
         const remaining = message.data.status?.exec_info?.queue_remaining
         if (typeof remaining === 'number' && remaining <= 1) {
           // One prompt at most on the server: a queued task of ours is it, and next. No need to ask /queue.
-          for (const [id, t] of tracked) {
-            if (t.server === server && ctx.getTask(id)?.state === 'queued' && t.queuePosition !== 0)
+          for (const id of queued) {
+            if (ctx.getTask(id)?.state === 'queued' && tracked.get(id)?.queuePosition !== 0)
               update(id, { queuePosition: 0 })
           }
         }
-        else if (hasQueued(server)) {
+        else {
           refreshQueue(server)
         }
         return
       }
       const id = (message.data as { prompt_id?: unknown } | null)?.prompt_id
-      const promptId = typeof id === 'string' ? id : undefined
-      const entry = promptId === undefined ? undefined : tracked.get(promptId)
-      if (!promptId || !entry || entry.server !== server)
+      const entry = typeof id === 'string' ? tracked.get(id) : undefined
+      const task = entry && ctx.getTask(id as string)
+      if (!entry || !task || entry.server !== server || isTerminal(task.state))
         return
-      const progress = advanceWorkflowProgress(entry.progress, message)
-      const task = ctx.getTask(promptId)
-      const started = task?.startedAt ?? now()
       if (message.type === 'execution_success')
-        runTimes = recordRunTime(runTimes, server, entry.key, now() - started)
-      const left = estimateRemaining(runTimesOf(runTimes, server, entry.key), now() - started, progress.fraction)
+        runTimes = recordRunTime(runTimes, server, entry.key, now() - (task.startedAt ?? now()))
+      const progress = advanceWorkflowProgress(entry.progress, message)
       if (progress !== entry.progress || message.type === 'execution_start')
-        update(promptId, { progress, queuePosition: null, eta: left === null ? null : now() + left })
+        update(task.promptId, { progress, queuePosition: null })
     },
     /** Stops queue refreshes and forgets every entry (the store was disposed). */
     dispose(): void {
       disposed = true
       tracked.clear()
     },
-    /** Forgets entries whose task the store no longer keeps. */
-    prune(keep: (promptId: string) => boolean): void {
-      for (const id of [...tracked.keys()]) {
-        if (!keep(id))
-          tracked.delete(id)
-      }
+    /** Forgets the entry of a task the store no longer keeps. */
+    forget(promptId: string): void {
+      tracked.delete(promptId)
     },
     /** Every output file of a task, by kind, with `/view` URLs (node titles when the task was submitted here). */
     filesOf(task: ComfyTask): OutputFile[] {
@@ -209,7 +195,7 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
         nodesTotal: entry.progress.nodes.length,
         runningNode: running ? entry.progress.running?.node ?? task.node : null,
         queuePosition: task.state === 'queued' ? entry.queuePosition : null,
-        eta: running ? entry.eta : null,
+        eta: running ? etaOf(entry, task) : null,
         outputs: normalizeOutputs(task.outputs as NodeOutputs, task.server, entry.workflow),
         values: entry.filled?.values ?? {},
         seeds: entry.filled?.seeds ?? {},

@@ -46,76 +46,109 @@ export function startWorkflowProgress(nodes: Iterable<string>): WorkflowProgress
   return { nodes: [...new Set(nodes)], done: [], running: null, fraction: 0 }
 }
 
-function next(p: WorkflowProgress, nodes: string[], done: Set<string>, running: WorkflowProgress['running']): WorkflowProgress {
-  const total = Math.max(nodes.length, 1)
-  const raw = (done.size + (running && !done.has(running.node) ? running.fraction : 0)) / total
-  return { nodes, done: [...done], running, fraction: Math.max(p.fraction, Math.min(raw, 1)) }
-}
-
 function ratio(value: number, max: number): number {
   return max > 0 ? Math.min(Math.max(value / max, 0), 1) : 0
 }
 
 /**
- * Advances `p` by one message of its prompt (the caller filters by prompt id). Uses `progress_state` where the server
- * sends it (0.3.45+), and `executing`/`progress`/`executed`/`execution_cached` otherwise. Returns `p` unchanged for
- * other messages.
+ * The next progress: `p`'s arrays are copied only when a node is added to them, and `p` itself comes back when nothing
+ * changed (a frame repeating what the previous one said), so a caller can skip the update.
  */
-export function advanceWorkflowProgress(p: WorkflowProgress, message: ComfyMessage): WorkflowProgress {
-  const nodes = [...p.nodes]
-  const known = new Set(nodes)
-  const add = (id: string): void => {
-    if (!known.has(id)) {
-      known.add(id)
-      nodes.push(id)
+class Step {
+  nodes: readonly string[]
+  done: readonly string[]
+  known: Set<string> | undefined
+  finished: Set<string> | undefined
+  constructor(readonly p: WorkflowProgress) {
+    this.nodes = p.nodes
+    this.done = p.done
+  }
+
+  add(id: string): void {
+    this.known ??= new Set(this.nodes)
+    if (!this.known.has(id)) {
+      this.known.add(id)
+      this.nodes = [...this.nodes, id]
     }
   }
-  const done = new Set(p.done)
+
+  finish(id: string): void {
+    this.add(id)
+    this.finished ??= new Set(this.done)
+    if (!this.finished.has(id)) {
+      this.finished.add(id)
+      this.done = [...this.done, id]
+    }
+  }
+
+  result(running: WorkflowProgress['running'], all = false): WorkflowProgress {
+    const { p } = this
+    if (all && this.done.length < this.nodes.length)
+      this.done = [...this.nodes]
+    const finished = this.finished ?? (this.done === p.done ? undefined : new Set(this.done))
+    const runningShare = running && !(finished ? finished.has(running.node) : p.done.includes(running.node)) ? running.fraction : 0
+    const raw = all ? 1 : (this.done.length + runningShare) / Math.max(this.nodes.length, 1)
+    const fraction = Math.max(p.fraction, Math.min(raw, 1))
+    if (this.nodes === p.nodes && this.done === p.done && fraction === p.fraction && sameRunning(running, p.running))
+      return p
+    return { nodes: this.nodes, done: this.done, running, fraction }
+  }
+}
+
+function sameRunning(a: WorkflowProgress['running'], b: WorkflowProgress['running']): boolean {
+  return a === b || (a !== null && b !== null && a.node === b.node && a.fraction === b.fraction)
+}
+
+/**
+ * Advances `p` by one message of its prompt (the caller filters by prompt id). Uses `progress_state` where the server
+ * sends it (0.3.45+), and `executing`/`progress`/`executed`/`execution_cached` otherwise. Returns `p` itself when the
+ * message changes nothing (other messages, or the same news again).
+ */
+export function advanceWorkflowProgress(p: WorkflowProgress, message: ComfyMessage): WorkflowProgress {
+  const step = new Step(p)
   switch (message.type) {
     case 'execution_cached':
-      for (const id of message.data.nodes) {
-        add(id)
-        done.add(id)
-      }
-      return next(p, nodes, done, p.running)
+      for (const id of message.data.nodes) step.finish(id)
+      return step.result(p.running)
     case 'executing': {
       const id = message.data.node
       if (id === null)
-        return { ...next(p, nodes, new Set(nodes), null), fraction: 1 }
+        return step.result(null, true)
       // Nodes run one at a time: `executing` of another node means the previous one finished. 0.3.45+ announces a
       // node in `progress_state` just before its `executing`, so the same node is no news.
       if (p.running?.node === id)
         return p
       if (p.running)
-        done.add(p.running.node)
-      add(id)
-      return next(p, nodes, done, { node: id, fraction: 0 })
+        step.finish(p.running.node)
+      step.add(id)
+      return step.result({ node: id, fraction: 0 })
     }
     case 'progress': {
       const id = message.data.node ?? p.running?.node
       if (!id)
         return p
-      add(id)
-      return next(p, nodes, done, { node: id, fraction: ratio(message.data.value, message.data.max) })
+      step.add(id)
+      return step.result({ node: id, fraction: ratio(message.data.value, message.data.max) })
     }
     case 'executed':
-      add(message.data.node)
-      done.add(message.data.node)
-      return next(p, nodes, done, p.running?.node === message.data.node ? null : p.running)
+      step.finish(message.data.node)
+      return step.result(p.running?.node === message.data.node ? null : p.running)
     case 'progress_state': {
       let running: WorkflowProgress['running'] = null
-      for (const [id, n] of Object.entries(message.data.nodes)) {
+      for (const id in message.data.nodes) {
+        const n = message.data.nodes[id]!
         const nodeId = n.display_node_id ?? id
-        add(nodeId)
         if (n.state === 'finished')
-          done.add(nodeId)
-        else if (n.state === 'running')
+          step.finish(nodeId)
+        else
+          step.add(nodeId)
+        if (n.state === 'running')
           running = { node: nodeId, fraction: ratio(n.value, n.max) }
       }
-      return next(p, nodes, done, running)
+      return step.result(running)
     }
     case 'execution_success':
-      return { ...next(p, nodes, new Set(nodes), null), fraction: 1 }
+      return step.result(null, true)
     default:
       return p
   }

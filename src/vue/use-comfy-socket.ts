@@ -2,6 +2,7 @@ import type { MaybeRefOrGetter, ShallowRef } from 'vue'
 import { useWebSocket } from '@vueuse/core'
 import { shallowRef, watch } from 'vue'
 import type { ComfySocketState } from '../client/types'
+import { shouldRefreshLastFrame } from '../client/types'
 
 export type { ComfySocketState } from '../client/types'
 
@@ -62,7 +63,9 @@ export function useComfySocket(url: MaybeRefOrGetter<string | undefined>, option
     onMessage(ws, event) {
       if (socket.ws.value !== ws)
         return
-      patch({ lastMessageAt: Date.now() })
+      const at = Date.now()
+      if (shouldRefreshLastFrame(state.value, at))
+        patch({ lastMessageAt: at })
       options.onFrame(event.data)
     },
   })
