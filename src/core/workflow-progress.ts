@@ -135,8 +135,11 @@ export function advanceWorkflowProgress(p: WorkflowProgress, message: ComfyMessa
       return step.result(p.running?.node === message.data.node ? null : p.running)
     case 'progress_state': {
       let running: WorkflowProgress['running'] = null
-      for (const id in message.data.nodes) {
-        const n = message.data.nodes[id]!
+      const states = message.data.nodes
+      for (const id in states) {
+        const n = states[id]
+        if (!n)
+          continue
         const nodeId = n.display_node_id ?? id
         if (n.state === 'finished')
           step.finish(nodeId)
