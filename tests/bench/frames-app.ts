@@ -23,6 +23,7 @@ const PROMPTS = 600
 const DEPTH = 4
 const SAMPLES = 11
 const CORE = 'comfy-tether core (parseMessage + applyMessage)'
+const RUNNING = 'comfy-tether store, frames of running tasks'
 /** Issue #13: the full frame path at ≥ 0.6× JSON.parse's throughput. */
 const TARGET = 0.6
 
@@ -95,6 +96,33 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
         return ms
       },
     }
+    /**
+     * The frames of running tasks only: each prompt's frames before its `execution_success` are timed; the end (the
+     * `/history` read that confirms the outputs, a request through axios, and the settling) is delivered untimed. The
+     * JSON.parse time of the same timed frames goes to `runningJson`.
+     */
+    let runningJsonMs = 0
+    const runningSide: Side = {
+      name: RUNNING,
+      async chunk() {
+        const { promptIds, socket, results } = await store.submit(DEPTH)
+        let ms = 0
+        for (const id of promptIds) {
+          const frames = runFramesFor(id) as string[]
+          const end = frames.findIndex(f => f.startsWith('{"type": "execution_success"'))
+          const running = frames.slice(0, end)
+          const start = now()
+          for (let i = 0; i < running.length; i++) socket.deliver(running[i])
+          await store.settleEffects()
+          ms += now() - start
+          runningJsonMs += timeJsonParse(running)
+          for (let i = end; i < frames.length; i++) socket.deliver(frames[i])
+        }
+        await store.settleEffects()
+        failed += (await results).filter(ok => !ok).length
+        return ms
+      },
+    }
     /** One pass with every prompt pending at once, for the note on queue depth. */
     async function deepQueueNsPerFrame(): Promise<number> {
       const { promptIds, socket, results } = await store.submit(PROMPTS)
@@ -112,19 +140,22 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
       { name: CORE, chunk: async () => timeCore(current, currentIds) },
       ...peers.map(peer => ({ name: peer.name, chunk: async (c: number) => timePeer(peer, c * chunkFrames, (c + 1) * chunkFrames) })),
     ]
-    const sides = [storeSide, ...others]
+    const sides = [storeSide, runningSide, ...others]
+    const runningJson: number[] = []
     const chunks = PROMPTS / DEPTH
     const times = new Map<string, number[]>(sides.map(s => [s.name, []]))
     for (let s = -1; s < SAMPLES; s++) { // sample -1 warms up
       const total = new Map<string, number>(sides.map(side => [side.name, 0]))
       for (let c = 0; c < chunks; c++) {
         // Interleaved chunk by chunk (~90 frames), rotating the order, so a burst of load elsewhere hits all sides.
-        const order = [storeSide, ...others.map((_, i) => others[(i + c + s + others.length) % others.length]!)]
+        const order = [storeSide, ...others.map((_, i) => others[(i + c + s + others.length) % others.length]!), runningSide]
         for (const side of order) total.set(side.name, total.get(side.name)! + await side.chunk(c))
       }
       if (s >= 0) {
         for (const side of sides) times.get(side.name)!.push(total.get(side.name)!)
+        runningJson.push(runningJsonMs)
       }
+      runningJsonMs = 0
     }
     const frameCount = chunks * chunkFrames
     const deepNs = await deepQueueNsPerFrame()
@@ -156,6 +187,21 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
         `with all ${PROMPTS} tasks pending at once the store takes ${fmt(deepNs, 0)} ns/frame (the router scans the server's pending tasks for each frame)`,
       ],
     }]
+    const runningPerPrompt = runFramesFor(promptIdOf(0)).findIndex(f => f.startsWith('{"type": "execution_success"'))
+    const runningFrames = chunks * DEPTH * runningPerPrompt
+    const runningRatios = times.get(RUNNING)!.map((ms, i) => runningJson[i]! / ms)
+    const runningNs = median(times.get(RUNNING)!) * 1e6 / runningFrames
+    rows.push({
+      id: 'frames-app-running',
+      name: `text frames ×${runningFrames}, store path, frames of running tasks (no task end)`,
+      measured: `${fmt(1e6 / runningNs, 0)}k/s (${fmt(runningNs, 0)} ns/frame)`,
+      baseline: `JSON.parse ${fmt(1e6 / (median(runningJson) * 1e6 / runningFrames), 0)}k/s (same frames)`,
+      ratio: round(median(runningRatios)),
+      target: null,
+      verdict: 'info',
+      details: { framesPerPrompt: runningPerPrompt, ratioPerSample: runningRatios.map(r => round(r)), nsPerFrame: round(runningNs, 1) },
+      notes: [`the ${runningPerPrompt} frames of each prompt before its execution_success (progress, executing, progress_state, executed, status), timed per prompt; the task's end (one /history read through axios to confirm the outputs, then settling) is delivered untimed. The difference from frames-app is what ending ${DEPTH} tasks per chunk costs: ${fmt(nsPerFrame(storeSide.name) * perPrompt - runningNs * runningPerPrompt, 0)} ns per task`],
+    })
     for (const peer of peers) {
       const ratios = ratioOf(peer.name)
       const ratio = median(ratios)
