@@ -13,7 +13,8 @@ import { endTask, isTerminal, updateTask } from '../core/task-state'
 import { nodesToRun } from '../core/workflow-progress'
 import { createCanceller } from './cancel-task'
 import { currentId } from './engine'
-import { createServerFit, fitSeeds, prepareWorkflowForServer, uncheckedInputs } from './workflow-prepare'
+import { loadWorkflowChecks, workflowChecks } from './load-workflow-checks'
+import { fitSeeds, uncheckedInputs } from './workflow-prepare'
 import { resolveSource } from './workflow-source'
 
 /** How often an unconfirmed prompt may be sent again (each after a grace period on neither /queue nor /history). */
@@ -81,8 +82,9 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     await waitUntilReady()
     const validate = submitOptions.validate !== false
     const skip = uncheckedInputs(submitOptions, early)
+    const checks = validate || source.format === 'ui' ? await loadWorkflowChecks() : undefined
     const promptId = mintUuid()
-    const server = await placement.placeTask(promptId, validate || source.format === 'ui' ? createServerFit(source, skip, objectInfoOrUnknown, objectInfos.peek, validate) : undefined)
+    const server = await placement.placeTask(promptId, checks?.createServerFit(source, skip, objectInfoOrUnknown, objectInfos.peek, validate))
     const { prompt, filled } = source.placed(server, objectInfos.peek(server))
     workflows.track(promptId, server, prompt, filled, nodesToRun(prompt, objectInfos.peek(server)), source.format)
     const result = new Promise<ComfyTaskResult>((resolve, reject) => engine.settlers.set(promptId, { resolve, reject }))
@@ -128,7 +130,8 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
       const info = check.validate ? await objectInfoOrUnknown(server) : undefined
       if (fitSeeds(prompt, check.filled, info))
         workflows.touch(promptId)
-      prepareWorkflowForServer(server, prompt, info, check)
+      if (info) // fetched only to validate: the submit loaded the checks before placing the task
+        workflowChecks().prepareWorkflowForServer(server, prompt, info, check)
       for (const [nodeId, file] of Object.entries(images)) {
         const name = file instanceof File && file.name ? file.name : `comfy-tether-${promptId.slice(0, 8)}-${nodeId}.png`
         const uploaded = await api.uploadImage({ server, file, filename: name, promptId })

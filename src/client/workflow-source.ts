@@ -4,11 +4,11 @@ import type { ComfyWorkflow } from '../core/validate-input'
 import type { FilledWorkflow, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
 import type { SubmitOptions } from './types'
 import { InvalidArgumentError } from '../core/errors'
-import { fromUiWorkflow, isUiWorkflow, UiWorkflowError } from '../core/ui-workflow'
+import { isUiWorkflow } from '../core/ui-workflow/detect'
 import { assertImage, assertWorkflow } from '../core/validate-input'
 import { NoCapableServerError } from '../core/workflow-errors'
 import { isWorkflowTemplate } from '../core/workflow-template'
-import { fillUiTemplate } from './ui-template-fill'
+import { workflowChecks } from './load-workflow-checks'
 import { resolveSubmit } from './workflow-prepare'
 
 /** One server's version of what was submitted: the API-format prompt validated and sent there, and the template values it used. */
@@ -50,7 +50,7 @@ export function resolveSource(first: unknown, second: unknown, third: SubmitOpti
     // Values checked, seeds drawn and files turned into uploads now, on an empty workflow: nothing is sent if they are wrong.
     const { options, filled } = resolveSubmit({ ...first, ui: undefined }, second, third, [])
     const values = (second ?? {}) as WorkflowValues<string>
-    const source = uiSource(first.ui, assertImages(options, first.ui), (prompt, info, server) => fillUiTemplate(first, values, prompt, info, server))
+    const source = uiSource(first.ui, assertImages(options, first.ui), (prompt, info, server) => workflowChecks().fillUiTemplate(first, values, prompt, info, server))
     return { source, options, filled }
   }
   if (!isWorkflowTemplate(first) && isUiWorkflow(first)) {
@@ -90,7 +90,10 @@ function assertImages(options: SubmitOptions, graph: UiWorkflow): string[] {
   return Object.keys(images)
 }
 
-/** A UI graph converted per server (memoized per server and `/object_info`), then made a server's workflow by `finish`. */
+/**
+ * A UI graph converted per server (memoized per server and `/object_info`), then made a server's workflow by `finish`.
+ * Its conversion is part of the workflow checks, which `submit` loads before it places a UI-format workflow.
+ */
 function uiSource(graph: UiWorkflow, imageNodes: readonly string[], finish: (prompt: ComfyWorkflow, info: ObjectInfo, server: string) => ServerWorkflow): WorkflowSource {
   const memo = new Map<string, { info: ObjectInfo, result: ServerWorkflow }>()
   function forServer(server: string, info: ObjectInfo | undefined): ServerWorkflow {
@@ -99,21 +102,7 @@ function uiSource(graph: UiWorkflow, imageNodes: readonly string[], finish: (pro
     const hit = memo.get(server)
     if (hit?.info === info)
       return hit.result
-    let prompt: ComfyWorkflow
-    try {
-      prompt = fromUiWorkflow(graph, info)
-    }
-    catch (error) {
-      if (error instanceof UiWorkflowError && error.reason === 'missing-node-type')
-        throw new NoCapableServerError({ [server]: error.missingNodeTypes.map(t => `node type ${t}`) })
-      throw error
-    }
-    assertWorkflow(prompt)
-    for (const nodeId of imageNodes) {
-      if (!(nodeId in prompt))
-        throw new InvalidArgumentError('INVALID_IMAGE', `An image is given for node "${nodeId}", but that node is not in the workflow once converted (muted, a note, or not a node id: inside a subgraph use "<instanceId>:<innerId>").`)
-    }
-    const result = finish(prompt, info, server)
+    const result = finish(workflowChecks().convertForServer(graph, info, server, imageNodes), info, server)
     memo.set(server, { info, result })
     return result
   }

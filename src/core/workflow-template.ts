@@ -1,6 +1,6 @@
 import type { UiWorkflow } from './ui-workflow/types'
 import type { ComfyWorkflow } from './validate-input'
-import { isUiWorkflow } from './ui-workflow/convert'
+import { isUiWorkflow } from './ui-workflow/detect'
 import { assertUiWorkflowShape } from './ui-workflow/graph'
 import { resolveUiTarget } from './ui-workflow/template-targets'
 import { InvalidArgumentError } from './errors'
