@@ -14,8 +14,7 @@ import { nodesToRun } from '../core/workflow-progress'
 import { createCanceller } from './cancel-task'
 import { currentId } from './engine'
 import { loadWorkflowChecks, workflowChecks } from './load-workflow-checks'
-import { fitSeeds, uncheckedInputs } from './workflow-prepare'
-import { resolveSource } from './workflow-source'
+import { resolveSource, uncheckedInputs } from './workflow-source'
 
 /** How often an unconfirmed prompt may be sent again (each after a grace period on neither /queue nor /history). */
 const MAX_RESENDS = 3
@@ -77,7 +76,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
    * Resolves once the task has its server.
    */
   async function submit(first: ComfyWorkflow | UiWorkflow | WorkflowTemplate, second?: unknown, third?: SubmitOptions): Promise<ComfyClientTaskHandle> {
-    const { source, options: submitOptions, filled: early } = resolveSource(first, second, third, objectInfos.known())
+    const { source, options: submitOptions, filled: early } = await resolveSource(first, second, third, objectInfos.known())
     const images = submitOptions.images ?? {}
     await waitUntilReady()
     const validate = submitOptions.validate !== false
@@ -128,7 +127,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
       if (!await waitForServer(server, promptId))
         return
       const info = check.validate ? await objectInfoOrUnknown(server) : undefined
-      if (fitSeeds(prompt, check.filled, info))
+      if (check.filled && workflowChecks().fitSeeds(prompt, check.filled, info)) // a template: filled by the loaded checks
         workflows.touch(promptId)
       if (info) // fetched only to validate: the submit loaded the checks before placing the task
         workflowChecks().prepareWorkflowForServer(server, prompt, info, check)

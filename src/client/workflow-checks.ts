@@ -14,6 +14,14 @@ import { NoCapableServerError, WorkflowCheckError } from '../core/workflow-error
 import { isWorkflowTemplate } from '../core/workflow-template'
 
 export { fillUiTemplate } from './ui-template-fill'
+export { fitSeeds, resolveTemplate } from './workflow-prepare'
+
+const UNREADABLE_OBJECT_INFO = 'a readable /object_info (a UI-format workflow is converted with the server\'s node definitions)'
+
+/** The error of a UI-format workflow on a server whose `/object_info` could not be read: it cannot be converted there. */
+export function unreadableObjectInfo(server: string): NoCapableServerError {
+  return new NoCapableServerError({ [server]: [UNREADABLE_OBJECT_INFO] })
+}
 
 /**
  * A UI graph converted with one server's `/object_info`: throws `NO_CAPABLE_SERVER` for node types the server lacks,

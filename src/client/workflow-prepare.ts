@@ -1,10 +1,28 @@
 import type { ObjectInfo } from '../core/object-info'
+import type { UiWorkflow } from '../core/ui-workflow'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { FilledWorkflow, SeedRange, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
 import type { SubmitOptions } from './types'
+import type { ResolvedSource } from './workflow-source'
 import { inputSpec } from '../core/object-info'
 import { WorkflowParamsError } from '../core/workflow-errors'
 import { fillWorkflow, isWorkflowTemplate, randomSeed } from '../core/workflow-template'
+import { apiSource, uiTemplateSource } from './workflow-source'
+
+// Part of the workflow checks (loaded on demand, see load-workflow-checks.ts): filling a template and drawing its seeds.
+
+/**
+ * Resolves `submit(template, values, options?)`: for an API-format template, filled and checked like a workflow; for
+ * one made from a UI graph, its values checked, seeds drawn and files turned into uploads now, on an empty workflow
+ * (nothing is sent if they are wrong), the graph converted and filled per server later.
+ */
+export function resolveTemplate(template: WorkflowTemplate, values: unknown, third: SubmitOptions | undefined, known: Iterable<ObjectInfo>): ResolvedSource {
+  if (template.ui) {
+    const { options, filled } = resolveSubmit({ ...template, ui: undefined }, values, third, [])
+    return { source: uiTemplateSource(template as WorkflowTemplate & { ui: UiWorkflow }, (values ?? {}) as WorkflowValues<string>, options), options, filled }
+  }
+  return apiSource(resolveSubmit(template, values, third, known))
+}
 
 /** What `submit(…)` was given, made uniform. */
 export interface ResolvedSubmit {
@@ -74,10 +92,3 @@ export function fitSeeds(workflow: ComfyWorkflow, filled: FilledWorkflow | null,
   return changed
 }
 
-/**
- * Inputs not to check before placement: those an upload fills in (the server checks its files), and the seeds drawn
- * for this submit (fitted to the target server's range by {@link fitSeeds}).
- */
-export function uncheckedInputs(options: SubmitOptions, filled: FilledWorkflow | null): string[] {
-  return [...Object.keys(options.images ?? {}).map(nodeId => `${nodeId}.image`), ...Object.keys(filled?.seeds ?? {})]
-}

@@ -101,7 +101,7 @@ interface Built {
 
 /** When comfy-tether's lazy chunks load, by the module each is the dynamic import of. */
 const LOADS_ON: Record<string, string> = {
-  'src/client/workflow-checks.ts': 'the first submit() (UI-format conversion, validation, capability checks) or canRunOn()',
+  'src/client/workflow-checks.ts': 'the first submit() (template filling, UI-format conversion, validation, capability checks) or canRunOn()',
   'src/http/server-api-calls.ts': 'the first server API call besides objectInfo (useComfyServerApi(): models, jobs, system stats, …)',
 }
 

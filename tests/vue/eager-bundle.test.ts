@@ -6,7 +6,7 @@ import { build } from 'vite'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
 // An app that imports comfyPlugin + useComfyStore, bundled by Vite for production as a user's app would be: the code
-// that needs a server's /object_info (UI-format conversion, validation, capability checks) and the server API's
+// that needs a server's /object_info (UI-format conversion, validation, capability checks), template filling and the server API's
 // calls beyond objectInfo are lazy chunks, loaded on the first submit or call, not part of what the app loads at
 // startup (issue #13). A static import of any of them from the store's path brings them back into the eager code.
 
@@ -26,6 +26,8 @@ const LAZY = [
   /^src\/core\/validate-workflow\.ts$/,
   /^src\/client\/workflow-checks\.ts$/,
   /^src\/client\/ui-template-fill\.ts$/,
+  /^src\/client\/workflow-prepare\.ts$/,
+  /^src\/core\/workflow-fill\.ts$/,
   /^src\/core\/rest-parsers\.ts$/,
   /^src\/http\/server-api-calls\.ts$/,
 ]
