@@ -76,12 +76,19 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
    * Resolves once the task has its server.
    */
   async function submit(first: ComfyWorkflow | UiWorkflow | WorkflowTemplate, second?: unknown, third?: SubmitOptions): Promise<ComfyClientTaskHandle> {
-    const { source, options: submitOptions, filled: early } = await resolveSource(first, second, third, objectInfos.known())
+    const resolving = resolveSource(first, second, third, objectInfos.known())
+    // Waiting for the restore starts before any await (a template resolves once the workflow checks are loaded), so
+    // that disposal during the restore rejects this submit; a wrong argument may reject it first.
+    const ready = waitUntilReady()
+    ready.catch(() => {})
+    const { source, options: submitOptions, filled: early } = await resolving
     const images = submitOptions.images ?? {}
-    await waitUntilReady()
+    await ready
     const validate = submitOptions.validate !== false
     const skip = uncheckedInputs(submitOptions, early)
     const checks = validate || source.format === 'ui' ? await loadWorkflowChecks() : undefined
+    if (checks && engine.isDisposed()) // disposed while the checks loaded: nothing is placed any more
+      throw new ClientDisposedError('submit()')
     const promptId = mintUuid()
     const server = await placement.placeTask(promptId, checks?.createServerFit(source, skip, objectInfoOrUnknown, objectInfos.peek, validate))
     const { prompt, filled } = source.placed(server, objectInfos.peek(server))
