@@ -1,12 +1,14 @@
 import type { ObjectInfo } from '../core/object-info'
 import type { UiWorkflow } from '../core/ui-workflow'
 import type { ComfyWorkflow } from '../core/validate-input'
-import type { FilledWorkflow, SeedRange, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
+import type { SeedRange } from '../core/workflow-fill'
+import type { FilledWorkflow, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
 import type { SubmitOptions } from './types'
 import type { ResolvedSource } from './workflow-source'
 import { inputSpec } from '../core/object-info'
 import { WorkflowParamsError } from '../core/workflow-errors'
-import { fillWorkflow, isWorkflowTemplate, randomSeed } from '../core/workflow-template'
+import { fillWorkflow, randomSeed } from '../core/workflow-fill'
+import { isWorkflowTemplate } from '../core/workflow-template'
 import { apiSource, uiTemplateSource } from './workflow-source'
 
 // Part of the workflow checks (loaded on demand, see load-workflow-checks.ts): filling a template and drawing its seeds.
