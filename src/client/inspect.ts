@@ -15,7 +15,7 @@ import { describeTarget, redactUrl, serverOfUrl, serverViewUrl } from '../core/s
 import { assertImage } from '../core/validate-input'
 import type { createImageLoader } from '../http/load-image'
 import { currentId } from './engine'
-import { lacksByServer } from './workflow-prepare'
+import { loadWorkflowChecks } from './load-workflow-checks'
 
 /** Options of `uploadImage()`. */
 export interface UploadImageOptions {
@@ -142,8 +142,9 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
       for (const tether of targets) engine.closeTether(tether, 'released on request')
     },
     /** What each server lacks to run `workflow` (`[]`: it can; `null`: unknown, e.g. never read and another server is locked). */
-    canRunOn(workflow: ComfyWorkflow | UiWorkflow | WorkflowTemplate): Promise<Record<string, string[] | null>> {
+    async canRunOn(workflow: ComfyWorkflow | UiWorkflow | WorkflowTemplate): Promise<Record<string, string[] | null>> {
       const held = sessionMode ? state.heldSessionServer() : undefined
+      const { lacksByServer } = await loadWorkflowChecks()
       return lacksByServer(workflow, serverUrls, server => objectInfos.peek(server) ?? (!held || held === server ? objectInfos.get(server).catch(() => undefined) : undefined))
     },
   }

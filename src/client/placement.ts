@@ -1,6 +1,6 @@
 import type { ServerStatus } from '../core/server-pool'
 import type { Engine } from './engine'
-import type { ServerFit } from './workflow-prepare'
+import type { ServerFit } from './workflow-checks'
 import { ClientDisposedError } from '../core/errors'
 import { shouldHoldBack } from '../core/placement'
 import { chooseServer } from '../core/server-pool'

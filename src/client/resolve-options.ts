@@ -38,7 +38,7 @@ function redactingLogger(inner: ComfyLogger): ComfyLogger {
  */
 export function resolveComfyOptions(options: ComfyPluginOptions | undefined): ResolvedComfyOptions {
   if (typeof options !== 'object' || options === null)
-    throw invalid('comfyPlugin needs options: app.use(comfyPlugin, { servers: [\'http://127.0.0.1:8188\'] }).')
+    throw invalid(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? 'comfyPlugin needs options: app.use(comfyPlugin, { servers: [\'http://127.0.0.1:8188\'] }).' : 'options: missing')
   const servers = resolveServers(options.servers)
   const strategy = options.strategy === undefined || options.strategy === 'least-busy'
     ? leastBusyStrategy
@@ -91,12 +91,12 @@ export function resolveComfyOptions(options: ComfyPluginOptions | undefined): Re
 
 function resolveServers(input: unknown): ComfyServerConfig[] {
   if (!Array.isArray(input) || input.length === 0)
-    throw invalid('`servers` must be a non-empty array of ComfyUI URLs, e.g. servers: [\'http://127.0.0.1:8188\'].')
+    throw invalid(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? '`servers` must be a non-empty array of ComfyUI URLs, e.g. servers: [\'http://127.0.0.1:8188\'].' : '`servers`: not a non-empty array')
   const seen: string[] = []
   return input.map((entry: unknown, index) => {
     const config = typeof entry === 'string' ? { url: entry } : entry
     if (typeof config !== 'object' || config === null || !('url' in config))
-      throw invalid(`servers[${index}] must be a URL string or { url, label?, headers?, token?, auth? }.`)
+      throw invalid(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? `servers[${index}] must be a URL string or { url, label?, headers?, token?, auth? }.` : `servers[${index}]: not a URL or config`)
     const { url, label, headers, token, auth } = config as ComfyServerConfig
     let normalized: string
     try {
@@ -131,9 +131,9 @@ const RESERVED_PARAMS = new Set(['clientId', 'filename', 'subfolder', 'type', 'p
 function checkServerAuth(auth: unknown, token: string | undefined, index: number): void {
   const query = typeof auth === 'object' && auth !== null ? (auth as { query?: unknown }).query : undefined
   if (typeof query !== 'string' || !/^[A-Za-z_][\w.-]{0,63}$/.test(query) || RESERVED_PARAMS.has(query))
-    throw invalid(`servers[${index}].auth.query must be the name of a query parameter such as 'token' (letters, digits, _ . -), not one of ${[...RESERVED_PARAMS].join(', ')}.`)
+    throw invalid(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? `servers[${index}].auth.query must be the name of a query parameter such as 'token' (letters, digits, _ . -), not one of ${[...RESERVED_PARAMS].join(', ')}.` : `servers[${index}].auth.query: not a parameter name`)
   if (!token)
-    throw invalid(`servers[${index}].auth.query needs the server's \`token\`: it is the value sent as ?${query}=…`)
+    throw invalid(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? `servers[${index}].auth.query needs the server's \`token\`: it is the value sent as ?${query}=…` : `servers[${index}].auth.query: no token`)
 }
 
 /** The query credential of a server for its socket and /view URLs, if its config asks for one (`auth.query`). */
@@ -157,6 +157,8 @@ function invalidValue(name: string, value: unknown, expected: string): never {
   throw invalid(`Option \`${name}\` is ${JSON.stringify(value) ?? String(value)}; expected ${expected}.`)
 }
 
+// The explanations of wrong options are for development (as Vue and Pinia do it): a production build keeps a short
+// message that still names the option. The check is written out at each message, the form a minifier folds away.
 function invalid(message: string): InvalidArgumentError {
   return new InvalidArgumentError('INVALID_OPTIONS', message)
 }

@@ -13,8 +13,8 @@ import { endTask, isTerminal, updateTask } from '../core/task-state'
 import { nodesToRun } from '../core/workflow-progress'
 import { createCanceller } from './cancel-task'
 import { currentId } from './engine'
-import { createServerFit, fitSeeds, prepareWorkflowForServer, uncheckedInputs } from './workflow-prepare'
-import { resolveSource } from './workflow-source'
+import { loadWorkflowChecks, workflowChecks } from './load-workflow-checks'
+import { resolveSource, uncheckedInputs } from './workflow-source'
 
 /** How often an unconfirmed prompt may be sent again (each after a grace period on neither /queue nor /history). */
 const MAX_RESENDS = 3
@@ -76,13 +76,21 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
    * Resolves once the task has its server.
    */
   async function submit(first: ComfyWorkflow | UiWorkflow | WorkflowTemplate, second?: unknown, third?: SubmitOptions): Promise<ComfyClientTaskHandle> {
-    const { source, options: submitOptions, filled: early } = resolveSource(first, second, third, objectInfos.known())
+    const resolving = resolveSource(first, second, third, objectInfos.known())
+    // Waiting for the restore starts before any await (a template resolves once the workflow checks are loaded), so
+    // that disposal during the restore rejects this submit; a wrong argument may reject it first.
+    const ready = waitUntilReady()
+    ready.catch(() => {})
+    const { source, options: submitOptions, filled: early } = await resolving
     const images = submitOptions.images ?? {}
-    await waitUntilReady()
+    await ready
     const validate = submitOptions.validate !== false
     const skip = uncheckedInputs(submitOptions, early)
+    const checks = validate || source.format === 'ui' ? await loadWorkflowChecks() : undefined
+    if (checks && engine.isDisposed()) // disposed while the checks loaded: nothing is placed any more
+      throw new ClientDisposedError('submit()')
     const promptId = mintUuid()
-    const server = await placement.placeTask(promptId, validate || source.format === 'ui' ? createServerFit(source, skip, objectInfoOrUnknown, objectInfos.peek, validate) : undefined)
+    const server = await placement.placeTask(promptId, checks?.createServerFit(source, skip, objectInfoOrUnknown, objectInfos.peek, validate))
     const { prompt, filled } = source.placed(server, objectInfos.peek(server))
     workflows.track(promptId, server, prompt, filled, nodesToRun(prompt, objectInfos.peek(server)), source.format)
     const result = new Promise<ComfyTaskResult>((resolve, reject) => engine.settlers.set(promptId, { resolve, reject }))
@@ -126,9 +134,10 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
       if (!await waitForServer(server, promptId))
         return
       const info = check.validate ? await objectInfoOrUnknown(server) : undefined
-      if (fitSeeds(prompt, check.filled, info))
+      if (check.filled && workflowChecks().fitSeeds(prompt, check.filled, info)) // a template: filled by the loaded checks
         workflows.touch(promptId)
-      prepareWorkflowForServer(server, prompt, info, check)
+      if (info) // fetched only to validate: the submit loaded the checks before placing the task
+        workflowChecks().prepareWorkflowForServer(server, prompt, info, check)
       for (const [nodeId, file] of Object.entries(images)) {
         const name = file instanceof File && file.name ? file.name : `comfy-tether-${promptId.slice(0, 8)}-${nodeId}.png`
         const uploaded = await api.uploadImage({ server, file, filename: name, promptId })

@@ -2,7 +2,7 @@ import type { ObjectInfo } from '../core/object-info'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { FilledWorkflow, ParamBinding, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
 import { WorkflowParamsError } from '../core/workflow-errors'
-import { fillWorkflow } from '../core/workflow-template'
+import { fillWorkflow } from '../core/workflow-fill'
 import { seedRangeFrom } from './workflow-prepare'
 
 /**

@@ -1,14 +1,30 @@
 import type { ObjectInfo } from '../core/object-info'
-import type { ComfyWorkflow } from '../core/validate-input'
-import type { FilledWorkflow, SeedRange, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
 import type { UiWorkflow } from '../core/ui-workflow'
+import type { ComfyWorkflow } from '../core/validate-input'
+import type { SeedRange } from '../core/workflow-fill'
+import type { FilledWorkflow, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
 import type { SubmitOptions } from './types'
-import type { WorkflowSource } from './workflow-source'
+import type { ResolvedSource } from './workflow-source'
 import { inputSpec } from '../core/object-info'
-import { fromUiWorkflow, isUiWorkflow, UiWorkflowError } from '../core/ui-workflow'
-import { canRun, validateWorkflow } from '../core/validate-workflow'
-import { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from '../core/workflow-errors'
-import { fillWorkflow, isWorkflowTemplate, randomSeed } from '../core/workflow-template'
+import { WorkflowParamsError } from '../core/workflow-errors'
+import { fillWorkflow, randomSeed } from '../core/workflow-fill'
+import { isWorkflowTemplate } from '../core/workflow-template'
+import { apiSource, uiTemplateSource } from './workflow-source'
+
+// Part of the workflow checks (loaded on demand, see load-workflow-checks.ts): filling a template and drawing its seeds.
+
+/**
+ * Resolves `submit(template, values, options?)`: for an API-format template, filled and checked like a workflow; for
+ * one made from a UI graph, its values checked, seeds drawn and files turned into uploads now, on an empty workflow
+ * (nothing is sent if they are wrong), the graph converted and filled per server later.
+ */
+export function resolveTemplate(template: WorkflowTemplate, values: unknown, third: SubmitOptions | undefined, known: Iterable<ObjectInfo>): ResolvedSource {
+  if (template.ui) {
+    const { options, filled } = resolveSubmit({ ...template, ui: undefined }, values, third, [])
+    return { source: uiTemplateSource(template as WorkflowTemplate & { ui: UiWorkflow }, (values ?? {}) as WorkflowValues<string>, options), options, filled }
+  }
+  return apiSource(resolveSubmit(template, values, third, known))
+}
 
 /** What `submit(…)` was given, made uniform. */
 export interface ResolvedSubmit {
@@ -78,130 +94,3 @@ export function fitSeeds(workflow: ComfyWorkflow, filled: FilledWorkflow | null,
   return changed
 }
 
-/**
- * Inputs not to check before placement: those an upload fills in (the server checks its files), and the seeds drawn
- * for this submit (fitted to the target server's range by {@link fitSeeds}).
- */
-export function uncheckedInputs(options: SubmitOptions, filled: FilledWorkflow | null): string[] {
-  return [...Object.keys(options.images ?? {}).map(nodeId => `${nodeId}.image`), ...Object.keys(filled?.seeds ?? {})]
-}
-
-/**
- * The step where a workflow becomes what is sent to one server, given that server's `/object_info` (`undefined`
- * when it could not be fetched: then the server's own validation decides). Throws `WORKFLOW_INVALID_FOR_SERVER`
- * listing every problem. A UI-format workflow arrives here converted with the same definitions (see `workflow-source.ts`).
- */
-export function prepareWorkflowForServer(server: string, workflow: ComfyWorkflow, objectInfo: ObjectInfo | undefined, options: { validate: boolean, skip: readonly string[] }): ComfyWorkflow {
-  if (!objectInfo || !options.validate)
-    return workflow
-  const problems = validateWorkflow(workflow, objectInfo, { skip: options.skip })
-  if (problems.length > 0)
-    throw new WorkflowCheckError(server, problems)
-  return workflow
-}
-
-/** Which servers a workflow may be placed on; see {@link createServerFit}. */
-export interface ServerFit {
-  /**
-   * The candidates that have what the workflow needs and where it passes validation. Throws `NO_CAPABLE_SERVER` when
-   * none has its node types and models, `WORKFLOW_INVALID_FOR_SERVER` when it fails validation on every capable one.
-   */
-  check: (candidates: readonly string[], lockedServer?: string) => Promise<Set<string>>
-  /** Synchronous, from cached `/object_info`: throws like `check` when `server` is known not to fit. */
-  assertFitsNow: (server: string) => void
-}
-
-/**
- * The placement check of one submit, over the per-server `/object_info` (`undefined` when unreadable: then the server
- * decides, except for a UI-format workflow, which cannot be converted without it). `validate: false` keeps only what a
- * UI-format workflow needs: that it converts.
- */
-export function createServerFit(source: WorkflowSource, skip: readonly string[], objectInfo: (server: string) => Promise<ObjectInfo | undefined>, cached: (server: string) => ObjectInfo | undefined, validate = true): ServerFit {
-  const lacks = (server: string, info: ObjectInfo | undefined): string[] => lacksOf(source, server, info, validate ? skip : null)
-  const prepare = (server: string, info: ObjectInfo | undefined): void => {
-    prepareWorkflowForServer(server, source.forServer(server, info).prompt, info, { validate, skip })
-  }
-  return {
-    async check(candidates, lockedServer) {
-      const capable = await capableOf(candidates, objectInfo, lacks, lockedServer)
-      const errors: unknown[] = []
-      const fit = new Set<string>()
-      for (const server of capable) {
-        try {
-          prepare(server, await objectInfo(server))
-          fit.add(server)
-        }
-        catch (error) {
-          errors.push(error)
-        }
-      }
-      if (fit.size === 0)
-        throw errors[0]
-      return fit
-    },
-    assertFitsNow(server) {
-      const info = cached(server)
-      const reasons = lacks(server, info)
-      if (reasons.length > 0)
-        throw new NoCapableServerError({ [server]: reasons }, server)
-      prepare(server, info)
-    },
-  }
-}
-
-/** What `server` lacks for this submit (`[]`: nothing): node types a UI graph's conversion misses, then `canRun` unless `skip` is `null` (no validation). */
-function lacksOf(source: WorkflowSource, server: string, info: ObjectInfo | undefined, skip: readonly string[] | null): string[] {
-  let prompt: ComfyWorkflow
-  try {
-    prompt = source.forServer(server, info).prompt
-  }
-  catch (error) {
-    if (error instanceof NoCapableServerError)
-      return [...(error.lacks[server] ?? [])]
-    throw error
-  }
-  return info && skip ? canRun(prompt, info, { skip }) : []
-}
-
-/**
- * The servers of `servers` that can run the workflow (`lacks` says what each lacks). Throws `NO_CAPABLE_SERVER`
- * naming what each server lacks (with `lockedServer`: the lock holds and that server lacks it).
- */
-async function capableOf(servers: readonly string[], objectInfo: (server: string) => Promise<ObjectInfo | undefined>, lacks: (server: string, info: ObjectInfo | undefined) => string[], lockedServer?: string): Promise<Set<string>> {
-  const missing: Record<string, string[]> = {}
-  const capable = new Set<string>()
-  const infos = await Promise.all(servers.map(async server => [server, await objectInfo(server)] as const))
-  for (const [server, info] of infos) {
-    const reasons = lacks(server, info)
-    if (reasons.length === 0)
-      capable.add(server)
-    else
-      missing[server] = reasons
-  }
-  if (capable.size === 0)
-    throw new NoCapableServerError(missing, lockedServer)
-  return capable
-}
-
-/** What each of `servers` lacks to run `workflow` (`[]`: it can), or `null` where its `/object_info` is unknown. */
-export async function lacksByServer(workflow: ComfyWorkflow | UiWorkflow | WorkflowTemplate, servers: readonly string[], objectInfo: (server: string) => ObjectInfo | Promise<ObjectInfo | undefined> | undefined): Promise<Record<string, string[] | null>> {
-  const plain = isWorkflowTemplate(workflow) ? workflow.ui ?? workflow.workflow as ComfyWorkflow : workflow
-  const entries = await Promise.all(servers.map(async (server) => {
-    const info = await objectInfo(server)
-    return [server, info ? lacksOn(plain, info) : null] as const
-  }))
-  return Object.fromEntries(entries)
-}
-
-function lacksOn(workflow: ComfyWorkflow | UiWorkflow, info: ObjectInfo): string[] {
-  if (!isUiWorkflow(workflow))
-    return canRun(workflow, info)
-  try {
-    return canRun(fromUiWorkflow(workflow, info), info)
-  }
-  catch (error) {
-    if (error instanceof UiWorkflowError && error.reason === 'missing-node-type')
-      return error.missingNodeTypes.map(t => `node type ${t}`)
-    throw error
-  }
-}

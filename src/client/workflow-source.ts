@@ -2,14 +2,13 @@ import type { ObjectInfo } from '../core/object-info'
 import type { UiWorkflow } from '../core/ui-workflow'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { FilledWorkflow, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
+import type { ResolvedSubmit } from './workflow-prepare'
 import type { SubmitOptions } from './types'
 import { InvalidArgumentError } from '../core/errors'
-import { fromUiWorkflow, isUiWorkflow, UiWorkflowError } from '../core/ui-workflow'
+import { isUiWorkflow } from '../core/ui-workflow/detect'
 import { assertImage, assertWorkflow } from '../core/validate-input'
-import { NoCapableServerError } from '../core/workflow-errors'
 import { isWorkflowTemplate } from '../core/workflow-template'
-import { fillUiTemplate } from './ui-template-fill'
-import { resolveSubmit } from './workflow-prepare'
+import { loadWorkflowChecks, workflowChecks } from './load-workflow-checks'
 
 /** One server's version of what was submitted: the API-format prompt validated and sent there, and the template values it used. */
 export interface ServerWorkflow {
@@ -39,27 +38,32 @@ export interface ResolvedSource {
   filled: FilledWorkflow | null
 }
 
-export const UNREADABLE_OBJECT_INFO = 'a readable /object_info (a UI-format workflow is converted with the server\'s node definitions)'
-
 /**
- * Checks and resolves `submit`'s arguments before anything is sent: an API workflow (or template) as before, a
- * UI-format graph (or a template made from one) as a source converted per server.
+ * Checks and resolves `submit`'s arguments before anything is sent: an API workflow as before, a UI-format graph as a
+ * source converted per server. A template is filled by the workflow checks (a lazy chunk), so it resolves once they are
+ * loaded, with its values as they were at the call.
  */
-export function resolveSource(first: unknown, second: unknown, third: SubmitOptions | undefined, known: Iterable<ObjectInfo>): ResolvedSource {
-  if (isWorkflowTemplate(first) && first.ui) {
-    // Values checked, seeds drawn and files turned into uploads now, on an empty workflow: nothing is sent if they are wrong.
-    const { options, filled } = resolveSubmit({ ...first, ui: undefined }, second, third, [])
-    const values = (second ?? {}) as WorkflowValues<string>
-    const source = uiSource(first.ui, assertImages(options, first.ui), (prompt, info, server) => fillUiTemplate(first, values, prompt, info, server))
-    return { source, options, filled }
+export function resolveSource(first: unknown, second: unknown, third: SubmitOptions | undefined, known: Iterable<ObjectInfo>): ResolvedSource | Promise<ResolvedSource> {
+  if (isWorkflowTemplate(first)) {
+    const values = typeof second === 'object' && second !== null ? { ...second } : second
+    return loadWorkflowChecks().then(checks => checks.resolveTemplate(first, values, third, known))
   }
-  if (!isWorkflowTemplate(first) && isUiWorkflow(first)) {
+  if (isUiWorkflow(first)) {
     const options = (second ?? {}) as SubmitOptions
     // Through JSON: a reactive graph is a Proxy, and later changes to it must not reach this submit.
     const graph = JSON.parse(JSON.stringify(first)) as UiWorkflow
     return { source: uiSource(graph, assertImages(options, graph), prompt => ({ prompt, filled: null })), options, filled: null }
   }
-  const resolved = resolveSubmit(first as ComfyWorkflow | WorkflowTemplate, second, third, known)
+  return apiSource({ workflow: first as ComfyWorkflow, options: (second ?? {}) as SubmitOptions, filled: null })
+}
+
+/** A template's values put into its UI graph, once converted for `server` (by the workflow checks, loaded by then). */
+export function uiTemplateSource(template: WorkflowTemplate & { ui: UiWorkflow }, values: WorkflowValues<string>, options: SubmitOptions): WorkflowSource {
+  return uiSource(template.ui, assertImages(options, template.ui), (prompt, info, server) => workflowChecks().fillUiTemplate(template, values, prompt, info, server))
+}
+
+/** An API-format workflow (or a filled template), checked and copied: the same prompt for every server. */
+export function apiSource(resolved: ResolvedSubmit): ResolvedSource {
   const { workflow, options } = resolved
   assertWorkflow(workflow)
   const images = checkedImages(options)
@@ -67,6 +71,14 @@ export function resolveSource(first: unknown, second: unknown, third: SubmitOpti
   // Through JSON, not structuredClone: a reactive workflow (a prop, a ref) is a Proxy, which structuredClone refuses.
   const placed: ServerWorkflow = { prompt: JSON.parse(JSON.stringify(workflow)) as ComfyWorkflow, filled: resolved.filled }
   return { source: { format: 'api', forServer: () => placed, placed: () => placed }, options, filled: resolved.filled }
+}
+
+/**
+ * Inputs not to check before placement: those an upload fills in (the server checks its files), and the seeds drawn
+ * for this submit (fitted to the target server's range by `fitSeeds`).
+ */
+export function uncheckedInputs(options: SubmitOptions, filled: FilledWorkflow | null): string[] {
+  return [...Object.keys(options.images ?? {}).map(nodeId => `${nodeId}.image`), ...Object.keys(filled?.seeds ?? {})]
 }
 
 function checkedImages(options: SubmitOptions): Record<string, Blob> {
@@ -90,30 +102,19 @@ function assertImages(options: SubmitOptions, graph: UiWorkflow): string[] {
   return Object.keys(images)
 }
 
-/** A UI graph converted per server (memoized per server and `/object_info`), then made a server's workflow by `finish`. */
+/**
+ * A UI graph converted per server (memoized per server and `/object_info`), then made a server's workflow by `finish`.
+ * Its conversion is part of the workflow checks, which `submit` loads before it places a UI-format workflow.
+ */
 function uiSource(graph: UiWorkflow, imageNodes: readonly string[], finish: (prompt: ComfyWorkflow, info: ObjectInfo, server: string) => ServerWorkflow): WorkflowSource {
   const memo = new Map<string, { info: ObjectInfo, result: ServerWorkflow }>()
   function forServer(server: string, info: ObjectInfo | undefined): ServerWorkflow {
     if (!info)
-      throw new NoCapableServerError({ [server]: [UNREADABLE_OBJECT_INFO] })
+      throw workflowChecks().unreadableObjectInfo(server)
     const hit = memo.get(server)
     if (hit?.info === info)
       return hit.result
-    let prompt: ComfyWorkflow
-    try {
-      prompt = fromUiWorkflow(graph, info)
-    }
-    catch (error) {
-      if (error instanceof UiWorkflowError && error.reason === 'missing-node-type')
-        throw new NoCapableServerError({ [server]: error.missingNodeTypes.map(t => `node type ${t}`) })
-      throw error
-    }
-    assertWorkflow(prompt)
-    for (const nodeId of imageNodes) {
-      if (!(nodeId in prompt))
-        throw new InvalidArgumentError('INVALID_IMAGE', `An image is given for node "${nodeId}", but that node is not in the workflow once converted (muted, a note, or not a node id: inside a subgraph use "<instanceId>:<innerId>").`)
-    }
-    const result = finish(prompt, info, server)
+    const result = finish(workflowChecks().convertForServer(graph, info, server, imageNodes), info, server)
     memo.set(server, { info, result })
     return result
   }

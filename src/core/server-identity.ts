@@ -15,7 +15,9 @@ export class DuplicateServerError extends InvalidArgumentError {
   constructor(readonly first: string, readonly second: string, readonly indices: readonly [number, number]) {
     super(
       'INVALID_OPTIONS',
-      `servers[${indices[1]}] ("${second}") is the same ComfyUI as servers[${indices[0]}] ("${first}"): both are ${serverIdentity(first)} (ComfyUI answers every route under /api too, and default ports, case and trailing slashes do not make another server). List each server once.`,
+      typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' // the explanation is for development
+        ? `servers[${indices[1]}] ("${second}") is the same ComfyUI as servers[${indices[0]}] ("${first}"): both are ${serverIdentity(first)} (ComfyUI answers every route under /api too, and default ports, case and trailing slashes do not make another server). List each server once.`
+        : `servers[${indices[1]}] ("${second}"): the same ComfyUI as servers[${indices[0]}] ("${first}")`,
     )
   }
 }

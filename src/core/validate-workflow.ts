@@ -1,4 +1,5 @@
 import type { ObjectInfo, ObjectInfoInputSpec } from './object-info'
+import { isLink } from './workflow-link'
 import { comboOptions, inputSpec } from './object-info'
 import type { ComfyWorkflow } from './validate-input'
 import type { WorkflowProblem } from './workflow-errors'
@@ -13,10 +14,7 @@ export interface ValidateWorkflowOptions {
   skip?: Iterable<string>
 }
 
-/** Is `value` a link (`["nodeId", slot]`) rather than a literal? */
-export function isLink(value: unknown): value is [string, number] {
-  return Array.isArray(value) && value.length === 2 && (typeof value[0] === 'string' || typeof value[0] === 'number') && Number.isInteger(value[1])
-}
+export { isLink }
 
 const MAX_LISTED = 20
 

@@ -1,7 +1,7 @@
 import type { ObjectInfo } from './object-info'
 import type { ComfyMessage } from './protocol'
 import type { ComfyWorkflow } from './validate-input'
-import { isLink } from './validate-workflow'
+import { isLink } from './workflow-link'
 
 /** Overall progress of one prompt: plain data, advanced by {@link advanceWorkflowProgress}. */
 export interface WorkflowProgress {

@@ -1,11 +1,15 @@
 import type { UiWorkflow } from './ui-workflow/types'
 import type { ComfyWorkflow } from './validate-input'
-import { isUiWorkflow } from './ui-workflow/convert'
+import { isUiWorkflow } from './ui-workflow/detect'
 import { assertUiWorkflowShape } from './ui-workflow/graph'
 import { resolveUiTarget } from './ui-workflow/template-targets'
-import { InvalidArgumentError } from './errors'
 import { assertWorkflow } from './validate-input'
+import { EMPTY } from './empty-workflow'
 import { WorkflowParamsError } from './workflow-errors'
+
+// Filling a template is a module of its own: an app loads it with the workflow checks, on its first submit of a template.
+export { fillWorkflow, randomSeed } from './workflow-fill'
+export type { FillWorkflowOptions, SeedRange } from './workflow-fill'
 
 /** Where a parameter goes: `"<node id or _meta.title>.<input>"`, e.g. `'3.seed'` or `'Positive.text'`. */
 export type ParamTarget = `${string}.${string}`
@@ -64,8 +68,6 @@ export interface FilledWorkflow {
 export function isWorkflowTemplate(value: unknown): value is WorkflowTemplate {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TEMPLATE] === true
 }
-
-const EMPTY: Readonly<ComfyWorkflow> = Object.freeze({})
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
@@ -138,89 +140,4 @@ export function defineWorkflow<const P extends string>(workflow: ComfyWorkflow |
     throw new WorkflowParamsError(problems)
   const shared = { [TEMPLATE]: true as const, params: Object.freeze(params), randomize: Object.freeze(randomize) }
   return Object.freeze(ui ? { ...shared, workflow: EMPTY, ui: copy as UiWorkflow } : { ...shared, workflow: copy as ComfyWorkflow })
-}
-
-/** The range seeds of one input may take, e.g. from its `/object_info` `min`/`max`. */
-export interface SeedRange {
-  min: number
-  max: number
-}
-
-/** Options of {@link fillWorkflow}. */
-export interface FillWorkflowOptions {
-  /** @default Math.random */
-  random?: () => number
-  /**
-   * The range of a randomized input (from the server's `/object_info`); seeds are drawn within it and within the
-   * integers JSON carries exactly. `undefined` (or no function): 0 … 2^53−1.
-   */
-  seedRange?: (nodeId: string, input: string) => SeedRange | undefined
-}
-
-/** A seed as ComfyUI's UI draws one: an integer in `[min, max]`, kept within the integers JSON carries exactly. */
-export function randomSeed(random: () => number = Math.random, range?: SeedRange): number {
-  const min = Math.max(0, Math.ceil(range?.min ?? 0))
-  const max = Math.min(Number.MAX_SAFE_INTEGER, Math.floor(range?.max ?? Number.MAX_SAFE_INTEGER))
-  if (!(max >= min))
-    return min
-  return min + Math.floor(random() * (max - min + 1))
-}
-
-/**
- * The workflow of one submit: `values` put into a fresh copy, `'random'` and the template's `randomize` inputs given
- * new seeds. Throws `INVALID_WORKFLOW_PARAMS` listing every unknown, missing or unusable value, and `INVALID_WORKFLOW`
- * for a template made from a UI-format workflow, which only a server's `/object_info` turns into a prompt (`store.submit` does).
- */
-export function fillWorkflow<P extends string>(template: WorkflowTemplate<P>, values: WorkflowValues<P>, options: FillWorkflowOptions = {}): FilledWorkflow {
-  if (template.ui !== undefined && template.workflow === EMPTY)
-    throw new InvalidArgumentError('INVALID_WORKFLOW', 'This template was made from a UI-format workflow, which becomes a prompt only once converted with the target server\'s /object_info. Submit it with store.submit(template, values), which converts and fills it per server.')
-  const random = options.random ?? Math.random
-  const draw = (nodeId: string, input: string): number => randomSeed(random, options.seedRange?.(nodeId, input))
-  const problems: ConstructorParameters<typeof WorkflowParamsError>[0][number][] = []
-  const given = (typeof values === 'object' && values !== null ? values : {}) as Record<string, unknown>
-  for (const key of Object.keys(given)) {
-    if (!(key in template.params))
-      problems.push({ param: key, problem: 'unknown', detail: `is not a parameter of this template (it has ${Object.keys(template.params).join(', ') || 'none'})` })
-  }
-  const workflow = structuredClone(template.workflow) as ComfyWorkflow
-  const seeds: Record<string, number> = {}
-  const setInput = (nodeId: string, input: string, value: unknown): void => {
-    const node = workflow[nodeId]
-    if (node)
-      node.inputs[input] = value
-  }
-  for (const { nodeId, input } of template.randomize) {
-    const seed = draw(nodeId, input)
-    setInput(nodeId, input, seed)
-    seeds[`${nodeId}.${input}`] = seed
-  }
-  const seedParams: Record<string, string> = {}
-  const used: FilledWorkflow['values'] = {}
-  const uploads: FilledWorkflow['uploads'] = {}
-  for (const [param, { nodeId, input }] of Object.entries(template.params) as [string, ParamBinding][]) {
-    let value = given[param]
-    if (value === undefined) {
-      problems.push({ param, problem: 'missing', detail: 'has no value' })
-      continue
-    }
-    if (value === 'random') {
-      value = draw(nodeId, input)
-      seeds[`${nodeId}.${input}`] = value as number
-      seedParams[`${nodeId}.${input}`] = param
-    }
-    if (typeof Blob !== 'undefined' && value instanceof Blob) {
-      uploads[nodeId] = { input, file: value }
-    }
-    else if (typeof value === 'number' ? !Number.isFinite(value) : typeof value !== 'string' && typeof value !== 'boolean') {
-      problems.push({ param, problem: 'bad-value', detail: `is ${value === null ? 'null' : typeof value}, not a string, finite number, boolean, Blob or 'random'` })
-      continue
-    }
-    else {
-      setInput(nodeId, input, value)
-    }
-    used[param] = value as string | number | boolean | Blob
-  }
-  if (problems.length > 0)
-    throw new WorkflowParamsError(problems)
-  return { workflow, values: used, seeds, seedParams, uploads }
 }

@@ -1,14 +1,10 @@
 import type { AxiosInstance } from 'axios'
-import axios from 'axios'
 import type { History, JobInfo, JobList, JobStatus, ServerFeatures, SystemStats } from '../core/api-types'
-import { parseHistory } from '../core/history-parsers'
-import { parseFeatures, parseJob, parseJobList, parseSystemStats } from '../core/rest-parsers'
-import { ProtocolError } from '../core/errors'
 import type { ObjectInfo } from '../core/object-info'
+import type { ServerApiCalls } from './server-api-calls'
 import { parseObjectInfo } from '../core/object-info'
-import type { ParseResult } from '../core/protocol'
-import { parseNameList } from '../core/server-lists'
-import { expectJsonObject, toComfyError } from './to-comfy-error'
+import { createServerGet } from './server-get'
+import { expectJsonObject } from './to-comfy-error'
 
 /** Options of {@link ComfyServerApi.jobs} (`GET /api/jobs`, ComfyUI 0.6.0 and later). */
 export interface JobListQuery {
@@ -56,58 +52,33 @@ export interface ComfyServerApi {
   job: (server: string, promptId: string) => Promise<JobInfo | null>
 }
 
-function is404(error: unknown): boolean {
-  return axios.isAxiosError(error) && error.response?.status === 404
-}
-
-/** Builds the calls over an axios instance (normally the one from `createComfyHttp`). */
+/**
+ * Builds the calls over an axios instance (normally the one from `createComfyHttp`). `objectInfo` is part of every
+ * app (submit checks workflows with it); the other calls, and the parsers of their answers, load with the first of them.
+ */
 export function createComfyServerApi(http: AxiosInstance): ComfyServerApi {
-  async function get<T>(server: string, path: string, operation: string, parse: (data: unknown) => ParseResult<T>, options: { params?: Record<string, unknown>, promptId?: string, absent?: T } = {}): Promise<T> {
-    let data: unknown
-    try {
-      data = (await http.get(path, { baseURL: server, params: options.params, comfy: { operation, promptId: options.promptId } })).data
-    }
-    catch (error) {
-      if ('absent' in options && is404(error))
-        return options.absent as T
-      throw toComfyError(error, server, operation)
-    }
-    const parsed = parse(data)
-    if (!parsed.ok)
-      throw new ProtocolError(server, `${operation}: ${parsed.reason}`)
-    return parsed.value
+  const get = createServerGet(http)
+  let calls: Promise<ServerApiCalls> | undefined
+  const load = (): Promise<ServerApiCalls> => calls ??= import('./server-api-calls').then(m => m.createServerApiCalls(http, get), (error: unknown) => {
+    calls = undefined // a chunk the network dropped: the next call tries again
+    throw error
+  })
+  function later<K extends keyof ServerApiCalls>(name: K): ServerApiCalls[K] {
+    return ((...args: unknown[]) => load().then(loaded => (loaded[name] as (...a: unknown[]) => unknown)(...args))) as ServerApiCalls[K]
   }
 
   return {
     objectInfo: (server, nodeClass) => nodeClass === undefined
       ? get(server, '/object_info', 'GET /object_info', data => parseObjectInfo(expectJsonObject(data, server, 'GET /object_info')))
       : get(server, `/object_info/${encodeURIComponent(nodeClass)}`, `GET /object_info/${nodeClass}`, data => parseObjectInfo(expectJsonObject(data, server, 'GET /object_info'))),
-    modelFolders: server => get(server, '/models', 'GET /models', data => parseNameList(data, 'GET /models')),
-    models: (server, folder) => get(server, `/models/${encodeURIComponent(folder)}`, `GET /models/${folder}`, data => parseNameList(data, `GET /models/${folder}`)),
-    systemStats: server => get(server, '/system_stats', 'GET /system_stats', data => parseSystemStats(expectJsonObject(data, server, 'GET /system_stats'))),
-    async free(server, { unloadModels = true, freeMemory = true } = {}) {
-      try {
-        await http.post('/free', { unload_models: unloadModels, free_memory: freeMemory }, { baseURL: server, comfy: { operation: 'POST /free' } })
-      }
-      catch (error) {
-        throw toComfyError(error, server, 'POST /free')
-      }
-    },
-    embeddings: server => get(server, '/embeddings', 'GET /embeddings', data => parseNameList(data, 'GET /embeddings')),
-    features: server => get<ServerFeatures | null>(server, '/features', 'GET /features', data => parseFeatures(expectJsonObject(data, server, 'GET /features')), { absent: null }),
-    historyList: (server, { maxItems, offset } = {}) => get(server, '/history', 'GET /history', data => parseHistory(expectJsonObject(data, server, 'GET /history')), {
-      params: { ...(maxItems !== undefined ? { max_items: maxItems } : {}), ...(offset !== undefined ? { offset } : {}) },
-    }),
-    jobs: (server, query = {}) => get<JobList | null>(server, '/api/jobs', 'GET /api/jobs', data => parseJobList(expectJsonObject(data, server, 'GET /api/jobs')), {
-      absent: null,
-      params: {
-        ...(query.status?.length ? { status: query.status.join(',') } : {}),
-        ...(query.limit !== undefined ? { limit: query.limit } : {}),
-        ...(query.offset !== undefined ? { offset: query.offset } : {}),
-        ...(query.sortBy ? { sort_by: query.sortBy } : {}),
-        ...(query.sortOrder ? { sort_order: query.sortOrder } : {}),
-      },
-    }),
-    job: (server, promptId) => get<JobInfo | null>(server, `/api/jobs/${encodeURIComponent(promptId)}`, `GET /api/jobs/${promptId}`, data => parseJob(expectJsonObject(data, server, 'GET /api/jobs')), { promptId, absent: null }),
+    modelFolders: later('modelFolders'),
+    models: later('models'),
+    systemStats: later('systemStats'),
+    free: later('free'),
+    embeddings: later('embeddings'),
+    features: later('features'),
+    historyList: later('historyList'),
+    jobs: later('jobs'),
+    job: later('job'),
   }
 }

@@ -1,6 +1,7 @@
 // Issue #12: every task ends right and every `result` settles, under servers and networks that misbehave.
 import type { ComfySimulator } from '../../src/testing/index'
 import { afterEach, describe, expect, it } from 'vitest'
+import { defineWorkflow } from '../../src/index'
 import { createComfySimulator } from '../../src/testing/index'
 import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
 import { emptyImageWorkflow, pngBlob, slowWorkflow } from '../helpers/workflows'
@@ -126,6 +127,18 @@ describe('every submit settles on disposal', () => {
     const mounted = mountComfy({ servers: [server.url], persist: { storage, key: 'd' } })
     expect(mounted.store.ready).toBe(false)
     const submitting = mounted.store.submit(emptyImageWorkflow())
+    mounted.unmount()
+    await expect(submitting).rejects.toMatchObject({ code: 'CLIENT_DISPOSED' })
+  })
+
+  it('rejects submit(template) with CLIENT_DISPOSED when the store is disposed while it restores a reload', async () => {
+    // A template is filled by code loaded on its first submit: the submit still waits for the restore from the call on.
+    const server = await sim()
+    const data = new Map<string, string>([['d', JSON.stringify({ v: 2, clientId: 'abcdef0123456789', locks: [{ server: server.url, clientId: 'abcdef0123456789', since: 1, reason: 'task-submitted' }], tasks: [{ promptId: '00000000-0000-4000-8000-000000000001', server: server.url, state: 'queued', createdAt: 1, number: 1, cancelRequested: false, unconfirmed: false }] })]])
+    const storage = { get length() { return data.size }, clear: () => data.clear(), getItem: (k: string) => data.get(k) ?? null, key: (i: number) => [...data.keys()][i] ?? null, removeItem: (k: string) => { data.delete(k) }, setItem: (k: string, v: string) => { data.set(k, v) } }
+    const mounted = mountComfy({ servers: [server.url], persist: { storage, key: 'd' } })
+    expect(mounted.store.ready).toBe(false)
+    const submitting = mounted.store.submit(defineWorkflow(emptyImageWorkflow(), { params: { width: '1.width' } }), { width: 16 })
     mounted.unmount()
     await expect(submitting).rejects.toMatchObject({ code: 'CLIENT_DISPOSED' })
   })

@@ -1,6 +1,5 @@
 import type { ComfyWorkflow } from '../validate-input'
 import type { ObjectInfo } from './object-info'
-import type { UiWorkflow } from './types'
 import type { PlacedNode } from './subgraphs'
 import { UiWorkflowError } from './error'
 import { assertUiWorkflowShape, executionId, isRecord } from './graph'
@@ -64,10 +63,8 @@ export function fromUiWorkflow(graph: unknown, objectInfo: ObjectInfo): ComfyWor
   return prompt
 }
 
-/** Is `value` a UI-format workflow (a `nodes` list) rather than an API-format prompt? Shape only; conversion checks the rest. */
-export function isUiWorkflow(value: unknown): value is UiWorkflow {
-  return isRecord(value) && Array.isArray(value.nodes) && (Array.isArray(value.links) || typeof value.version === 'number')
-}
+// A tiny shape check, kept in its own module so that detecting the format does not load the converter.
+export { isUiWorkflow } from './detect'
 
 function checkNodeTypes(kept: readonly PlacedNode[], objectInfo: ObjectInfo): void {
   const missing = kept.filter(({ node }) => !Object.hasOwn(objectInfo, node.type))

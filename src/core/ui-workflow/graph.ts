@@ -1,4 +1,5 @@
 import type { UiLinkObject, UiLinkTuple, UiNode, UiSubgraphDefinition, UiWorkflow } from './types'
+import { isRecord } from './detect'
 import { UiWorkflowError } from './error'
 
 /** The id of a subgraph's input node as the origin of links inside it (its output node, the target, is -20). */
@@ -23,10 +24,7 @@ export interface Scope {
   parent?: { instance: UiNode, scope: Scope, definition: UiSubgraphDefinition }
 }
 
-/** Is `value` a plain object (not an array, not null)? */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
+export { isRecord }
 
 function malformed(detail: string, nodeId?: string, nodeType?: string): UiWorkflowError {
   return new UiWorkflowError('malformed', detail, { nodeId, nodeType, fix: 'Pass the JSON that ComfyUI\'s "Save" wrote, unchanged.' })
