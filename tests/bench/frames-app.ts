@@ -187,7 +187,7 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
         `with all ${PROMPTS} tasks pending at once the store takes ${fmt(deepNs, 0)} ns/frame (the router scans the server's pending tasks for each frame)`,
       ],
     }]
-    const runningPerPrompt = runFramesFor(promptIdOf(0)).findIndex(f => f.startsWith('{"type": "execution_success"'))
+    const runningPerPrompt = (runFramesFor(promptIdOf(0)) as string[]).findIndex(f => f.startsWith('{"type": "execution_success"'))
     const runningFrames = chunks * DEPTH * runningPerPrompt
     const runningRatios = times.get(RUNNING)!.map((ms, i) => runningJson[i]! / ms)
     const runningNs = median(times.get(RUNNING)!) * 1e6 / runningFrames
