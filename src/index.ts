@@ -32,6 +32,7 @@ export {
 } from './core/errors'
 export type { ComfyNodeError, ComfyTetherErrorByCode, ComfyTetherErrorCode, TaskLostReason } from './core/errors'
 export { ClientDisposedError, LockedServerDownError } from './core/errors'
+export { ChunkLoadError } from './core/lazy-chunk'
 export type { TaskCancelHow } from './core/errors'
 export type { ComfyImageRef, HistoryEntry, QueueSnapshot } from './core/api-types'
 export type { LockEvent, LockEventKind } from './core/lock-log'

@@ -1,22 +1,19 @@
 // The workflow checks (UI-format conversion, validation, capability checks) are a chunk of their own that an app
 // loads on its first submit or `canRunOn`: an app that only tracks tasks never loads it.
 import type * as Checks from './workflow-checks'
+import { lazyChunk } from '../core/lazy-chunk'
 
 type WorkflowChecks = typeof Checks
 
 let loaded: WorkflowChecks | undefined
-let loading: Promise<WorkflowChecks> | undefined
+const load = lazyChunk('workflow checks (UI-format conversion, validation against /object_info, templates)', () => import('./workflow-checks'))
 
-/** Loads the workflow checks once (again after a failed load, e.g. a chunk the network dropped). */
+/** Loads the workflow checks once (again after a failed load, which rejects with a `ChunkLoadError`). */
 export function loadWorkflowChecks(): Promise<WorkflowChecks> {
-  loading ??= import('./workflow-checks').then((checks) => {
+  return load().then((checks) => {
     loaded = checks
     return checks
-  }, (error: unknown) => {
-    loading = undefined
-    throw error
   })
-  return loading
 }
 
 /**

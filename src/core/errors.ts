@@ -1,3 +1,4 @@
+import type { ChunkLoadError } from './lazy-chunk'
 import type { MissingDependencyError } from './missing-dependency-error'
 import type { UiWorkflowError } from './ui-workflow/error'
 import type { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from './workflow-errors'
@@ -31,6 +32,7 @@ export type ComfyTetherErrorCode =
   | 'NO_CAPABLE_SERVER'
   | 'CLIENT_DISPOSED'
   | 'LOCKED_SERVER_DOWN'
+  | 'CHUNK_LOAD_FAILED'
 
 const PREFIX = '[comfy-tether]'
 const BRAND = Symbol.for('comfy-tether.error')
@@ -84,6 +86,7 @@ interface ComfyTetherErrorClasses {
   NO_CAPABLE_SERVER: NoCapableServerError
   CLIENT_DISPOSED: ClientDisposedError
   LOCKED_SERVER_DOWN: LockedServerDownError
+  CHUNK_LOAD_FAILED: ChunkLoadError
 }
 
 /**

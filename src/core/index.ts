@@ -25,6 +25,7 @@ export { assertDistinctServers, DuplicateServerError, serverIdentity } from './s
 export { UnresolvableTargetError } from './target-errors'
 export { redactText, registerSecrets, SanitizedCause } from './safe-error'
 export { ClientDisposedError, LockedServerDownError } from './errors'
+export { ChunkLoadError } from './lazy-chunk'
 export type { TaskCancelHow } from './errors'
 export { acquireLock, checkRequestTarget, checkServerConsistency, checkUnlockCondition, lockedServerFor } from './server-lock'
 export type { LockReason, LockView, ServerConsistency, ServerLock, UnlockCondition } from './server-lock'

@@ -2,6 +2,7 @@ import type { AxiosInstance } from 'axios'
 import type { History, JobInfo, JobList, JobStatus, ServerFeatures, SystemStats } from '../core/api-types'
 import type { ObjectInfo } from '../core/object-info'
 import type { ServerApiCalls } from './server-api-calls'
+import { lazyChunk } from '../core/lazy-chunk'
 import { parseObjectInfo } from '../core/object-info'
 import { createServerGet } from './server-get'
 import { expectJsonObject } from './to-comfy-error'
@@ -58,11 +59,9 @@ export interface ComfyServerApi {
  */
 export function createComfyServerApi(http: AxiosInstance): ComfyServerApi {
   const get = createServerGet(http)
-  let calls: Promise<ServerApiCalls> | undefined
-  const load = (): Promise<ServerApiCalls> => calls ??= import('./server-api-calls').then(m => m.createServerApiCalls(http, get), (error: unknown) => {
-    calls = undefined // a chunk the network dropped: the next call tries again
-    throw error
-  })
+  const loadCalls = lazyChunk('server API calls (models, system stats, jobs, …)', () => import('./server-api-calls'))
+  let calls: ServerApiCalls | undefined
+  const load = async (): Promise<ServerApiCalls> => calls ??= (await loadCalls()).createServerApiCalls(http, get)
   function later<K extends keyof ServerApiCalls>(name: K): ServerApiCalls[K] {
     return ((...args: unknown[]) => load().then(loaded => (loaded[name] as (...a: unknown[]) => unknown)(...args))) as ServerApiCalls[K]
   }
