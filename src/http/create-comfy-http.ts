@@ -68,13 +68,10 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
   // document.baseURI (in happy-dom each such read leaves a cache entry on the document for good).
   const http = options.http ?? axios.create({ ...redirectRefusingDefaults(), withXSRFToken: false, timeout: 30_000, ...options.config })
   // The server each sent request was found to belong to, for the redirect check and for scrubbing its errors: noted on
-  // the request's own config under this instance's symbol (a WeakMap entry per request costs more, in GC, than a
-  // round trip's worth of the rest of the check). Written on every request, so a config passed again is not trusted.
+  // the request's own config under this instance's symbol (a WeakMap entry per request cost over 1% of a loopback round
+  // trip, in GC). Written on every request, so a config passed in again carries no stale owner.
   const ownerKey = Symbol('comfy-tether request owner')
   const ownerOf = (config: object | undefined): string | undefined => (config as Owned | undefined)?.[ownerKey]
-  const noteOwner = (config: object, owner: string | undefined): void => {
-    (config as Owned)[ownerKey] = owner
-  }
 
   const plainPathOwner = createPlainPathOwner()
 
@@ -82,22 +79,24 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
     const promptId = config.comfy?.promptId
     const locked = options.lockedServer()
     const taskServer = promptId !== undefined ? options.taskServer(promptId) : undefined
-    if (!config.baseURL && !isAbsoluteUrl(config.url)) {
-      const server = taskServer ?? locked ?? options.fallbackServer?.()
-      if (!server)
+    const { url } = config
+    let { baseURL } = config
+    if (!baseURL && !isAbsoluteUrl(url)) {
+      baseURL = taskServer ?? locked ?? options.fallbackServer?.()
+      if (!baseURL)
         throw refuse(options, new ComfyTetherError('NO_SERVER_AVAILABLE', `${operationOf(config)} has no server: nothing is locked and no baseURL was given. Submit a task first, or pass baseURL (one of the configured servers).`))
-      config.baseURL = server
+      config.baseURL = baseURL
     }
     const servers = options.servers()
     // The fast path answers as the full model does (pinned by tests/core/request-target.test.ts), or not at all.
-    let owner = plainPathOwner(config.baseURL, config.url, servers)
+    let owner = plainPathOwner(baseURL, url, servers)
     let requestedServer: string
     if (owner !== undefined) {
       requestedServer = owner
     }
     else {
       // Joined here as axios joins it, not by getUri(): its second merge of the defaults costs a fifth of a round trip.
-      const target = ownerOfRequest(config.baseURL, config.url, config.allowAbsoluteUrls, servers, pageBase())
+      const target = ownerOfRequest(baseURL, url, config.allowAbsoluteUrls, servers, pageBase())
       if (!target.ok)
         throw refuse(options, new UnresolvableTargetError(describeTarget(String(target.target)), target.reason, operationOf(config)))
       owner = target.owner
@@ -109,7 +108,8 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
       if (mismatch)
         throw refuse(options, mismatch)
     }
-    noteOwner(config, owner)
+    const owned: Owned = config as object as Owned
+    owned[ownerKey] = owner
     if (owner !== undefined) {
       const headers = options.headersFor?.(owner)
       if (headers) {
