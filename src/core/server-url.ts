@@ -85,6 +85,8 @@ export function resolveTarget(target: string, base?: string): ResolvedTarget {
 interface ServerBase {
   origin: string
   path: string
+  /** The string is what `normalizeServerUrl` makes of it and its path has no `%`: string prefix tests are exact on it. */
+  canonical: boolean
 }
 
 const bases = new Map<string, ServerBase | null>()
@@ -93,12 +95,28 @@ function baseOf(server: string): ServerBase | null {
   let base = bases.get(server)
   if (base === undefined) {
     const resolved = resolveTarget(server)
-    base = resolved.ok ? { origin: originOf(resolved.url), path: resolved.url.pathname.replace(/\/+$/, '') } : null
+    base = resolved.ok ? baseOfUrl(server, resolved.url) : null
     if (bases.size > 256)
       bases.clear()
     bases.set(server, base)
   }
   return base
+}
+
+function baseOfUrl(server: string, url: URL): ServerBase {
+  const path = url.pathname.replace(/\/+$/, '')
+  const http = url.protocol === 'http:' || url.protocol === 'https:'
+  const canonical = http && !url.search && !url.hash && !path.includes('%') && server === `${url.protocol}//${url.host}${path}`
+  return { origin: originOf(url), path, canonical }
+}
+
+/**
+ * Can string tests stand in for the URL model on this server? Only for a server in canonical form (as
+ * `normalizeServerUrl` returns it) without `%` in its path: its own string is then how the adapter writes its URLs,
+ * and no decoding proxy reads its prefix differently.
+ */
+export function isCanonicalServer(server: string): boolean {
+  return baseOf(server)?.canonical === true
 }
 
 /** The origin a socket or HTTP URL reaches, with ws(s) counted as http(s) (same host, same default ports). */
@@ -156,11 +174,15 @@ export function serverOfUrl(url: string | URL, servers: Iterable<string>): strin
   let best: string | undefined
   if (typeof url === 'string') {
     // Fast path: a URL built from a normalized server string, whose rest cannot move it.
+    // Any configured server that is not canonical, or a match under a longer server, sends the URL to the full model.
+    let plain = true
     for (const server of servers) {
-      if (url.startsWith(server) && safeRest(url, server.length) && (best === undefined || server.length > best.length))
+      if (!isCanonicalServer(server))
+        plain = false
+      else if (url.startsWith(server) && safeRest(url, server.length) && (best === undefined || server.length > best.length))
         best = server
     }
-    if (best !== undefined)
+    if (best !== undefined && plain)
       return best
   }
   const resolved = typeof url === 'string' ? resolveTarget(url) : { ok: true as const, url }

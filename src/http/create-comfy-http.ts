@@ -2,7 +2,8 @@ import type { AxiosError, AxiosInstance, AxiosResponse, CreateAxiosDefaults, Int
 import axios from 'axios'
 import { ComfyTetherError, ProtocolError, ServerMismatchError } from '../core/errors'
 import { checkRequestTarget } from '../core/server-lock'
-import { describeTarget, ownerOf, redactUrl, resolveTarget, serverOfUrl } from '../core/server-url'
+import { createPlainPathOwner, isAbsoluteUrl, ownerOfRequest } from '../core/request-target'
+import { describeTarget, redactUrl, serverOfUrl } from '../core/server-url'
 import { UnresolvableTargetError } from '../core/target-errors'
 
 /** What comfy-tether attaches to a request so the interceptor can check it. */
@@ -48,6 +49,8 @@ export interface CreateComfyHttpOptions extends ComfyHttpContext {
   config?: CreateAxiosDefaults
 }
 
+type Owned = Record<symbol, string | undefined>
+
 /** The instance and its stopper. */
 export interface ComfyHttp {
   http: AxiosInstance
@@ -64,46 +67,50 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
   // withXSRFToken false also spares every request axios's same-origin check, which reads document.cookie and
   // document.baseURI (in happy-dom each such read leaves a cache entry on the document for good).
   const http = options.http ?? axios.create({ ...redirectRefusingDefaults(), withXSRFToken: false, timeout: 30_000, ...options.config })
-  /** The server each sent request was found to belong to, for the redirect check and for scrubbing its errors. */
-  const owners = new WeakMap<object, string>()
+  // The server each sent request was found to belong to, for the redirect check and for scrubbing its errors: noted on
+  // the request's own config under this instance's symbol (a WeakMap entry per request cost over 1% of a loopback round
+  // trip, in GC). Written on every request, so a config passed in again carries no stale owner.
+  const ownerKey = Symbol('comfy-tether request owner')
+  const ownerOf = (config: object | undefined): string | undefined => (config as Owned | undefined)?.[ownerKey]
+
+  const plainPathOwner = createPlainPathOwner()
 
   const requestId = http.interceptors.request.use((config: InternalAxiosRequestConfig) => {
-    const meta = config.comfy ?? {}
+    const promptId = config.comfy?.promptId
     const locked = options.lockedServer()
-    const taskServer = meta.promptId !== undefined ? options.taskServer(meta.promptId) : undefined
-    if (!config.baseURL && !isAbsoluteURL(config.url)) {
-      const server = taskServer ?? locked ?? options.fallbackServer?.()
-      if (!server)
+    const taskServer = promptId !== undefined ? options.taskServer(promptId) : undefined
+    const { url } = config
+    let { baseURL } = config
+    if (!baseURL && !isAbsoluteUrl(url)) {
+      baseURL = taskServer ?? locked ?? options.fallbackServer?.()
+      if (!baseURL)
         throw refuse(options, new ComfyTetherError('NO_SERVER_AVAILABLE', `${operationOf(config)} has no server: nothing is locked and no baseURL was given. Submit a task first, or pass baseURL (one of the configured servers).`))
-      config.baseURL = server
+      config.baseURL = baseURL
     }
     const servers = options.servers()
-    let owner: string | undefined
+    // The fast path answers as the full model does (pinned by tests/core/request-target.test.ts), or not at all.
+    let owner = plainPathOwner(baseURL, url, servers)
     let requestedServer: string
-    const { baseURL } = config
-    if (baseURL !== undefined && typeof config.url === 'string' && SAFE_PATH.test(config.url) && leafServers(servers).has(baseURL)) {
-      // Fast path: a plain path joined to a configured server cannot leave it.
-      owner = baseURL
-      requestedServer = baseURL
+    if (owner !== undefined) {
+      requestedServer = owner
     }
     else {
-      const full = axiosFullPath(baseURL, config.url, config.allowAbsoluteUrls)
-      if (typeof full !== 'string')
-        throw refuse(options, new UnresolvableTargetError(describeTarget(String(full)), 'the URL is not a string', operationOf(config)))
-      const resolved = resolveTarget(full, pageBase())
-      if (!resolved.ok)
-        throw refuse(options, new UnresolvableTargetError(describeTarget(full), resolved.reason, operationOf(config)))
-      owner = ownerOf(resolved.url, servers)
-      requestedServer = owner ?? describeTarget(resolved.url)
+      // Joined here as axios joins it, not by getUri(): its second merge of the defaults costs a fifth of a round trip.
+      const target = ownerOfRequest(baseURL, url, config.allowAbsoluteUrls, servers, pageBase())
+      if (!target.ok)
+        throw refuse(options, new UnresolvableTargetError(describeTarget(String(target.target)), target.reason, operationOf(config)))
+      owner = target.owner
+      requestedServer = owner ?? describeTarget(target.url)
     }
     const expected = taskServer ?? locked
     if (expected !== undefined && expected !== requestedServer) {
-      const mismatch = checkRequestTarget({ lockedServer: locked, taskServer, requestedServer, operation: operationOf(config), promptId: meta.promptId })
+      const mismatch = checkRequestTarget({ lockedServer: locked, taskServer, requestedServer, operation: operationOf(config), promptId })
       if (mismatch)
         throw refuse(options, mismatch)
     }
+    const owned: Owned = config as object as Owned
+    owned[ownerKey] = owner
     if (owner !== undefined) {
-      owners.set(config, owner)
       const headers = options.headersFor?.(owner)
       if (headers) {
         for (const name in headers) config.headers.set(name, headers[name])
@@ -114,14 +121,14 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
 
   const responseId = http.interceptors.response.use((response: AxiosResponse) => {
     const finalUrl = responseUrl(response)
-    const owner = owners.get(response.config)
+    const owner = ownerOf(response.config)
     if (finalUrl && owner !== undefined && serverOfUrl(finalUrl, options.servers()) !== owner)
       throw refuse(options, new ServerMismatchError(owner, describeTarget(finalUrl), `redirect of ${operationOf(response.config)}`, response.config.comfy?.promptId))
     return response
   }, (error: unknown) => {
     if (!axios.isAxiosError(error))
       return Promise.reject(error)
-    const owner = error.config ? owners.get(error.config) : undefined
+    const owner = ownerOf(error.config)
     scrubAxiosError(error, owner === undefined ? undefined : options.headersFor?.(owner))
     // An opaque redirect (status 0) is what fetch with redirect: 'manual' gives for any redirect.
     if (error.response && ((error.response.status >= 300 && error.response.status < 400) || error.response.status === 0)) {
@@ -141,24 +148,9 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
   }
 }
 
-/** A path that, joined to a server, stays under it: starts with one `/`, no dot, percent sign, backslash or control character. */
-const SAFE_PATH = /^\/(?![/\\])[^\\%.?#\x00-\x1F]*(?:[?#]|$)/
-
-const leaves = new WeakMap<readonly string[], Set<string>>()
-
-/** The servers no other configured server is nested under (`/a` is not one when `/a/b` is configured too). */
-function leafServers(servers: readonly string[]): Set<string> {
-  let set = leaves.get(servers)
-  if (!set) {
-    set = new Set(servers.filter(s => !servers.some(t => t.startsWith(`${s}/`))))
-    leaves.set(servers, set)
-  }
-  return set
-}
-
 function operationOf(config: InternalAxiosRequestConfig): string {
   const { url } = config
-  const shown = typeof url !== 'string' ? '' : isAbsoluteURL(url) ? describeTarget(url) : redactUrl(url).slice(0, 200)
+  const shown = typeof url !== 'string' ? '' : isAbsoluteUrl(url) ? describeTarget(url) : redactUrl(url).slice(0, 200)
   return config.comfy?.operation ?? `${(config.method ?? 'get').toUpperCase()} ${shown}`
 }
 
@@ -174,27 +166,6 @@ function redirectRefusingDefaults(): CreateAxiosDefaults {
 function refuse(options: ComfyHttpContext, error: ComfyTetherError): ComfyTetherError {
   options.onRefused?.(error)
   return error
-}
-
-/** axios's `isAbsoluteURL`: `scheme://` or scheme-relative `//`. */
-function isAbsoluteURL(url: unknown): boolean {
-  return typeof url === 'string' && /^(?:[a-z][a-z\d+\-.]*:)?\/\//i.test(url)
-}
-
-/**
- * The URL axios hands its adapter, as its `buildFullPath` and `combineURLs` compute it: the base joined to a relative
- * URL (or to any URL with `allowAbsoluteUrls: false`), else the URL as given. Not `getUri()`: its second merge of
- * the instance defaults costs a fifth of a loopback round trip per request.
- */
-function axiosFullPath(baseURL: string | undefined, url: unknown, allowAbsoluteUrls: boolean | undefined): unknown {
-  if (baseURL && (!isAbsoluteURL(url) || allowAbsoluteUrls === false)) {
-    if (!url)
-      return baseURL
-    if (typeof url !== 'string')
-      return url
-    return `${baseURL.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}`
-  }
-  return url
 }
 
 /** What a relative target is resolved against by fetch and XHR: the page (none in Node). */
