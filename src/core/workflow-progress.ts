@@ -51,42 +51,56 @@ function ratio(value: number, max: number): number {
 }
 
 /**
+ * The members of a progress's `nodes` or `done` array as a Set, kept while the array lives: progress frames arrive many
+ * times a second and rarely add a node, so the same arrays (and their Sets) serve frame after frame.
+ */
+const members = new WeakMap<readonly string[], ReadonlySet<string>>()
+
+function membersOf(list: readonly string[]): ReadonlySet<string> {
+  let set = members.get(list)
+  if (!set) {
+    set = new Set(list)
+    members.set(list, set)
+  }
+  return set
+}
+
+/** `list` with `id` appended (a new array, its Set registered), or `list` itself when it has `id`. */
+function withMember(list: readonly string[], id: string): readonly string[] {
+  const set = membersOf(list)
+  if (set.has(id))
+    return list
+  const next = [...list, id]
+  members.set(next, new Set(set).add(id))
+  return next
+}
+
+/**
  * The next progress: `p`'s arrays are copied only when a node is added to them, and `p` itself comes back when nothing
  * changed (a frame repeating what the previous one said), so a caller can skip the update.
  */
 class Step {
   nodes: readonly string[]
   done: readonly string[]
-  known: Set<string> | undefined
-  finished: Set<string> | undefined
   constructor(readonly p: WorkflowProgress) {
     this.nodes = p.nodes
     this.done = p.done
   }
 
   add(id: string): void {
-    this.known ??= new Set(this.nodes)
-    if (!this.known.has(id)) {
-      this.known.add(id)
-      this.nodes = [...this.nodes, id]
-    }
+    this.nodes = withMember(this.nodes, id)
   }
 
   finish(id: string): void {
     this.add(id)
-    this.finished ??= new Set(this.done)
-    if (!this.finished.has(id)) {
-      this.finished.add(id)
-      this.done = [...this.done, id]
-    }
+    this.done = withMember(this.done, id)
   }
 
   result(running: WorkflowProgress['running'], all = false): WorkflowProgress {
     const { p } = this
     if (all && this.done.length < this.nodes.length)
       this.done = [...this.nodes]
-    const finished = this.finished ?? (this.done === p.done ? undefined : new Set(this.done))
-    const runningShare = running && !(finished ? finished.has(running.node) : p.done.includes(running.node)) ? running.fraction : 0
+    const runningShare = running && !membersOf(this.done).has(running.node) ? running.fraction : 0
     const raw = all ? 1 : (this.done.length + runningShare) / Math.max(this.nodes.length, 1)
     const fraction = Math.max(p.fraction, Math.min(raw, 1))
     if (this.nodes === p.nodes && this.done === p.done && fraction === p.fraction && sameRunning(running, p.running))

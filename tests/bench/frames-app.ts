@@ -10,6 +10,7 @@ import { parseMessage } from '../../src/core/protocol'
 import { applyMessage, createTask, messagePromptId } from '../../src/core/task-state'
 import { peerReceivers } from './peer-handlers'
 import { RECORDED_RUN_FILE, runFramesFor } from './recorded-run'
+import { mountClient } from './client-harness'
 import { mountStore } from './store-harness'
 import { promptIdOf } from './fixtures'
 import { fmt, median, now, relativeSpread, round, verdictOf } from './stats'
@@ -24,6 +25,7 @@ const DEPTH = 4
 const SAMPLES = 11
 const CORE = 'comfy-tether core (parseMessage + applyMessage)'
 const RUNNING = 'comfy-tether store, frames of running tasks'
+const CLIENT = 'comfy-tether/client (no Vue)'
 /** Issue #13: the full frame path at ≥ 0.6× JSON.parse's throughput. */
 const TARGET = 0.6
 
@@ -72,21 +74,24 @@ interface Side {
 
 export async function benchAppFrames(): Promise<BenchResult[]> {
   const store = await mountStore()
+  const client = await mountClient()
   const perPrompt = runFramesFor(promptIdOf(0)).length
   const chunkFrames = perPrompt * DEPTH
   const peerFrames = Array.from({ length: PROMPTS }, (_, i) => runFramesFor(promptIdOf(i))).flat() as string[]
   const peers = await peerReceivers(peerFrames)
   try {
     let failed = 0
-    /** The store's frames of the current chunk (fresh prompt ids); JSON.parse parses the same strings. */
-    let current: string[] = peerFrames.slice(0, chunkFrames)
+    /**
+     * The store's prompt ids of the current chunk. JSON.parse and the core each get their own copy of the same frames,
+     * built just before they run: a socket hands each client freshly decoded strings, and a string another side has
+     * already parsed is cheaper to parse again (it is in the cache), which would flatter the baseline.
+     */
     let currentIds: string[] = Array.from({ length: DEPTH }, (_, i) => promptIdOf(i))
     const storeSide: Side = {
       name: 'comfy-tether store',
       async chunk() {
         const { promptIds, socket, results } = await store.submit(DEPTH) // outside the timing
         const frames = promptIds.flatMap(id => runFramesFor(id)) as string[]
-        current = frames
         currentIds = promptIds
         const start = now()
         for (let i = 0; i < frames.length; i++) socket.deliver(frames[i])
@@ -115,7 +120,7 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
           for (let i = 0; i < running.length; i++) socket.deliver(running[i])
           await store.settleEffects()
           ms += now() - start
-          runningJsonMs += timeJsonParse(running)
+          runningJsonMs += timeJsonParse((runFramesFor(id) as string[]).slice(0, end)) // a fresh copy, as above
           for (let i = end; i < frames.length; i++) socket.deliver(frames[i])
         }
         await store.settleEffects()
@@ -134,10 +139,25 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
       failed += (await results).filter(ok => !ok).length
       return ms * 1e6 / frames.length
     }
+    /** The same full path through the engine alone (comfy-tether/client, one subscriber), no Pinia, Vue or vueuse. */
+    const clientSide: Side = {
+      name: CLIENT,
+      async chunk() {
+        const { promptIds, socket, results } = await client.submit(DEPTH)
+        const frames = promptIds.flatMap(id => runFramesFor(id)) as string[]
+        const start = now()
+        for (let i = 0; i < frames.length; i++) socket.deliver(frames[i])
+        await client.settleEffects()
+        const ms = now() - start
+        failed += (await results).filter(ok => !ok).length
+        return ms
+      },
+    }
     // The store goes first in each chunk's order so that JSON.parse parses the strings the store just received.
     const others: Side[] = [
-      { name: 'JSON.parse', chunk: async () => timeJsonParse(current) },
-      { name: CORE, chunk: async () => timeCore(current, currentIds) },
+      { name: 'JSON.parse', chunk: async () => timeJsonParse(currentIds.flatMap(id => runFramesFor(id)) as string[]) },
+      { name: CORE, chunk: async () => timeCore(currentIds.flatMap(id => runFramesFor(id)) as string[], currentIds) },
+      clientSide,
       ...peers.map(peer => ({ name: peer.name, chunk: async (c: number) => timePeer(peer, c * chunkFrames, (c + 1) * chunkFrames) })),
     ]
     const sides = [storeSide, runningSide, ...others]
@@ -202,6 +222,18 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
       details: { framesPerPrompt: runningPerPrompt, ratioPerSample: runningRatios.map(r => round(r)), nsPerFrame: round(runningNs, 1) },
       notes: [`the ${runningPerPrompt} frames of each prompt before its execution_success (progress, executing, progress_state, executed, status), timed per prompt; the task's end (one /history read through axios to confirm the outputs, then settling) is delivered untimed. The difference from frames-app is what ending ${DEPTH} tasks per chunk costs: ${fmt(nsPerFrame(storeSide.name) * perPrompt - runningNs * runningPerPrompt, 0)} ns per task`],
     })
+    const clientRatios = ratioOf(CLIENT)
+    rows.push({
+      id: 'frames-client',
+      name: `text frames ×${frameCount}, full path of comfy-tether/client (no Vue)`,
+      measured: `${fmt(1e6 / nsPerFrame(CLIENT), 0)}k/s (${fmt(nsPerFrame(CLIENT), 0)} ns/frame)`,
+      baseline: 'JSON.parse (same samples)',
+      ratio: round(median(clientRatios)),
+      target: null,
+      verdict: 'info',
+      details: { nsPerFrame: round(nsPerFrame(CLIENT), 1), ratioPerSample: clientRatios.map(r => round(r)) },
+      notes: [`createComfyClient with the same fake socket and adapter, one subscribe() listener; the Vue layer (Pinia store, vueuse socket, Vue's flush) adds ${fmt(nsPerFrame(storeSide.name) - nsPerFrame(CLIENT), 0)} ns/frame on top`],
+    })
     for (const peer of peers) {
       const ratios = ratioOf(peer.name)
       const ratio = median(ratios)
@@ -223,6 +255,7 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
   }
   finally {
     for (const peer of peers) peer.close()
+    await client.close()
     await store.close()
   }
 }

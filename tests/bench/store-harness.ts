@@ -6,17 +6,17 @@ import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'ax
 import { FakeWebSocket } from './fake-socket'
 import { installDom } from './dom'
 
-const SERVER = 'http://127.0.0.1:8188'
+export const SERVER = 'http://127.0.0.1:8188'
 const SOCKET_PREFIX = 'ws://127.0.0.1:8188/'
 
-interface Pending {
+export interface Pending {
   number: number
   promptId: string
   clientId: string
 }
 
 /** Answers the calls the store makes around a run, as ComfyUI 0.33 does; every other path is a 404. */
-function comfyAdapter(queue: Map<string, Pending>, finished: Set<string>): AxiosAdapter {
+export function comfyAdapter(queue: Map<string, Pending>, finished: Set<string>): AxiosAdapter {
   let number = 0
   return async (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
     const url = new URL(config.url ?? '/', config.baseURL ?? SERVER)
@@ -40,6 +40,38 @@ function comfyAdapter(queue: Map<string, Pending>, finished: Set<string>): Axios
       return reply(200, finished.has(id) ? { [id]: { prompt: [0, id, {}, {}, []], outputs: {}, status: { status_str: 'success', completed: true, messages: [] }, meta: {} } } : {})
     }
     throw Object.assign(new Error(`bench adapter: no route for ${method} ${url.pathname}`), { config })
+  }
+}
+
+/** The handle of a submit, as the store and the client give it. */
+interface Submitted {
+  promptId: string
+  result: Promise<unknown>
+}
+
+/**
+ * `StoreHarness.submit` over a submit function (the store's or the client's): the same workflow for both, and the
+ * socket the submits opened, found among the fake sockets.
+ */
+export function submitter(submit: (workflow: Record<string, { class_type: string, inputs: Record<string, unknown> }>) => Promise<Submitted>, clientId: () => string, queue: Map<string, Pending>, finished: Set<string>): StoreHarness['submit'] {
+  let colour = 0
+  return async (count) => {
+    const submitted = await Promise.all(Array.from({ length: count }, () => submit({
+      1: { class_type: 'EmptyImage', inputs: { width: 32, height: 32, batch_size: 1, color: colour++ } },
+      2: { class_type: 'TestSlowProgress', inputs: { image: ['1', 0], steps: 3, seconds: 1.5, preview: true, progress_text: false } },
+      3: { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'rc_flags' } },
+    })))
+    const results = Promise.all(submitted.map(handle => handle.result.then(() => true, () => false)))
+    // The client opens the socket (its clientId in the URL) beside the submit, after the previous one has closed;
+    // the run's watchdog stops the bench if it never does.
+    let socket: FakeWebSocket | undefined
+    while (!(socket = [...FakeWebSocket.instances].reverse().find(s => s.readyState === s.OPEN && s.url.startsWith(SOCKET_PREFIX) && s.url.includes(clientId()))))
+      await new Promise(resolve => setTimeout(resolve, 1))
+    for (const handle of submitted) {
+      queue.delete(handle.promptId)
+      finished.add(handle.promptId) // the frames about to be delivered run it to its end
+    }
+    return { promptIds: submitted.map(h => h.promptId), socket, results }
   }
 }
 
@@ -78,26 +110,8 @@ export async function mountStore(): Promise<StoreHarness> {
   })
   app.mount(document.createElement('div'))
   const store = app.runWithContext(() => useComfyStore())
-  let colour = 0
   return {
-    async submit(count) {
-      const submitted = await Promise.all(Array.from({ length: count }, () => store.submit({
-        1: { class_type: 'EmptyImage', inputs: { width: 32, height: 32, batch_size: 1, color: colour++ } },
-        2: { class_type: 'TestSlowProgress', inputs: { image: ['1', 0], steps: 3, seconds: 1.5, preview: true, progress_text: false } },
-        3: { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'rc_flags' } },
-      })))
-      const results = Promise.all(submitted.map(handle => handle.result.then(() => true, () => false)))
-      // The store opens the socket beside the submit (after the previous one has closed); the run's watchdog
-      // stops the bench if it never does.
-      let socket: FakeWebSocket | undefined
-      while (!(socket = [...FakeWebSocket.instances].reverse().find(s => s.readyState === s.OPEN && s.url.startsWith(SOCKET_PREFIX))))
-        await new Promise(resolve => setTimeout(resolve, 1))
-      for (const handle of submitted) {
-        queue.delete(handle.promptId)
-        finished.add(handle.promptId) // the frames about to be delivered run it to its end
-      }
-      return { promptIds: submitted.map(h => h.promptId), socket, results }
-    },
+    submit: submitter(workflow => store.submit(workflow), () => store.clientId, queue, finished),
     settleEffects: () => nextTick(),
     async close() {
       app.unmount()
