@@ -67,6 +67,9 @@ export function createCanceller(ctx: CancelContext): { cancelOnServer: (promptId
     cancelOnServer,
     /** For a cancel made while `POST /prompt` was in flight: carried out once the answer came; failures are reported. */
     cancelLater(promptId) {
+      const ended = ctx.getTask(promptId)
+      if (ended && isTerminal(ended.state) && ended.state !== 'cancelled')
+        return ctx.note(ended, `cancel of ${promptId} came too late: it had already ended ${ended.state} on ${ended.server}`)
       cancelOnServer(promptId).catch((error: unknown) => {
         const server = ctx.getTask(promptId)?.server
         const code = typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined

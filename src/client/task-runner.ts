@@ -299,8 +299,10 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
       return
     engine.setTask({ ...task, cancelRequested: true })
     // Not sent yet: runTask stops it before its POST /prompt. In flight: the server may run it before the answer
-    // comes, so it is cancelled there now under its client-minted id (and again once the answer comes).
-    if (task.state === 'preparing' && !task.unconfirmed && !(engine.sending.has(id) && engine.honoursIds.get(task.server) === true))
+    // comes, so it is cancelled there now under its client-minted id (and again once the answer comes). Also when we
+    // do not know yet whether the server keeps minted ids (its first POST): a delete of an unknown id changes nothing
+    // there, and an interrupt is only sent when /queue shows that id running.
+    if (task.state === 'preparing' && !task.unconfirmed && !(engine.sending.has(id) && engine.honoursIds.get(task.server) !== false))
       return
     await cancelOnServer(id)
   }
