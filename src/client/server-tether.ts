@@ -65,7 +65,7 @@ export interface ServerTether {
   schedulePoll: (delay?: number) => void
   /** Records that a frame about one of this server's tasks arrived (the socket is not deaf to them). */
   noteTaskFrame: () => void
-  /** Starts the outage clock (if not running): a call found the server unreachable. */
+  /** A call found the server unreachable: starts the outage clock (if not running) and polls, so its end is seen. */
   markUnreachable: () => void
   /** Resolves when the server is reachable (no outage), or at once if it is. */
   whenReachable: () => Promise<void>
@@ -181,7 +181,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       return
     const targets = ctx.pendingOn(server).filter(t => t.state !== 'preparing' || t.unconfirmed)
     if (targets.length === 0)
-      return
+      return probeOutage()
     try {
       const changed = await reconcilePass(targets)
       const ended = changed.filter(t => isTerminal(t.state)).length
@@ -203,6 +203,27 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     }
     finally {
       if (pendingCount() > 0)
+        schedulePoll()
+    }
+  }
+
+  /**
+   * Only unsent tasks wait on this server (nothing to reconcile): while it is in an outage, ask it whether it answers
+   * again, or they wait for a socket reconnect that may come after `maxOutage` (or never, if the socket stayed open).
+   */
+  async function probeOutage(): Promise<void> {
+    if (outage.since === null)
+      return
+    try {
+      await api.queueRemaining(server, options.healthTimeout)
+      if (!disposed)
+        outage.markReachable()
+    }
+    catch {
+      // still down: the next poll asks again
+    }
+    finally {
+      if (!disposed && outage.since !== null && pendingCount() > 0)
         schedulePoll()
     }
   }
@@ -284,7 +305,10 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     holds: () => pendingCount() > 0 || socket.state.status === 'OPEN',
     reconcile,
     schedulePoll,
-    markUnreachable,
+    markUnreachable() {
+      markUnreachable()
+      schedulePoll() // with the socket still open nothing else would poll, and the outage's end would go unseen
+    },
     noteTaskFrame() {
       lastTaskFrameAt = Date.now()
     },
