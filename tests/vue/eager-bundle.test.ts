@@ -2,8 +2,8 @@
 import type { Rolldown } from 'vite'
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'vite'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { buildApp } from '../helpers/build-app'
 
 // An app that imports comfyPlugin + useComfyStore, bundled by Vite for production as a user's app would be: the code
 // that needs a server's /object_info (UI-format conversion, validation, capability checks), template filling and the server API's
@@ -11,15 +11,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 // startup (issue #13). A static import of any of them from the store's path brings them back into the eager code.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const INDEX = fileURLToPath(new URL('../../src/index.ts', import.meta.url))
-const ENTRY = `
-import { createApp } from 'vue'
-import { createPinia } from 'pinia'
-import { comfyPlugin, useComfyStore } from ${JSON.stringify(INDEX)}
-const app = createApp({ setup: () => ({ store: useComfyStore() }), render: () => null })
-app.use(createPinia()).use(comfyPlugin, { servers: ['http://127.0.0.1:8188'] }).mount('#app')
-`
-
 /** Modules that must stay out of the eager code (the UI-format shape check `detect.ts` is tiny and stays eager). */
 const LAZY = [
   /^src\/core\/ui-workflow\/(?!detect\.ts$|types\.ts$)/,
@@ -40,23 +31,7 @@ interface Split {
 }
 
 async function bundle(): Promise<Split> {
-  vi.stubEnv('NODE_ENV', 'production') // Vite takes NODE_ENV from the environment before the mode; Vitest set 'test'
-  const output = await build({
-    configFile: false,
-    logLevel: 'silent',
-    mode: 'production',
-    plugins: [{
-      name: 'entry',
-      resolveId: id => (id === 'virtual:app' ? '\0virtual:app' : undefined),
-      load: id => (id === '\0virtual:app' ? ENTRY : undefined),
-    }],
-    build: {
-      write: false,
-      minify: false,
-      rolldownOptions: { input: 'virtual:app', external: [/^vue$/, /^pinia$/, /^axios$/, /^@vueuse\//, /^@vue\/devtools-api$/] },
-    },
-  }) as Rolldown.RolldownOutput | Rolldown.RolldownOutput[]
-  const chunks = (Array.isArray(output) ? output : [output]).flatMap(o => o.output).filter((c): c is Rolldown.OutputChunk => c.type === 'chunk')
+  const chunks = await buildApp('production')
   const byName = new Map(chunks.map(c => [c.fileName, c]))
   const eager = new Set<string>()
   const visit = (name: string): void => {
