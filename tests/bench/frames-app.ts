@@ -11,6 +11,7 @@ import { applyMessage, createTask, messagePromptId } from '../../src/core/task-s
 import { peerReceivers } from './peer-handlers'
 import { RECORDED_RUN_FILE, runFramesFor } from './recorded-run'
 import { mountClient } from './client-harness'
+import type { StoreHarness } from './store-harness'
 import { mountStore } from './store-harness'
 import { promptIdOf } from './fixtures'
 import { fmt, median, now, relativeSpread, round, verdictOf } from './stats'
@@ -87,20 +88,26 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
      * already parsed is cheaper to parse again (it is in the cache), which would flatter the baseline.
      */
     let currentIds: string[] = Array.from({ length: DEPTH }, (_, i) => promptIdOf(i))
-    const storeSide: Side = {
-      name: 'comfy-tether store',
-      async chunk() {
-        const { promptIds, socket, results } = await store.submit(DEPTH) // outside the timing
-        const frames = promptIds.flatMap(id => runFramesFor(id)) as string[]
-        currentIds = promptIds
-        const start = now()
-        for (let i = 0; i < frames.length; i++) socket.deliver(frames[i])
-        await store.settleEffects()
-        const ms = now() - start
-        failed += (await results).filter(ok => !ok).length
-        return ms
-      },
+    /** One chunk through a harness's full path: submit (untimed), then every frame of its prompts, and the flush. */
+    function fullPathSide(name: string, harness: StoreHarness, onPrompts?: (ids: string[]) => void): Side {
+      return {
+        name,
+        async chunk() {
+          const { promptIds, socket, results } = await harness.submit(DEPTH) // outside the timing
+          const frames = promptIds.flatMap(id => runFramesFor(id)) as string[]
+          onPrompts?.(promptIds)
+          const start = now()
+          for (let i = 0; i < frames.length; i++) socket.deliver(frames[i])
+          await harness.settleEffects()
+          const ms = now() - start
+          failed += (await results).filter(ok => !ok).length
+          return ms
+        },
+      }
     }
+    const storeSide = fullPathSide('comfy-tether store', store, (ids) => {
+      currentIds = ids
+    })
     /**
      * The frames of running tasks only: each prompt's frames before its `execution_success` are timed; the end (the
      * `/history` read that confirms the outputs, a request through axios, and the settling) is delivered untimed. The
@@ -140,20 +147,8 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
       return ms * 1e6 / frames.length
     }
     /** The same full path through the engine alone (comfy-tether/client, one subscriber), no Pinia, Vue or vueuse. */
-    const clientSide: Side = {
-      name: CLIENT,
-      async chunk() {
-        const { promptIds, socket, results } = await client.submit(DEPTH)
-        const frames = promptIds.flatMap(id => runFramesFor(id)) as string[]
-        const start = now()
-        for (let i = 0; i < frames.length; i++) socket.deliver(frames[i])
-        await client.settleEffects()
-        const ms = now() - start
-        failed += (await results).filter(ok => !ok).length
-        return ms
-      },
-    }
-    // The store goes first in each chunk's order so that JSON.parse parses the strings the store just received.
+    const clientSide = fullPathSide(CLIENT, client)
+    // The store goes first in each chunk's order: JSON.parse and the core then parse fresh copies of its prompts' frames.
     const others: Side[] = [
       { name: 'JSON.parse', chunk: async () => timeJsonParse(currentIds.flatMap(id => runFramesFor(id)) as string[]) },
       { name: CORE, chunk: async () => timeCore(currentIds.flatMap(id => runFramesFor(id)) as string[], currentIds) },
