@@ -14,6 +14,7 @@ import { createTimerGroup } from '../core/timers'
 import { queryCredentialOf } from './resolve-options'
 import { createReconcilePass } from './reconcile-pass'
 import { createOutageClock } from './outage-clock'
+import { createServerProbes } from './server-probes'
 import { RECONNECT_CLOSE_CODE } from './socket'
 
 /** What a tether needs from the store that owns it. */
@@ -110,6 +111,21 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
   let reconciling: Promise<void> | undefined
   let disposed = false
 
+  const { probeOutage, probeRefusedSocket } = createServerProbes({
+    server,
+    api,
+    healthTimeout: options.healthTimeout,
+    pollInterval: options.reconcile.interval,
+    outage,
+    isDisposed: () => disposed,
+    hasPending: () => pendingCount() > 0,
+    markUnreachable,
+    schedulePoll: () => schedulePoll(),
+    socketUnavailable: () => socketUnavailable,
+    setSocketUnavailable,
+    record: ctx.record,
+  })
+
   // A socket of the same clientId that is still closing would make the new one deaf when the server cleans it up.
   let previousGone = previousSocketClosed === undefined
   void previousSocketClosed?.then(() => {
@@ -205,53 +221,6 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       if (pendingCount() > 0)
         schedulePoll()
     }
-  }
-
-  /**
-   * Only unsent tasks wait on this server (nothing to reconcile): while it is in an outage, ask it whether it answers
-   * again, or they wait for a socket reconnect that may come after `maxOutage` (or never, if the socket stayed open).
-   */
-  async function probeOutage(): Promise<void> {
-    if (outage.since === null)
-      return
-    try {
-      await api.queueRemaining(server, options.healthTimeout)
-      if (!disposed)
-        outage.markReachable()
-    }
-    catch {
-      // still down: the next poll asks again
-    }
-    finally {
-      if (!disposed && outage.since !== null && pendingCount() > 0)
-        schedulePoll()
-    }
-  }
-
-  /**
-   * The socket closed before it ever opened. If HTTP answers, the upgrade itself is refused (an auth proxy answering
-   * 401/403, a proxy without WebSocket support): not an outage. Tasks go on over HTTP, polled at the reconcile interval.
-   */
-  async function probeRefusedSocket(code: number): Promise<void> {
-    try {
-      await api.queueRemaining(server, options.healthTimeout)
-    }
-    catch {
-      if (!disposed && pendingCount() > 0) {
-        markUnreachable()
-        schedulePoll()
-      }
-      return
-    }
-    if (disposed)
-      return
-    outage.markReachable()
-    if (socketUnavailable === null) {
-      const reason = `the socket upgrade failed (close code ${code}) while HTTP answers: an auth proxy refusing it (401/403) or a proxy without WebSocket support? Following the tasks over HTTP every ${options.reconcile.interval} ms`
-      setSocketUnavailable({ since: Date.now(), reason })
-      ctx.record('socket-closed', `socket to ${server} unavailable: ${reason}`, { server })
-    }
-    schedulePoll()
   }
 
   function schedulePoll(delay = options.reconcile.interval): void {
