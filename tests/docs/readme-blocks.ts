@@ -4,7 +4,9 @@
 //   can import each other (`import App from './App.vue'`); any other block becomes `readme-<line>.ts|vue`;
 // - an HTML comment `<!-- typecheck-prelude … -->` right before a block holds hidden lines placed before its code
 //   (for a vue block, at the start of its `<script>`), e.g. `declare const workflow: ComfyWorkflow` for a fragment
-//   that uses a value the reader brings.
+//   that uses a value the reader brings;
+// - a line `<!-- quick-start -->` right before a fence marks a block of the quick start, which
+//   tests/browser/readme-quick-start.test.ts runs as it stands (so it takes no prelude).
 
 /** One code block, ready to be written as a file. */
 export interface CodeBlock {
@@ -16,7 +18,12 @@ export interface CodeBlock {
   code: string
   /** For each line of `text` (0-based), the 1-based README line it came from. */
   lines: number[]
+  /** Marked `<!-- quick-start -->`: run as it stands by the quick-start test. */
+  quickStart: boolean
 }
+
+/** The marker of a quick-start block, on the line right before its fence. */
+export const QUICK_START_MARKER = '<!-- quick-start -->'
 
 const FENCE = /^```(ts|vue)\s*$/
 const FILE_NAME = /^(?:\/\/|<!--)\s*([\w.-]+\.(?:ts|vue))(?::|\s|-->|$)/
@@ -64,7 +71,8 @@ export function extractCodeBlocks(markdown: string): CodeBlock[] {
       // `export {}` keeps each block a module of its own, so two blocks may declare the same names.
       body = [...prelude, ...code, { text: 'export {}', line: end + 1 }]
     }
-    blocks.push({ file, text: `${body.map(l => l.text).join('\n')}\n`, code: `${code.map(l => l.text).join('\n')}\n`, lines: body.map(l => l.line) })
+    const quickStart = source[i - 1]?.trim() === QUICK_START_MARKER
+    blocks.push({ file, text: `${body.map(l => l.text).join('\n')}\n`, code: `${code.map(l => l.text).join('\n')}\n`, lines: body.map(l => l.line), quickStart })
     i = end
   }
   return blocks
