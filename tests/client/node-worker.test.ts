@@ -23,9 +23,9 @@ describe('examples/node-worker.ts', () => {
   })
 })
 
-describe('README "In a Node backend"', () => {
+describe('docs/node.md "In a Node backend"', () => {
   it('shows the example as it is run, to the byte', () => {
-    const blocks = extractCodeBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'))
+    const blocks = extractCodeBlocks(readFileSync(join(ROOT, 'docs', 'node.md'), 'utf8'))
     expect(blocks.find(b => b.file === 'node-worker.ts')?.code).toBe(readFileSync(join(ROOT, 'examples', 'node-worker.ts'), 'utf8'))
   })
 })
