@@ -130,7 +130,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await new Promise(resolve => (web ? web.close(resolve) : resolve(undefined)))
-  if (sim && sim.exitCode === null) {
+  if (sim && sim.exitCode === null && sim.signalCode === null) {
     const exited = new Promise(resolve => sim!.once('exit', resolve))
     sim.kill()
     await exited
@@ -183,5 +183,26 @@ describe('README quick start', () => {
     const lines = stdout.trim().split('\n')
     expect(lines).toContain('succeeded: 100%')
     expect(lines.at(-1)).toMatch(/^succeeded on http:\/\/127\.0\.0\.1:8188: http:\/\/127\.0\.0\.1:8188\/view\?\S+$/)
+  })
+
+  it('Vue, simulator stopped: the page says which server could not be reached and what to do', async () => {
+    const exited = new Promise(resolve => sim!.once('exit', resolve))
+    sim!.kill() // Ctrl+C in the second terminal
+    await exited
+    const context = await browser!.newContext()
+    try {
+      const page = await context.newPage()
+      await page.goto(pageUrl)
+      await page.getByRole('button', { name: 'Generate' }).click()
+      const alert = page.getByRole('alert')
+      await alert.waitFor({ timeout: 30_000 })
+      const text = await alert.textContent() ?? ''
+      expect(text).toContain('"http://127.0.0.1:8188"')
+      expect(text).toContain('Check that ComfyUI runs there')
+      expect(await page.getByRole('img', { name: 'result' }).count()).toBe(0)
+    }
+    finally {
+      await context.close()
+    }
   })
 })
