@@ -1,5 +1,5 @@
 // `npm run bench`: runs every benchmark, prints the table and writes bench-results/results.json (git-ignored: the
-// README's figures are updated on purpose, by pasting the Markdown this prints, never as a side effect).
+// docs/figures.md are updated on purpose, by pasting the Markdown this prints, never as a side effect).
 // Each judged figure is a ratio against a baseline measured in the same run, so it holds on a noisy machine. Nothing
 // here asserts on time: a missed target is reported, not thrown. The exit code is 1 only when a bench could not run.
 //
@@ -91,7 +91,7 @@ async function main(): Promise<number> {
 
   console.log(`\n${report()}`)
   console.log(`total ${seconds.toFixed(1)} s`)
-  console.log(`\nFor README.md's Figures (measured on: ${machine}; every ratio against a baseline of this run):\n\n${table(rows)}`)
+  console.log(`\nFor docs/figures.md (measured on: ${machine}; every ratio against a baseline of this run):\n\n${table(rows)}`)
   if (only.length === 0) {
     mkdirSync(RESULTS_DIR, { recursive: true })
     const file = join(RESULTS_DIR, 'results.json')
