@@ -1,5 +1,5 @@
-// `npm run bench`: runs every benchmark, prints the table and writes bench-results/results.json (git-ignored: the
-// docs/figures.md are updated on purpose, by pasting the Markdown this prints, never as a side effect).
+// `npm run bench`: runs every benchmark, prints the table and writes bench-results/results.json (git-ignored:
+// docs/figures.md is updated on purpose, by pasting the Markdown this prints, never as a side effect).
 // Each judged figure is a ratio against a baseline measured in the same run, so it holds on a noisy machine. Nothing
 // here asserts on time: a missed target is reported, not thrown. The exit code is 1 only when a bench could not run.
 //
