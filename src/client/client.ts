@@ -22,6 +22,7 @@ import { createInspection } from './inspect'
 import { createObjectInfoCache } from './object-info-cache'
 import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
 import { createPlacement } from './placement'
+import { CLIENT_ONLY_KEYS, checkSocketOptions } from './option-checks'
 import { installRequestWatchdog } from './request-watchdog'
 import { queryCredentialOf, resolveComfyOptions } from './resolve-options'
 import { restoreSnapshot } from './restore'
@@ -64,7 +65,8 @@ export interface EngineDeps {
  * client.dispose()
  */
 export function createComfyClient(options: ComfyClientOptions): ComfyClient {
-  const resolved = resolveComfyOptions(options)
+  checkSocketOptions(options)
+  const resolved = resolveComfyOptions(options, CLIENT_ONLY_KEYS)
   if (!options.socket && !options.WebSocket && typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function')
     throw new InvalidArgumentError('INVALID_OPTIONS', NO_WEBSOCKET)
   const unregister = registerSecrets(resolved.servers.flatMap(s => [...Object.values(s.headers ?? {}), ...(s.token ? [s.token] : [])]))
@@ -105,7 +107,8 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
 
   const comfyHttp = createComfyHttp({
     http: options.http,
-    config: { timeout: options.requestTimeout, ...options.httpConfig },
+    // axios reads 0 as "no timeout"; Infinity would fire at once in the fetch adapter and be refused by Node's.
+    config: { timeout: options.requestTimeout === Number.POSITIVE_INFINITY ? 0 : options.requestTimeout, ...options.httpConfig },
     lockedServer: state.heldSessionServer,
     taskServer: promptId => state.tasks.get(engine.renamed.get(promptId) ?? promptId)?.server,
     servers: () => serverUrls,
