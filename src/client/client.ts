@@ -11,6 +11,7 @@ import { ClientDisposedError, InvalidArgumentError } from '../core/errors'
 import { mintClientId } from '../core/ids'
 import { parseMessage } from '../core/protocol'
 import { registerSecrets } from '../core/safe-error'
+import { configuredServer } from '../core/server-identity'
 import { createTimerGroup } from '../core/timers'
 import { createComfyApi } from '../http/comfy-api'
 import { createComfyServerApi } from '../http/comfy-server-api'
@@ -294,7 +295,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     submit: runner.submit,
     cancel: runner.cancel,
     canRunOn: inspection.canRunOn,
-    objectInfo: server => objectInfos.get(server),
+    objectInfo: async server => objectInfos.get(configuredServer(server, serverUrls, 'objectInfo')),
     taskWorkflow: promptId => workflows.view(engine.renamed.get(promptId) ?? promptId),
     uploadImage: inspection.uploadImage,
     viewUrl: inspection.viewUrl,
