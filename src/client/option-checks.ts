@@ -43,8 +43,13 @@ export function checkLogger(logger: unknown): void {
  * async) would be ignored silently and persistence be off. Wrap it in a synchronous `{ getItem, setItem }`.
  */
 export function checkStorage(persist: unknown): void {
-  if (typeof persist !== 'object' || persist === null)
+  if (persist === undefined || typeof persist === 'boolean')
     return
+  if (typeof persist !== 'object' || persist === null) {
+    throw invalidOption(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'
+      ? 'Option `persist` must be true, false or { storage?, key? }.'
+      : 'Option `persist`: not a boolean or object')
+  }
   const storage = (persist as { storage?: unknown }).storage
   if (storage === undefined || hasMethods(storage, ['getItem', 'setItem']))
     return

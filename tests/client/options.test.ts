@@ -34,6 +34,7 @@ describe('options of the wrong shape', () => {
     ['timers without clearTimeout', { timers: { setTimeout, now: Date.now } }, '`timers`'],
     ['a logger without warn and error', { logger: { log: () => {} } }, '`logger`'],
     ['a logger that is true', { logger: true }, '`logger`'],
+    ['a persist that is a string', { persist: 'session' }, '`persist`'],
     ['an ioredis-like persist.storage (get/set)', { persist: { storage: { get: async () => null, set: async () => 'OK' } } }, '`persist.storage`'],
   ])('refuses %s with INVALID_OPTIONS naming it', (_, options, name) => {
     const error = refusal(options)
