@@ -11,6 +11,7 @@ import { ClientDisposedError, InvalidArgumentError } from '../core/errors'
 import { mintClientId } from '../core/ids'
 import { parseMessage } from '../core/protocol'
 import { registerSecrets } from '../core/safe-error'
+import { configuredServer } from '../core/server-identity'
 import { createTimerGroup } from '../core/timers'
 import { createComfyApi } from '../http/comfy-api'
 import { createComfyServerApi } from '../http/comfy-server-api'
@@ -22,6 +23,7 @@ import { createInspection } from './inspect'
 import { createObjectInfoCache } from './object-info-cache'
 import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
 import { createPlacement } from './placement'
+import { CLIENT_ONLY_KEYS, checkSocketOptions } from './option-checks'
 import { installRequestWatchdog } from './request-watchdog'
 import { queryCredentialOf, resolveComfyOptions } from './resolve-options'
 import { restoreSnapshot } from './restore'
@@ -64,7 +66,8 @@ export interface EngineDeps {
  * client.dispose()
  */
 export function createComfyClient(options: ComfyClientOptions): ComfyClient {
-  const resolved = resolveComfyOptions(options)
+  checkSocketOptions(options)
+  const resolved = resolveComfyOptions(options, CLIENT_ONLY_KEYS)
   if (!options.socket && !options.WebSocket && typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function')
     throw new InvalidArgumentError('INVALID_OPTIONS', NO_WEBSOCKET)
   const unregister = registerSecrets(resolved.servers.flatMap(s => [...Object.values(s.headers ?? {}), ...(s.token ? [s.token] : [])]))
@@ -105,7 +108,8 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
 
   const comfyHttp = createComfyHttp({
     http: options.http,
-    config: { timeout: options.requestTimeout, ...options.httpConfig },
+    // axios reads 0 as "no timeout"; Infinity would fire at once in the fetch adapter and be refused by Node's.
+    config: { timeout: options.requestTimeout === Number.POSITIVE_INFINITY ? 0 : options.requestTimeout, ...options.httpConfig },
     lockedServer: state.heldSessionServer,
     taskServer: promptId => state.tasks.get(engine.renamed.get(promptId) ?? promptId)?.server,
     servers: () => serverUrls,
@@ -291,7 +295,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     submit: runner.submit,
     cancel: runner.cancel,
     canRunOn: inspection.canRunOn,
-    objectInfo: server => objectInfos.get(server),
+    objectInfo: async server => objectInfos.get(configuredServer(server, serverUrls, 'objectInfo')),
     taskWorkflow: promptId => workflows.view(engine.renamed.get(promptId) ?? promptId),
     uploadImage: inspection.uploadImage,
     viewUrl: inspection.viewUrl,

@@ -2,13 +2,14 @@ import type { LockEvent, LockEventKind } from '../core/lock-log'
 import type { ComfyTask } from '../core/task-state'
 import type { ServerTether } from './server-tether'
 import { LockedServerDownError, TaskLostError } from '../core/errors'
+import { configuredServer } from '../core/server-identity'
 import { endTask } from '../core/task-state'
 
 /** What the rules for a dead locked server need from the store. */
 export interface DeadServerContext {
   tethers: ReadonlyMap<string, ServerTether>
-  /** How many servers are configured. */
-  serverCount: number
+  /** The configured servers. */
+  serverUrls: readonly string[]
   pendingOn: (server: string) => ComfyTask[]
   setTask: (task: ComfyTask) => void
   closeTether: (tether: ServerTether, why: string) => void
@@ -25,7 +26,8 @@ export function createDeadServerRules(ctx: DeadServerContext): { abandon: (serve
      * (those never sent say so) and the lock is released at once, so new tasks can go elsewhere. Nothing is sent to it.
      */
     abandon(server) {
-      const targets = server !== undefined ? [ctx.tethers.get(server)].filter((t): t is ServerTether => !!t) : [...ctx.tethers.values()]
+      // Any spelling of a configured server; one that is not configured is refused, never a silent no-op.
+      const targets = server !== undefined ? [ctx.tethers.get(configuredServer(server, ctx.serverUrls, 'abandon'))].filter((t): t is ServerTether => !!t) : [...ctx.tethers.values()]
       for (const tether of targets) {
         const pending = ctx.pendingOn(tether.server)
         ctx.record('release', `abandoning ${tether.server}: ${pending.length} task(s) end lost`, { server: tether.server, code: 'TASK_LOST' })
@@ -43,7 +45,7 @@ export function createDeadServerRules(ctx: DeadServerContext): { abandon: (serve
       const since = ctx.tethers.get(server)?.unreachableSince ?? null
       if (since === null)
         return
-      if (ctx.serverCount > 1)
+      if (ctx.serverUrls.length > 1)
         throw new LockedServerDownError(server, since, ctx.pendingOn(server).map(t => t.promptId))
       ctx.record('hold', `a new task waits for ${server}, unreachable since ${new Date(since).toISOString()} (up to maxOutage)`, { server })
     },

@@ -4,7 +4,8 @@ import type { ComfyTask } from '../core/task-state'
 import type { ComfyMessage, ParseResult } from '../core/protocol'
 import { parseBinaryFrame } from '../core/binary-frames'
 import { parseMessage } from '../core/protocol'
-import { applyMessage, applyPreview, isTerminal, messagePromptId, reconcileTask } from '../core/task-state'
+import { applyMessage, applyPreview, endTask, isTerminal, messagePromptId, reconcileTask } from '../core/task-state'
+import { HISTORY_ERROR_RETRY_MS, historyReadError, isAnsweredFailure } from './history-failure'
 
 /** What the frame router reads and calls in the store. */
 export interface FrameRouterContext {
@@ -25,7 +26,7 @@ export interface FrameRouterContext {
   requestReconcile: (server: string) => void
 }
 
-/** Waits between the `/history` reads after `execution_success`: ComfyUI stores the entry just after sending it. */
+/** Waits between the `/history` reads after `execution_success` while it has no entry: ComfyUI stores it just after. */
 const HISTORY_RETRY_MS = [50, 150, 400] as const
 
 /**
@@ -106,10 +107,11 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
 
   /**
    * Success was announced: take the outputs from `/history/{id}`, read again a few times while the entry is not there
-   * yet. With no entry at all in the end, the frames' outputs are all there is; when the server cannot be asked, the
-   * task stays running and reconcile settles it.
+   * yet. With no entry at all in the end, the frames' outputs are all there is. A server that answers with an error
+   * status or an unreadable entry is asked again with backoff, then the task fails with what it answered; a server
+   * that does not answer is an outage: the task stays running and reconcile (and the outage clock) settle it.
    */
-  async function completeFromHistory(promptId: string, fromFrames: () => ComfyTask, attempt = 0): Promise<void> {
+  async function completeFromHistory(promptId: string, fromFrames: () => ComfyTask, attempt = 0, failedReads = 0): Promise<void> {
     const task = tasks.get(promptId)
     if (!task || isTerminal(task.state))
       return
@@ -118,8 +120,18 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
       history = await ctx.history(task.server, promptId)
     }
     catch (error) {
-      ctx.warn(`could not fetch the outputs of ${promptId} from /history; reconcile will ask again`, error)
-      return ctx.requestReconcile(task.server)
+      if (!isAnsweredFailure(error)) {
+        ctx.warn(`could not fetch the outputs of ${promptId} from /history; reconcile will ask again`, error)
+        return ctx.requestReconcile(task.server)
+      }
+      const current = tasks.get(promptId)
+      if (!current || isTerminal(current.state))
+        return
+      const wait = HISTORY_ERROR_RETRY_MS[failedReads]
+      if (wait === undefined)
+        return setTask(endTask(current, 'failed', historyReadError(error, promptId, failedReads + 1), Date.now()))
+      ctx.warn(`/history answered an error for ${promptId}; reading it again in ${wait} ms`, error)
+      return ctx.after(wait, () => void completeFromHistory(promptId, fromFrames, attempt, failedReads + 1))
     }
     const current = tasks.get(promptId)
     if (!current || isTerminal(current.state))
@@ -129,7 +141,7 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
       return setTask(next)
     const delay = HISTORY_RETRY_MS[attempt]
     if (delay !== undefined)
-      return ctx.after(delay, () => void completeFromHistory(promptId, fromFrames, attempt + 1))
+      return ctx.after(delay, () => void completeFromHistory(promptId, fromFrames, attempt + 1, failedReads))
     if (next === 'lost')
       return setTask(fromFrames())
     ctx.requestReconcile(task.server)

@@ -11,6 +11,7 @@ import type { ServerTether } from './server-tether'
 import type { LockDebugInfo } from './types'
 import { InvalidServerUrlError, LockBusyError, NoServerAvailableError } from '../core/errors'
 import { checkServerConsistency, checkUnlockCondition as unlockRule } from '../core/server-lock'
+import { configuredServer } from '../core/server-identity'
 import { describeTarget, redactUrl, serverOfUrl, serverViewUrl } from '../core/server-url'
 import { assertImage } from '../core/validate-input'
 import type { createImageLoader } from '../http/load-image'
@@ -108,7 +109,7 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
     },
     /** May the lock (of the session, or of one server) be released now? */
     checkUnlockCondition(server?: string): UnlockCondition {
-      const tether = server === undefined ? state.sessionTether() ?? state.tethers.values().next().value : state.tethers.get(server)
+      const tether = server === undefined ? state.sessionTether() ?? state.tethers.values().next().value : state.tethers.get(configuredServer(server, serverUrls, 'checkUnlockCondition'))
       return unlockRule(tether?.lock ?? null, pendingIdsOn(tether))
     },
     /** A plain snapshot of the locks, sockets and pending tasks, for the console (one task's view with `promptId`). */
@@ -130,7 +131,7 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
     },
     /** Releases the lock (of the session, or of `server`) now. Refused with `LockBusyError` while its tasks are pending. */
     release(server?: string): void {
-      const targets = server !== undefined ? [state.tethers.get(server)].filter((t): t is ServerTether => !!t) : [...state.tethers.values()]
+      const targets = server !== undefined ? [state.tethers.get(configuredServer(server, serverUrls, 'release'))].filter((t): t is ServerTether => !!t) : [...state.tethers.values()]
       for (const tether of targets) {
         const pending = pendingIdsOn(tether)
         if (pending.length > 0) {

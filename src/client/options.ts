@@ -74,7 +74,9 @@ export interface ComfyLogger {
 }
 
 /**
- * Options of `app.use(comfyPlugin, options)`.
+ * Options of `app.use(comfyPlugin, options)`. Every duration is in ms, from 0 up to 2^31−1 (the longest a timer
+ * keeps); only `maxOutage` and `requestTimeout` also take `Infinity`. A wrong value or shape is refused with
+ * `INVALID_OPTIONS` naming the option; an unknown option name is warned about in development builds.
  *
  * @example
  * app.use(comfyPlugin, { servers: ['http://127.0.0.1:8188', { url: 'https://gpu-2.example/comfy', token: 't' }] })
@@ -106,13 +108,17 @@ export interface ComfyPluginOptions {
   reconnect?: boolean | ComfyReconnectOptions
   /** Reconcile polling and the lost-task grace period. @default { interval: 5000, lostGrace: 10000 } */
   reconcile?: ComfyReconcileOptions
-  /** After this many ms without reaching the locked server, its pending tasks end as `lost` and the lock is released. @default 120000 */
+  /**
+   * After this many ms without reaching the locked server, its pending tasks end as `lost` and the lock is released.
+   * `Infinity`: never (the tasks wait for the server; `abandon()` is the way out). At most 2^31−1 ms otherwise.
+   * @default 120000
+   */
   maxOutage?: number
   /** Delay in ms between the last task ending and the lock's release. @default 0 */
   releaseDelay?: number
   /** How long to wait for the socket to open before queueing a task anyway (reconcile covers the gap). @default 5000 */
   socketOpenTimeout?: number
-  /** Timeout of each HTTP call in ms. @default 30000 */
+  /** Timeout of each HTTP call in ms; `Infinity`: none. At most 2^31−1 ms otherwise. @default 30000 */
   requestTimeout?: number
   /** Timeout of each health check (`GET /prompt`) when choosing a server. @default 3000 */
   healthTimeout?: number

@@ -17,7 +17,7 @@ export function createPlacement(engine: Engine) {
   let acquiring: Promise<string | undefined> | undefined
   let refreshing: Promise<ServerStatus[]> | undefined
   const health = createHealthRefresh({ check: url => engine.api.queueRemaining(url, options.healthTimeout), updateServer: state.updateServer })
-  const deadServer = createDeadServerRules({ tethers: state.tethers, serverCount: serverUrls.length, pendingOn: state.pendingOn, setTask: engine.setTask, closeTether: engine.closeTether, record: state.record, wasSent: task => wasSent(engine, task) })
+  const deadServer = createDeadServerRules({ tethers: state.tethers, serverUrls, pendingOn: state.pendingOn, setTask: engine.setTask, closeTether: engine.closeTether, record: state.record, wasSent: task => wasSent(engine, task) })
   const ownPending = (url: string): number => state.pendingOn(url).length
 
   /**

@@ -3,6 +3,7 @@ import type { ComfyTask } from '../core/task-state'
 import type { ComfyApi } from '../http/comfy-api'
 import { ProtocolError, TaskCancelledError, TaskLostError } from '../core/errors'
 import { endTask, isTerminal, reconcileTask } from '../core/task-state'
+import { historyReadError, isAnsweredFailure, MAX_UNREADABLE_PASSES } from './history-failure'
 
 /** How many `/history/{id}` requests one reconcile pass keeps in flight at once. */
 export const HISTORY_CONCURRENCY = 4
@@ -46,19 +47,42 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, work:
  */
 export function createReconcilePass(ctx: ReconcilePassContext): (targets: readonly ComfyTask[]) => Promise<ComfyTask[]> {
   const statusless = new Map<string, number>()
+  /** Passes in a row whose `/history/{id}` read was answered with an error or an unreadable entry, by prompt id. */
+  const unreadable = new Map<string, number>()
 
   return async (targets) => {
     const queue: QueueSnapshot = await ctx.api.queue(ctx.server)
     const results = await mapBounded(targets, HISTORY_CONCURRENCY, async (target) => {
       const where = queue.running.includes(target.promptId) ? 'running' as const : queue.pending.includes(target.promptId) ? 'pending' as const : null
-      const history = where === null ? await ctx.api.history(ctx.server, target.promptId) : null
-      return { target, where, history }
+      if (where !== null)
+        return { target, where, history: null }
+      try {
+        return { target, where, history: await ctx.api.history(ctx.server, target.promptId) }
+      }
+      catch (error) {
+        // One task's unusable entry must not stall the others; a server that does not answer fails the whole pass.
+        if (!isAnsweredFailure(error))
+          throw error
+        return { target, where, history: null, failure: error }
+      }
     })
     const changed: ComfyTask[] = []
-    for (const { target, where, history } of results) {
+    for (const { target, where, history, failure } of results) {
       const current = ctx.getTask(target.promptId)
-      if (!current || isTerminal(current.state) || ctx.isDisposed())
+      if (!current || isTerminal(current.state) || ctx.isDisposed()) {
+        unreadable.delete(target.promptId)
         continue
+      }
+      if (failure) {
+        const passes = (unreadable.get(current.promptId) ?? 0) + 1
+        unreadable.set(current.promptId, passes)
+        if (passes >= MAX_UNREADABLE_PASSES) {
+          unreadable.delete(current.promptId)
+          changed.push(endTask(current, 'failed', historyReadError(failure, current.promptId, passes), Date.now()))
+        }
+        continue
+      }
+      unreadable.delete(current.promptId)
       const settled = await settle(current, where, history)
       if (settled !== undefined && settled !== current)
         changed.push(settled)

@@ -7,6 +7,7 @@ import type { QueryCredential } from '../core/server-url'
 import { normalizeServerUrl } from '../core/server-url'
 import type { ComfyLogger, ComfyPluginOptions, ComfyStorage, ComfyServerConfig, ResolvedComfyOptions } from './options'
 import { COMFY_DEFAULTS } from './options'
+import { checkLogger, checkStorage, MAX_TIMER_MS, warnUnknownOptions } from './option-checks'
 
 const firstHealthy: ServerStrategy = candidates => candidates.find(c => c.healthy)?.url
 
@@ -34,12 +35,16 @@ function redactingLogger(inner: ComfyLogger): ComfyLogger {
 
 /**
  * Validates the plugin options and applies the defaults. Throws a `ComfyTetherError` (`INVALID_OPTIONS` or
- * `INVALID_SERVER_URL`) that says which option is wrong.
+ * `INVALID_SERVER_URL`) that says which option is wrong; in development builds warns about option names it does not
+ * know (a typo), naming the closest known one.
+ * @param extraKeys - further top-level option names the caller reads itself (`createComfyClient`'s `WebSocket`, …)
  */
-export function resolveComfyOptions(options: ComfyPluginOptions | undefined): ResolvedComfyOptions {
+export function resolveComfyOptions(options: ComfyPluginOptions | undefined, extraKeys: readonly string[] = []): ResolvedComfyOptions {
   if (typeof options !== 'object' || options === null)
     throw invalid(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? 'comfyPlugin needs options: app.use(comfyPlugin, { servers: [\'http://127.0.0.1:8188\'] }).' : 'options: missing')
   const servers = resolveServers(options.servers)
+  checkLogger(options.logger)
+  checkStorage(options.persist)
   const strategy = options.strategy === undefined || options.strategy === 'least-busy'
     ? leastBusyStrategy
     : options.strategy === 'first-healthy'
@@ -62,6 +67,8 @@ export function resolveComfyOptions(options: ComfyPluginOptions | undefined): Re
   const affinity = options.affinity ?? COMFY_DEFAULTS.affinity
   if (affinity !== 'session' && affinity !== 'task')
     invalidValue('affinity', affinity, '\'session\' or \'task\'')
+  const logger = options.logger === false ? silentLogger : redactingLogger(options.logger ?? consoleLogger)
+  warnUnknownOptions(options, logger, extraKeys)
   return {
     servers,
     affinity,
@@ -72,16 +79,16 @@ export function resolveComfyOptions(options: ComfyPluginOptions | undefined): Re
       interval: duration('reconcile.interval', options.reconcile?.interval ?? COMFY_DEFAULTS.reconcile.interval, 1),
       lostGrace: duration('reconcile.lostGrace', options.reconcile?.lostGrace ?? COMFY_DEFAULTS.reconcile.lostGrace),
     },
-    maxOutage: duration('maxOutage', options.maxOutage ?? COMFY_DEFAULTS.maxOutage),
+    maxOutage: duration('maxOutage', options.maxOutage ?? COMFY_DEFAULTS.maxOutage, 0, true),
     releaseDelay: duration('releaseDelay', options.releaseDelay ?? COMFY_DEFAULTS.releaseDelay),
     socketOpenTimeout: duration('socketOpenTimeout', options.socketOpenTimeout ?? COMFY_DEFAULTS.socketOpenTimeout),
-    requestTimeout: duration('requestTimeout', options.requestTimeout ?? COMFY_DEFAULTS.requestTimeout, 1),
+    requestTimeout: duration('requestTimeout', options.requestTimeout ?? COMFY_DEFAULTS.requestTimeout, 1, true),
     healthTimeout: duration('healthTimeout', options.healthTimeout ?? COMFY_DEFAULTS.healthTimeout, 1),
     persist: storage && persistWanted !== false
       ? { storage, key: (typeof persistWanted === 'object' ? persistWanted.key : undefined) ?? COMFY_DEFAULTS.persistKey }
       : false,
     exposeOnWindow: name,
-    logger: options.logger === false ? silentLogger : redactingLogger(options.logger ?? consoleLogger),
+    logger,
     logLimit: count('logLimit', options.logLimit ?? COMFY_DEFAULTS.logLimit, 1),
     taskRetention: count('taskRetention', options.taskRetention ?? COMFY_DEFAULTS.taskRetention),
     http: options.http,
@@ -141,9 +148,15 @@ export function queryCredentialOf(server: ComfyServerConfig | undefined): QueryC
   return server?.auth && server.token ? { param: server.auth.query, value: server.token } : undefined
 }
 
-function duration(name: string, value: unknown, min = 0): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value === Number.NEGATIVE_INFINITY)
-    return invalidValue(name, value, `a number of milliseconds ≥ ${min}`)
+/**
+ * A duration in ms, between `min` and the longest a platform timer keeps (2^31−1 ms; `setTimeout` fires at once for
+ * more). With `never`, `Infinity` is accepted and means "never" (no timer is armed).
+ */
+function duration(name: string, value: unknown, min = 0, never = false): number {
+  if (never && value === Number.POSITIVE_INFINITY)
+    return value
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > MAX_TIMER_MS)
+    return invalidValue(name, value, `a number of milliseconds from ${min} to ${MAX_TIMER_MS} (2^31−1, the longest a timer keeps)${never ? ', or Infinity for never' : ''}`)
   return value
 }
 

@@ -196,7 +196,7 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
         runningNode: running ? entry.progress.running?.node ?? task.node : null,
         queuePosition: task.state === 'queued' ? entry.queuePosition : null,
         eta: running ? etaOf(entry, task) : null,
-        outputs: normalizeOutputs(task.outputs as NodeOutputs, task.server, entry.workflow),
+        outputs: normalizeOutputs(task.outputs as NodeOutputs, task.server, entry.workflow, ctx.credentialOf?.(task.server)),
         values: entry.filled?.values ?? {},
         seeds: entry.filled?.seeds ?? {},
         format: entry.format,

@@ -70,7 +70,36 @@ export function checkHistoryEntry(v: unknown, path: string): string | undefined 
 }
 
 /**
- * Parses `GET /history` (all entries) or, with `promptId`, `GET /history/{id}`.
+ * Python's `None` where ComfyUI's own nodes write a value, as custom nodes do: an output node whose UI output is `null`
+ * showed nothing (dropped), an image whose `subfolder` is `null` sits in the top folder (`''`). Returns `entry` itself
+ * when there is nothing to change, else a copy.
+ */
+function withoutNone(entry: unknown): unknown {
+  if (!isObj(entry) || !isObj(entry.outputs))
+    return entry
+  const outputs: Record<string, unknown> = {}
+  let changed = false
+  for (const id in entry.outputs) {
+    const output = entry.outputs[id]
+    if (output === null) {
+      changed = true
+      continue
+    }
+    const images = isObj(output) ? output.images : undefined
+    if (Array.isArray(images) && images.some(image => isObj(image) && image.subfolder === null)) {
+      changed = true
+      outputs[id] = { ...output as object, images: images.map(image => isObj(image) && image.subfolder === null ? { ...image, subfolder: '' } : image as unknown) }
+    }
+    else {
+      outputs[id] = output
+    }
+  }
+  return changed ? { ...entry, outputs } : entry
+}
+
+/**
+ * Parses `GET /history` (all entries) or, with `promptId`, `GET /history/{id}`. A `null` output is dropped and a `null`
+ * image subfolder read as `''` (custom nodes write Python's `None` there).
  * With `promptId` the value is that entry, or `null` when the server does not know the id (it answers `{}`).
  * @param json - the decoded response body
  * @param promptId - pick and check only this entry
@@ -83,16 +112,19 @@ export function parseHistory(json: unknown, promptId?: string): ParseResult<Hist
   if (promptId !== undefined) {
     if (!Object.hasOwn(json, promptId))
       return ok(null)
-    const entry = json[promptId]
+    const entry = withoutNone(json[promptId])
     const reason = checkHistoryEntry(entry, `history["${promptId}"]`)
     return reason === undefined ? ok(entry as HistoryEntry) : fail(reason)
   }
+  const history: Record<string, unknown> = {}
   for (const id in json) {
-    const reason = checkHistoryEntry(json[id], `history["${id}"]`)
+    const entry = withoutNone(json[id])
+    const reason = checkHistoryEntry(entry, `history["${id}"]`)
     if (reason !== undefined)
       return fail(reason)
+    history[id] = entry
   }
-  return ok(json as History)
+  return ok(history as History)
 }
 
 function str(v: unknown): string {

@@ -21,7 +21,7 @@ export {
 export type { ComfyNodeError, ComfyTetherErrorByCode, ComfyTetherErrorCode, TaskLostReason } from './errors'
 export { describeTarget, isUrlOnServer, normalizeServerUrl, ownerOf, redactUrl, resolveTarget, serverOfUrl, serverViewUrl, serverWsUrl } from './server-url'
 export type { QueryCredential, ResolvedTarget } from './server-url'
-export { assertDistinctServers, DuplicateServerError, serverIdentity } from './server-identity'
+export { assertDistinctServers, configuredServer, DuplicateServerError, serverIdentity } from './server-identity'
 export { UnresolvableTargetError } from './target-errors'
 export { redactText, registerSecrets, SanitizedCause } from './safe-error'
 export { ClientDisposedError, LockedServerDownError } from './errors'

@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from './errors'
+import { InvalidArgumentError, InvalidServerUrlError } from './errors'
+import { normalizeServerUrl, redactUrl } from './server-url'
 
 /**
  * The ComfyUI a normalized server URL names: ComfyUI serves every route under `/api` too, so `http://h:8188/api`
@@ -32,4 +33,22 @@ export function assertDistinctServers(normalizedUrls: readonly string[]): void {
       throw new DuplicateServerError(earlier.url, url, [earlier.index, index])
     seen.set(identity, { url, index })
   })
+}
+
+/**
+ * The configured server `input` names, however it is spelled: normalized as a configured URL is (trailing slash, case
+ * of scheme and host, default port, dot segments), then matched by {@link serverIdentity} (so `…/api` names its
+ * server too). Every API that takes a server resolves it here.
+ * @param input - the server as the app wrote it
+ * @param servers - the configured (normalized) server URLs
+ * @param caller - the API, for the message (`'abandon'`)
+ * @throws InvalidServerUrlError when `input` is no http(s) URL or names no configured server
+ */
+export function configuredServer(input: unknown, servers: Iterable<string>, caller: string): string {
+  const identity = serverIdentity(normalizeServerUrl(input))
+  const list = [...servers]
+  const found = list.find(server => serverIdentity(server) === identity)
+  if (found === undefined)
+    throw new InvalidServerUrlError(redactUrl(String(input)), `${caller}() refused it: it is not a configured server (${list.join(', ')})`)
+  return found
 }

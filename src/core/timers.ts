@@ -12,7 +12,7 @@ export const defaultTimers: Timers = {
   now: () => Date.now(),
 }
 
-/** A set of timers that can all be cleared at once, for `dispose()`. */
+/** A set of timers that can all be cleared at once, for `dispose()`. `after(Infinity, …)` arms nothing. */
 export function createTimerGroup(timers: Timers = defaultTimers): {
   after: (ms: number, callback: () => void) => () => void
   clearAll: () => void
@@ -21,6 +21,9 @@ export function createTimerGroup(timers: Timers = defaultTimers): {
   const handles = new Set<unknown>()
   return {
     after(ms, callback) {
+      // Infinity means never (`maxOutage: Infinity`): no timer, where setTimeout would fire at once.
+      if (ms === Number.POSITIVE_INFINITY)
+        return () => {}
       const handle = timers.setTimeout(() => {
         handles.delete(handle)
         callback()

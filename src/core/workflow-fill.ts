@@ -53,7 +53,12 @@ export function fillWorkflow<P extends string>(template: WorkflowTemplate<P>, va
     if (node)
       node.inputs[input] = value
   }
+  // An input that is randomized and bound to a parameter takes the parameter's value: a given value is sent as it is,
+  // `'random'` draws (once, below, recorded for the parameter).
+  const bound = new Set(Object.entries(template.params as Record<string, ParamBinding>).filter(([param]) => given[param] !== undefined).map(([, b]) => `${b.nodeId}.${b.input}`))
   for (const { nodeId, input } of template.randomize) {
+    if (bound.has(`${nodeId}.${input}`))
+      continue
     const seed = draw(nodeId, input)
     setInput(nodeId, input, seed)
     seeds[`${nodeId}.${input}`] = seed

@@ -100,7 +100,8 @@ function resolveApiTarget(workflow: ComfyWorkflow, target: unknown): ParamBindin
 
 /**
  * Turns a workflow into a template with named parameters. Throws `INVALID_WORKFLOW` for a malformed
- * workflow and `INVALID_WORKFLOW_PARAMS` for a target that names no node input. The JSON passed in is copied, never changed.
+ * workflow and `INVALID_WORKFLOW_PARAMS` for a target that names no node input. The JSON passed in is copied, never changed;
+ * it may be held in Vue state (a `ref`'s value, a `reactive` object).
  *
  * A UI-format workflow (what ComfyUI's "Save" writes) is accepted too: targets name a node id or a node title (which
  * becomes `_meta.title`) and are checked now as far as the graph tells (the node exists, the title is unique); that the
@@ -117,7 +118,8 @@ export function defineWorkflow<const P extends string>(workflow: ComfyWorkflow |
     assertUiWorkflowShape(workflow)
   else
     assertWorkflow(workflow)
-  const copy = deepFreeze(structuredClone(workflow))
+  // Through JSON, as submit() copies: a workflow held in Vue state is a Proxy, which structuredClone refuses.
+  const copy = deepFreeze(JSON.parse(JSON.stringify(workflow)) as typeof workflow)
   const resolve = ui ? (target: unknown) => resolveUiTarget(copy as UiWorkflow, target) : (target: unknown) => resolveApiTarget(copy as ComfyWorkflow, target)
   const problems: ConstructorParameters<typeof WorkflowParamsError>[0][number][] = []
   const params = {} as Record<P, ParamBinding>

@@ -4,6 +4,7 @@ import type { ObjectInfo } from '../core/object-info'
 import type { ServerApiCalls } from './server-api-calls'
 import { lazyChunk } from '../core/lazy-chunk'
 import { parseObjectInfo } from '../core/object-info'
+import { configuredServer } from '../core/server-identity'
 import { createServerGet } from './server-get'
 import { expectJsonObject } from './to-comfy-error'
 
@@ -56,20 +57,29 @@ export interface ComfyServerApi {
 /**
  * Builds the calls over an axios instance (normally the one from `createComfyHttp`). `objectInfo` is part of every
  * app (submit checks workflows with it); the other calls, and the parsers of their answers, load with the first of them.
+ * @param servers - the configured servers: each call's server is then read as one of them, however it is spelled
+ *   (a trailing slash, host case, a default port), and a server not among them is refused with `INVALID_SERVER_URL`
  */
-export function createComfyServerApi(http: AxiosInstance): ComfyServerApi {
+export function createComfyServerApi(http: AxiosInstance, servers?: () => readonly string[]): ComfyServerApi {
   const get = createServerGet(http)
+  const at = (server: string, call: string): string => servers ? configuredServer(server, servers(), call) : server
   const loadCalls = lazyChunk('server API calls (models, system stats, jobs, …)', () => import('./server-api-calls'))
   let calls: ServerApiCalls | undefined
   const load = async (): Promise<ServerApiCalls> => calls ??= (await loadCalls()).createServerApiCalls(http, get)
   function later<K extends keyof ServerApiCalls>(name: K): ServerApiCalls[K] {
-    return ((...args: unknown[]) => load().then(loaded => (loaded[name] as (...a: unknown[]) => unknown)(...args))) as ServerApiCalls[K]
+    return (async (server: string, ...args: unknown[]) => {
+      const target = at(server, name)
+      return ((await load())[name] as (...a: unknown[]) => unknown)(target, ...args)
+    }) as ServerApiCalls[K]
   }
 
   return {
-    objectInfo: (server, nodeClass) => nodeClass === undefined
-      ? get(server, '/object_info', 'GET /object_info', data => parseObjectInfo(expectJsonObject(data, server, 'GET /object_info')))
-      : get(server, `/object_info/${encodeURIComponent(nodeClass)}`, `GET /object_info/${nodeClass}`, data => parseObjectInfo(expectJsonObject(data, server, 'GET /object_info'))),
+    objectInfo: async (input, nodeClass) => {
+      const server = at(input, 'objectInfo')
+      return nodeClass === undefined
+        ? get(server, '/object_info', 'GET /object_info', data => parseObjectInfo(expectJsonObject(data, server, 'GET /object_info')))
+        : get(server, `/object_info/${encodeURIComponent(nodeClass)}`, `GET /object_info/${nodeClass}`, data => parseObjectInfo(expectJsonObject(data, server, 'GET /object_info')))
+    },
     modelFolders: later('modelFolders'),
     models: later('models'),
     systemStats: later('systemStats'),

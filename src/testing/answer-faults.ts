@@ -1,4 +1,8 @@
 import type { SimResponse } from './http-util'
+import { pyJson } from './py-json'
+
+/** Rewrites one history entry (the decoded JSON) as a broken or unusual server would write it. */
+export type HistoryEdit = (entry: Record<string, unknown>, promptId: string) => unknown
 
 /** What a lost frame becomes: nothing (`drop`), or its first half (`truncate`, as a proxy cutting a big frame would). */
 export type FrameLoss = 'drop' | 'truncate'
@@ -18,6 +22,8 @@ export class ProtocolFaults {
   repeatPromptIds = 0
   /** Strip `status` from history entries. */
   historyWithoutStatus = false
+  /** Rewrites each history entry on its way out (a custom node's odd output), or `null`. */
+  historyEdit: HistoryEdit | null = null
   #lastPromptId: string | null = null
 
   loseFrames(type: string, count: number, how: FrameLoss = 'drop'): void {
@@ -53,10 +59,17 @@ export class ProtocolFaults {
     }
     if (this.historyWithoutStatus && method === 'GET' && route.startsWith('/history') && response.status === 200) {
       const body = JSON.parse(response.body.toString('utf8')) as Record<string, Record<string, unknown>>
-      return rewrite(response, Object.fromEntries(Object.entries(body).map(([id, entry]) => {
+      response = rewrite(response, Object.fromEntries(Object.entries(body).map(([id, entry]) => {
         const { status: _status, ...rest } = entry
         return [id, rest]
       })))
+    }
+    const edit = this.historyEdit
+    if (edit && method === 'GET' && route.startsWith('/history') && response.status === 200) {
+      const body = JSON.parse(response.body.toString('utf8')) as Record<string, Record<string, unknown>>
+      // Written as Python's json.dumps writes it: None as `null`, `": "` separators.
+      const edited = Object.fromEntries(Object.entries(body).map(([id, entry]) => [id, edit(entry, id)]))
+      return { ...response, body: Buffer.from(pyJson(edited)) }
     }
     return response
   }
@@ -67,6 +80,7 @@ export class ProtocolFaults {
     this.frameLosses.length = 0
     this.repeatPromptIds = 0
     this.historyWithoutStatus = false
+    this.historyEdit = null
   }
 }
 

@@ -7,6 +7,7 @@ export type {
   SimulatorVersion,
 } from './types'
 export type { SimulatorAuth } from './auth'
+export type { HistoryEdit } from './answer-faults'
 export { createComfySimulator, startSimulators } from './simulator'
 export { BINARY_EVENT, decodeBinaryFrame, PREVIEW_IMAGE_TYPE } from './binary-frames'
 export type { DecodedBinaryFrame } from './binary-frames'

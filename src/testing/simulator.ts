@@ -8,7 +8,7 @@ import { createServer } from 'node:http'
 import { checkAuthOption, isAuthorized } from './auth'
 import { Executor } from './executor'
 import { ProtocolFaults } from './answer-faults'
-import type { FrameLoss } from './answer-faults'
+import type { FrameLoss, HistoryEdit } from './answer-faults'
 import { HttpFaults, MALFORMED_KINDS, malformedPayload } from './faults'
 import { FileStore } from './files'
 import { handleComfyRequest } from './http-routes'
@@ -274,6 +274,12 @@ class Simulator implements ComfySimulator {
 
   setHistoryWithoutStatus(on: boolean): void {
     this.#protocolFaults.historyWithoutStatus = on
+  }
+
+  editHistory(edit: HistoryEdit | null): void {
+    if (edit !== null && typeof edit !== 'function')
+      throw new TypeError('[comfy-tether] editHistory: pass a function (entry, promptId) => entry, or null to stop')
+    this.#protocolFaults.historyEdit = edit
   }
 
   sendMalformedFrame(kind: MalformedFrameKind, clientId?: string): void {

@@ -1,4 +1,5 @@
 import type { SimulatorAuth } from './auth'
+import type { HistoryEdit } from './answer-faults'
 
 /** The ComfyUI release whose behaviour the simulator reproduces (recordings in `tests/fixtures/comfyui/`). */
 export type SimulatorVersion = '0.33.0' | '0.3.44'
@@ -144,6 +145,12 @@ export interface ComfySimulator {
   repeatPromptIds(count: number): void
   /** A broken server: history entries come without `status` while `on`. */
   setHistoryWithoutStatus(on: boolean): void
+  /**
+   * Answer history entries (`GET /history`, `GET /history/{id}`) as `edit` rewrites them, until `null` is passed: a
+   * custom node's odd output such as a `null` output or an image whose `subfolder` is `null` (Python's `None`).
+   * `edit` gets the decoded entry and returns the entry to send; it may change the entry in place.
+   */
+  editHistory(edit: HistoryEdit | null): void
   /** Send a broken frame to `clientId`'s socket, or to every socket. */
   sendMalformedFrame(kind: MalformedFrameKind, clientId?: string): void
   /** Dispatch a fault by name (`drop-sockets`, `silent`, `go-down`, `come-up`, `restart`, `delay`, `fail-next`, `malformed`, `refuse-upgrade`, `black-hole`, `lose-frames`). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { isComfyTetherError } from '../../src/core/errors'
-import { assertDistinctServers, DuplicateServerError, serverIdentity } from '../../src/core/server-identity'
+import { assertDistinctServers, configuredServer, DuplicateServerError, serverIdentity } from '../../src/core/server-identity'
 import { normalizeServerUrl } from '../../src/core/server-url'
 
 const identity = (url: string): string => serverIdentity(normalizeServerUrl(url))
@@ -48,5 +48,31 @@ describe('one identity per server', () => {
 
   it('lets distinct servers through', () => {
     expect(() => assertDistinctServers(['http://localhost:8188', 'http://127.0.0.1:8188', 'http://h/a', 'http://h/b'])).not.toThrow()
+  })
+})
+
+describe('configuredServer: any spelling of a configured server', () => {
+  const servers = ['http://127.0.0.1:8188', 'https://gpu.example/comfy']
+  it.each<[string, string]>([
+    ['http://127.0.0.1:8188/', 'http://127.0.0.1:8188'],
+    ['HTTP://127.0.0.1:8188', 'http://127.0.0.1:8188'],
+    ['http://127.0.0.1:8188/api', 'http://127.0.0.1:8188'],
+    ['https://GPU.example:443/comfy/', 'https://gpu.example/comfy'],
+    ['https://gpu.example/x/../comfy', 'https://gpu.example/comfy'],
+  ])('reads %s as %s', (input, server) => {
+    expect(configuredServer(input, servers, 'abandon')).toBe(server)
+  })
+
+  it.each(['http://127.0.0.1:8189', 'https://gpu.example/comfy2', 'http://gpu.example/comfy'])('refuses %s, which is not configured, with INVALID_SERVER_URL listing the servers', (input) => {
+    let thrown: unknown
+    try {
+      configuredServer(input, servers, 'abandon')
+    }
+    catch (error) {
+      thrown = error
+    }
+    expect(isComfyTetherError(thrown, 'INVALID_SERVER_URL')).toBe(true)
+    expect((thrown as Error).message).toContain('abandon()')
+    expect((thrown as Error).message).toContain('https://gpu.example/comfy')
   })
 })

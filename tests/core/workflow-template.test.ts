@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { isReactive, reactive, ref } from 'vue'
+import { fitSeeds } from '../../src/client/workflow-prepare'
 import { isComfyTetherError } from '../../src/core/errors'
 import { defineWorkflow, fillWorkflow, isWorkflowTemplate } from '../../src/core/workflow-template'
 import type { WorkflowParamsError } from '../../src/core/workflow-errors'
@@ -142,5 +144,45 @@ describe('defineWorkflow with a UI-format workflow', () => {
     }
     expect(isComfyTetherError(error, 'INVALID_WORKFLOW')).toBe(true)
     expect((error as Error).message).toContain('store.submit(template, values)')
+  })
+})
+
+describe('templates of issue #20', () => {
+  it('defines a template from a workflow held in Vue state (a ref\'s value, a reactive Proxy), as submit() takes one', () => {
+    const held = ref(titled())
+    const state = reactive({ workflow: titled() })
+    expect(isWorkflowTemplate(defineWorkflow(held.value, { params: { seed: '3.seed' } }))).toBe(true)
+    expect(isWorkflowTemplate(defineWorkflow(reactive(invertUiWorkflow()), { params: {} }))).toBe(true)
+    const tpl = defineWorkflow(state.workflow, { params: { seed: '3.seed' } })
+    expect(isReactive(tpl.workflow)).toBe(false)
+    state.workflow['3']!.inputs.seed = 7
+    expect(tpl.workflow['3']!.inputs.seed).not.toBe(7)
+  })
+
+  it('sends the given value of an input both randomized and bound to a parameter, and records what was sent', () => {
+    const tpl = defineWorkflow(titled(), { params: { seed: '3.seed' }, randomize: ['3.seed'] })
+    const filled = fillWorkflow(tpl, { seed: 42 }, { random: () => 0.5 })
+    expect(filled.workflow['3']!.inputs.seed).toBe(42)
+    expect(filled.values.seed).toBe(42)
+    expect(filled.seeds).toEqual({})
+  })
+
+  it('keeps the given value when the server\'s seed range is narrower than the drawn seed (fitSeeds)', () => {
+    const tpl = defineWorkflow(titled(), { params: { seed: '3.seed' }, randomize: ['3.seed'] })
+    const filled = fillWorkflow(tpl, { seed: 42 }, { random: () => 0.9 })
+    const objectInfo = { KSampler: { input: { required: { seed: ['INT', { min: 0, max: 100 }] } }, input_order: { required: ['seed'] }, output: [], output_is_list: [], output_name: [], name: 'KSampler', display_name: 'KSampler', description: '', category: 'sampling', output_node: false } }
+    fitSeeds(filled.workflow, filled, objectInfo as never, () => 0.3)
+    expect(filled.workflow['3']!.inputs.seed).toBe(42)
+    expect(filled.values.seed).toBe(42)
+  })
+
+  it('still draws a seed for a randomized input whose parameter is given \'random\', and records it once', () => {
+    const tpl = defineWorkflow(titled(), { params: { seed: '3.seed' }, randomize: ['3.seed'] })
+    const filled = fillWorkflow(tpl, { seed: 'random' }, { random: () => 0.5 })
+    const sent = filled.workflow['3']!.inputs.seed
+    expect(typeof sent).toBe('number')
+    expect(filled.values.seed).toBe(sent)
+    expect(filled.seeds).toEqual({ '3.seed': sent })
+    expect(filled.seedParams).toEqual({ '3.seed': 'seed' })
   })
 })

@@ -64,6 +64,11 @@ describe('options', () => {
     ['a negative maxOutage', { servers: ['http://a:8188'], maxOutage: -1 }, 'INVALID_OPTIONS', 'maxOutage'],
     ['an unknown strategy', { servers: ['http://a:8188'], strategy: 'random' }, 'INVALID_OPTIONS', 'strategy'],
     ['a server entry of the wrong shape', { servers: [{ host: 'a' }] }, 'INVALID_OPTIONS', 'servers[0]'],
+    ['a maxOutage past the longest timer (2^31−1 ms)', { servers: ['http://a:8188'], maxOutage: 2 ** 31 }, 'INVALID_OPTIONS', 'maxOutage'],
+    ['a NaN reconcile.interval', { servers: ['http://a:8188'], reconcile: { interval: Number.NaN } }, 'INVALID_OPTIONS', 'reconcile.interval'],
+    ['an Infinity healthTimeout (only maxOutage and requestTimeout take Infinity)', { servers: ['http://a:8188'], healthTimeout: Number.POSITIVE_INFINITY }, 'INVALID_OPTIONS', 'healthTimeout'],
+    ['a logger without debug/info/warn/error', { servers: ['http://a:8188'], logger: { log: () => {} } }, 'INVALID_OPTIONS', 'logger'],
+    ['a persist.storage without getItem/setItem (ioredis-like)', { servers: ['http://a:8188'], persist: { storage: { get: () => null, set: () => {} } } }, 'INVALID_OPTIONS', 'persist.storage'],
   ])('rejects %s', (_, options, code, word) => {
     let thrown: unknown
     try {

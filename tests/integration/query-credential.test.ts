@@ -32,6 +32,19 @@ async function setup(query: string | false) {
 }
 
 describe('a query credential for the socket and /view URLs', () => {
+  it('puts the token on the URLs of handle.workflow.outputs.files too, so they load through the auth proxy', async () => {
+    const { store, lockTo } = await setup('token')
+    lockTo(0)
+    const handle = await store.submit(slowWorkflow(2, 0.2, 0x31))
+    const result = await handle.result
+    const files = handle.workflow.value?.outputs.files ?? []
+    expect(files).toHaveLength(1)
+    expect(files[0]!.url).toBe(result.imageUrls[0])
+    const image = await fetch(files[0]!.url)
+    expect(image.status).toBe(200)
+    expect(result.files.map(f => f.url)).toEqual(files.map(f => f.url))
+  })
+
   it('opens the socket and loads outputs of a token-protected server, each with its own token only', async () => {
     const { sims, urls, store, logged, lockTo } = await setup('token')
     for (const i of [0, 1]) {

@@ -241,4 +241,14 @@ describe('useComfyServerApi', () => {
     expect(isComfyTetherError(error, 'SERVER_MISMATCH')).toBe(true)
     await pending.result
   })
+
+  it('reads any spelling of a configured server, and refuses one that is not configured before sending', async () => {
+    const { withModel, urls } = await fleet()
+    const { app } = mountComfy({ servers: urls })
+    const api = app.runWithContext(() => useComfyServerApi())
+    expect(await api.models(`${withModel.url.replace(/^http:/, 'HTTP:')}/`, 'upscale_models')).toEqual(['4x-UltraSharp.pth'])
+    expect(Object.keys(await api.objectInfo(`${withModel.url}/api/`, 'SaveImage'))).toEqual(['SaveImage'])
+    await expect(api.models('http://127.0.0.1:1', 'upscale_models')).rejects.toMatchObject({ code: 'INVALID_SERVER_URL' })
+    await expect(api.objectInfo('http://127.0.0.1:1')).rejects.toMatchObject({ code: 'INVALID_SERVER_URL' })
+  })
 })

@@ -75,6 +75,21 @@ describe('simulator faults of broken servers and networks', () => {
     expect(entry && 'outputs' in entry).toBe(true)
   })
 
+  it('editHistory answers history entries as the edit writes them, Python None as null, until it is given null', async () => {
+    const s = await sim()
+    const a = await submit(s, slowWorkflow({ steps: 1, seconds: 0.05, color: 5 }))
+    await waitUntil(async () => (await historyOf(s, a)) !== undefined, 'the history entry')
+    s.editHistory(entry => ({ ...entry, outputs: { ...(entry.outputs as object), 9: null } }))
+    const raw = await (await fetch(`${s.url}/history/${a}`)).text()
+    expect(raw).toContain('"9": null')
+    const all = await getJson(s, '/history') as Record<string, { outputs: Record<string, unknown> }>
+    expect(all[a]!.outputs['9']).toBeNull()
+    s.editHistory(null)
+    const plain = await getJson(s, `/history/${a}`) as Record<string, { outputs: Record<string, unknown> }>
+    expect('9' in plain[a]!.outputs).toBe(false)
+    expect(() => s.editHistory('x' as never)).toThrow(TypeError)
+  })
+
   it('answers POST /prompt before it broadcasts the status that the prompt causes, as ComfyUI does', async () => {
     const s = await sim()
     const client: Client = await connect(s, 'o')
