@@ -66,8 +66,10 @@ export interface ServerTether {
   schedulePoll: (delay?: number) => void
   /** Records that a frame about one of this server's tasks arrived (the socket is not deaf to them). */
   noteTaskFrame: () => void
-  /** A call found the server unreachable: starts the outage clock (if not running) and polls, so its end is seen. */
-  markUnreachable: () => void
+  /** A call found the server unreachable (`why`: what failed): starts the outage clock (if not running) and polls, so its end is seen. */
+  markUnreachable: (why?: string) => void
+  /** The server answered an HTTP request (any call of this client): an outage, if any, is over. */
+  answered: () => void
   /** Resolves when the server is reachable (no outage), or at once if it is. */
   whenReachable: () => Promise<void>
   /** Opens the socket again if it closed for good (e.g. during `releaseDelay`) and a task needs it now. */
@@ -92,6 +94,8 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     maxOutage: options.maxOutage,
     after: timers.after,
     record: ctx.record,
+    logger: options.logger,
+    pendingCount: () => pendingCount(),
     updateServer: ctx.updateServer,
     changed: ctx.changed,
     onExpired: () => {
@@ -111,7 +115,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
   let reconciling: Promise<void> | undefined
   let disposed = false
 
-  const { probeOutage, probeRefusedSocket } = createServerProbes({
+  const { probeOutage, probeRefusedSocket, probeDroppedSocket } = createServerProbes({
     server,
     api,
     healthTimeout: options.healthTimeout,
@@ -156,14 +160,18 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
         return void probeRefusedSocket(event.code)
       ctx.record('hold', `lock held on ${server} while the socket is down`, { server })
       // 1000 is our own close, 4000 our own reconnect of a deaf socket; anything else is the server or the network.
+      // The server may have restarted; whether it is down, only HTTP can say (a dropped socket alone is no outage).
       if (event.code !== 1000 && event.code !== RECONNECT_CLOSE_CODE) {
         outageSeen = true
         lastBreakAt = Date.now()
-        markUnreachable()
+        void probeDroppedSocket()
       }
       schedulePoll()
     },
-    onFrame: data => ctx.onFrame(server, data),
+    onFrame: (data) => {
+      outage.noteAnswer()
+      ctx.onFrame(server, data)
+    },
     onState: () => ctx.changed(),
   })
 
@@ -214,7 +222,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     }
     catch (error) {
       if (isComfyTetherError(error, 'SERVER_UNREACHABLE'))
-        markUnreachable()
+        markUnreachable(`${error.operation}: ${error.detail}`)
       ctx.record('reconcile', `reconcile with ${server} failed (${reason}): ${error instanceof Error ? error.message : String(error)}`, { server, code: isComfyTetherError(error) ? error.code : undefined })
     }
     finally {
@@ -250,8 +258,8 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     }
   }
 
-  function markUnreachable(): void {
-    if (outage.markUnreachable())
+  function markUnreachable(why?: string): void {
+    if (outage.markUnreachable(why))
       lastBreakAt = Date.now()
   }
 
@@ -274,13 +282,14 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     holds: () => pendingCount() > 0 || socket.state.status === 'OPEN',
     reconcile,
     schedulePoll,
-    markUnreachable() {
-      markUnreachable()
+    markUnreachable(why) {
+      markUnreachable(why)
       schedulePoll() // with the socket still open nothing else would poll, and the outage's end would go unseen
     },
     noteTaskFrame() {
       lastTaskFrameAt = Date.now()
     },
+    answered: () => outage.answered(),
     ensureSocket() {
       if (!disposed && socket.state.status === 'CLOSED')
         socket.open()

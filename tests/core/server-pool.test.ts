@@ -4,7 +4,7 @@ import type { ServerStatus } from '../../src/core/server-pool'
 import { chooseServer, leastBusyStrategy } from '../../src/core/server-pool'
 
 function status(url: string, health: ServerStatus['health'], queueRemaining: number | null, error: string | null = null): ServerStatus {
-  return { url, label: url, health, queueRemaining, checkedAt: 0, error }
+  return { url, label: url, health, queueRemaining, checkedAt: 0, error, unreachableSince: null }
 }
 
 describe('chooseServer', () => {
