@@ -49,7 +49,7 @@ export function createClientState(options: ResolvedComfyOptions, clientId: strin
   let id = clientId
   let isReady = ready
   let malformed = 0
-  let servers: ServerStatus[] = options.servers.map(s => ({ url: s.url, label: s.label ?? s.url, health: 'unknown', queueRemaining: null, checkedAt: null, error: null }))
+  let servers: ServerStatus[] = options.servers.map(s => ({ url: s.url, label: s.label ?? s.url, health: 'unknown', queueRemaining: null, checkedAt: null, error: null, unreachableSince: null }))
   const log: LockEvent[] = []
   const tasks = new NotifyingMap<string, ComfyTask>(() => emit('tasks'))
   const pendingIds = new NotifyingSet<string>(() => emit('tasks'))
@@ -143,6 +143,9 @@ export function createClientState(options: ResolvedComfyOptions, clientId: strin
       // Status frames repeat the same queue length many times a second: no news, unless `checkedAt` gets old.
       if (current && current.checkedAt !== null && at - current.checkedAt < UNCHANGED_STATUS_REFRESH_MS && (Object.keys(patch) as (keyof ServerStatus)[]).every(key => Object.is(current[key], patch[key])))
         return
+      // An outage keeps the time it started: a later failed request (or the tether's clock) does not move it.
+      if (current && current.unreachableSince !== null && typeof patch.unreachableSince === 'number')
+        patch = { ...patch, unreachableSince: current.unreachableSince }
       state.servers = servers.map(s => (s.url === url ? { ...s, ...patch, checkedAt: at } : s))
     },
     emit,

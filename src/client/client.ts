@@ -115,6 +115,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     servers: () => serverUrls,
     fallbackServer: () => inspection.getApiBaseUrl(),
     headersFor: server => headersByServer.get(server),
+    onAnswer: server => state.tethers.get(server)?.answered(),
     onRefused: (error) => {
       state.record('refuse', error.message, { code: error.code, server: (error as { lockedServer?: string }).lockedServer })
       options.logger.warn(error.message)

@@ -1,5 +1,6 @@
 import type { ServerStatus } from '../core/server-pool'
 import { isComfyTetherError } from '../core/errors'
+import { describeFailure } from './server-probes'
 
 /**
  * How long placement waits for more health answers once one server answered healthy. A server that answers later
@@ -12,6 +13,8 @@ export interface HealthRefreshContext {
   /** `GET /prompt` of one server: its queue length. */
   check: (url: string) => Promise<number>
   updateServer: (url: string, patch: Partial<ServerStatus>) => void
+  /** A check got no answer (refused, timed out, a gateway's 502-504): `why` says what failed. */
+  onUnreachable?: (url: string, why: string) => void
   windowMs?: number
 }
 
@@ -35,12 +38,18 @@ export function createHealthRefresh(ctx: HealthRefreshContext): { refresh: (urls
       running = ctx.check(url).then(
         (queueRemaining) => {
           if (!disposed)
-            ctx.updateServer(url, { health: 'healthy', queueRemaining, error: null })
+            ctx.updateServer(url, { health: 'healthy', queueRemaining, error: null, unreachableSince: null })
           return true
         },
         (error: unknown) => {
-          if (!disposed)
-            ctx.updateServer(url, { health: 'unreachable', error: isComfyTetherError(error) ? error.message.replace(/^\[comfy-tether\] /, '') : String(error) })
+          if (disposed)
+            return false
+          const why = `GET /prompt failed: ${describeFailure(error)}`
+          // No answer at all starts (or continues) an outage; an answer that is an error (500, a protocol error) does not.
+          const noAnswer = isComfyTetherError(error, 'SERVER_UNREACHABLE')
+          ctx.updateServer(url, { health: 'unreachable', error: why, ...(noAnswer ? { unreachableSince: Date.now() } : {}) })
+          if (noAnswer)
+            ctx.onUnreachable?.(url, why)
           return false
         },
       ).finally(() => inFlight.delete(url))

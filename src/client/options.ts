@@ -126,7 +126,7 @@ export interface ComfyPluginOptions {
   persist?: boolean | ComfyPersistOptions
   /** Put `debugLock`, `validateServerConsistency` and `checkUnlockCondition` on `window.comfyTether` (or the given name). @default false */
   exposeOnWindow?: boolean | string
-  /** Where log lines go. `false` for none. @default console (warnings and errors only) */
+  /** Where log lines go (an outage: `warn` when it starts, `info` when it ends). `false` for none. @default console (info, warnings and errors; no debug) */
   logger?: ComfyLogger | false
   /** How many lock events the store keeps in `log`. @default 200 */
   logLimit?: number

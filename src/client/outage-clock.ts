@@ -1,5 +1,6 @@
 import type { LockEvent, LockEventKind } from '../core/lock-log'
 import type { ServerStatus } from '../core/server-pool'
+import type { ComfyLogger } from './options'
 
 /** What one server's outage clock needs. */
 export interface OutageContext {
@@ -7,21 +8,28 @@ export interface OutageContext {
   maxOutage: number
   after: (ms: number, callback: () => void) => () => void
   record: (kind: LockEventKind, message: string, extra?: Partial<LockEvent>) => void
+  /** Where the start (warn), the end (info) and the expiry (warn) of an outage are told, besides the lock log. */
+  logger: ComfyLogger
+  /** How many tasks wait on the server (for the log lines). */
+  pendingCount: () => number
   updateServer: (url: string, patch: Partial<ServerStatus>) => void
   /** `unreachableSince` changed. */
   changed: () => void
-  /** The outage lasted longer than `maxOutage`: end the server's pending tasks as lost. */
+  /** The server gave no answer for longer than `maxOutage`: end its pending tasks as lost. */
   onExpired: () => void
 }
 
 /**
- * The outage rule of one locked server: started when a call or the socket finds it unreachable, stopped when it
- * answers again; after `maxOutage` its pending tasks are lost. Waiters (a submit that must not send into the outage)
- * wake when it ends either way.
+ * The outage rule of one locked server. An outage starts when a request to the server fails (a socket that drops while
+ * HTTP answers is none), and ends when the server answers again. Its tasks are lost once the server has given no answer
+ * for `maxOutage`, counted from its last answer (an HTTP response or a socket frame), not from when the failure was
+ * noticed: a black-holed server is noticed only when a request times out. Waiters (a submit that must not send into
+ * the outage) wake when it ends either way.
  */
 export function createOutageClock(ctx: OutageContext) {
   const { server, maxOutage } = ctx
   let since: number | null = null
+  let lastAnswerAt = Date.now()
   let cancelExpiry: (() => void) | undefined
   const waiters = new Set<() => void>()
   let stopped = false
@@ -31,39 +39,69 @@ export function createOutageClock(ctx: OutageContext) {
     waiters.clear()
   }
 
+  function tell(level: 'warn' | 'info', message: string, extra: Partial<LockEvent> = {}): void {
+    ctx.record('outage', message, { server, ...extra })
+    ctx.logger[level](message)
+  }
+
+  /** Ends the tasks once `maxOutage` has passed since the last answer; an answer meanwhile (a frame) pushes it back. */
+  function armExpiry(): void {
+    cancelExpiry = ctx.after(Math.max(0, lastAnswerAt + maxOutage - Date.now()), () => {
+      cancelExpiry = undefined
+      if (since === null || stopped)
+        return
+      if (Date.now() - lastAnswerAt < maxOutage)
+        return armExpiry()
+      tell('warn', `${server} gave no answer for longer than maxOutage (${maxOutage} ms, since ${new Date(lastAnswerAt).toISOString()}): its ${ctx.pendingCount()} pending task(s) are lost`, { code: 'TASK_LOST' })
+      ctx.onExpired()
+      wake()
+    })
+  }
+
+  /** The server answered a request: healthy, and the outage (if any) is over. */
+  function markReachable(): void {
+    lastAnswerAt = Date.now()
+    ctx.updateServer(server, { health: 'healthy', error: null, unreachableSince: null })
+    if (since === null)
+      return
+    const lasted = lastAnswerAt - since
+    since = null
+    ctx.changed()
+    cancelExpiry?.()
+    cancelExpiry = undefined
+    if (!stopped)
+      tell('info', `${server} answers again after ${lasted} ms unreachable; its ${ctx.pendingCount()} pending task(s) go on`)
+    wake()
+  }
+
   return {
-    /** Epoch ms the outage started, or `null`. */
+    /** Epoch ms the outage started (the first failed request), or `null`. */
     get since(): number | null {
       return since
     },
-    /** Starts the clock if it is not running; `true` when it started now. */
-    markUnreachable(): boolean {
+    /** Starts the clock if it is not running; `true` when it started now. `why` says what failed, for the log. */
+    markUnreachable(why?: string): boolean {
       if (since !== null || stopped)
         return false
       since = Date.now()
       ctx.changed()
-      ctx.updateServer(server, { health: 'unreachable' })
-      ctx.record('outage', `${server} is unreachable; its tasks stay pending for up to ${maxOutage} ms`, { server })
-      cancelExpiry = ctx.after(maxOutage, () => {
-        cancelExpiry = undefined
-        if (since === null || stopped)
-          return
-        ctx.record('outage', `${server} unreachable for longer than maxOutage (${maxOutage} ms): its pending tasks are lost`, { server, code: 'TASK_LOST' })
-        ctx.onExpired()
-        wake()
-      })
+      ctx.updateServer(server, { health: 'unreachable', unreachableSince: since })
+      const deadline = new Date(lastAnswerAt + maxOutage).toISOString()
+      tell('warn', `${server} is unreachable${why ? ` (${why})` : ''}; its ${ctx.pendingCount()} task(s) stay pending until it answers again, or are lost at ${deadline} (maxOutage ${maxOutage} ms after its last answer)`)
+      armExpiry()
       return true
     },
-    /** The server answered: healthy, and the outage (if any) is over. */
-    markReachable(): void {
-      ctx.updateServer(server, { health: 'healthy', error: null })
+    /** A socket frame arrived: the server is alive (it pushes the expiry back, but says nothing of HTTP). */
+    noteAnswer(): void {
+      lastAnswerAt = Date.now()
+    },
+    markReachable,
+    /** An HTTP answer from the server, on any call: ends an outage; otherwise only notes the time (no state change). */
+    answered(): void {
       if (since === null)
-        return
-      since = null
-      ctx.changed()
-      cancelExpiry?.()
-      cancelExpiry = undefined
-      wake()
+        lastAnswerAt = Date.now()
+      else
+        markReachable()
     },
     /** Resolves when the server is reachable (no outage), or at once if it is. */
     whenReachable(): Promise<void> {
@@ -76,6 +114,8 @@ export function createOutageClock(ctx: OutageContext) {
     /** The tether is gone: wake the waiters, start nothing more. */
     stop(): void {
       stopped = true
+      cancelExpiry?.()
+      cancelExpiry = undefined
       wake()
     },
   }

@@ -16,7 +16,11 @@ export function createPlacement(engine: Engine) {
   const { options, state, sessionMode, serverUrls } = engine
   let acquiring: Promise<string | undefined> | undefined
   let refreshing: Promise<ServerStatus[]> | undefined
-  const health = createHealthRefresh({ check: url => engine.api.queueRemaining(url, options.healthTimeout), updateServer: state.updateServer })
+  const health = createHealthRefresh({
+    check: url => engine.api.queueRemaining(url, options.healthTimeout),
+    updateServer: state.updateServer,
+    onUnreachable: (url, why) => state.tethers.get(url)?.markUnreachable(why), // a locked server's outage starts now
+  })
   const deadServer = createDeadServerRules({ tethers: state.tethers, serverUrls, pendingOn: state.pendingOn, setTask: engine.setTask, closeTether: engine.closeTether, record: state.record, wasSent: task => wasSent(engine, task) })
   const ownPending = (url: string): number => state.pendingOn(url).length
 

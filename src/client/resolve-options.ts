@@ -15,7 +15,8 @@ const prefixed = (message: string): string => (message.startsWith('[comfy-tether
 
 const consoleLogger: ComfyLogger = {
   debug: () => {},
-  info: () => {},
+  // The only info lines are the ends of outages, which a warning announced: without them a log shows a server down for good.
+  info: (message, data) => console.info(prefixed(message), ...(data === undefined ? [] : [data])),
   warn: (message, data) => console.warn(prefixed(message), ...(data === undefined ? [] : [data])),
   error: (message, data) => console.error(prefixed(message), ...(data === undefined ? [] : [data])),
 }

@@ -1,6 +1,7 @@
 import type { LockEvent, LockEventKind } from '../core/lock-log'
 import type { ComfyApi } from '../http/comfy-api'
 import type { SocketUnavailable } from './server-tether'
+import { isComfyTetherError } from '../core/errors'
 
 /** What the probes of one tethered server read and drive. */
 export interface ServerProbeContext {
@@ -12,7 +13,7 @@ export interface ServerProbeContext {
   outage: { readonly since: number | null, markReachable: () => void }
   isDisposed: () => boolean
   hasPending: () => boolean
-  markUnreachable: () => void
+  markUnreachable: (why: string) => void
   schedulePoll: () => void
   socketUnavailable: () => SocketUnavailable | null
   setSocketUnavailable: (next: SocketUnavailable) => void
@@ -22,7 +23,9 @@ export interface ServerProbeContext {
 /** The server's own word on whether it answers (`GET /prompt`), for what the socket cannot tell. */
 export function createServerProbes(ctx: ServerProbeContext) {
   const { server, api } = ctx
-  const answers = (): Promise<boolean> => api.queueRemaining(server, ctx.healthTimeout).then(() => true, () => false)
+  /** `null` when the server answers, else what failed. */
+  const failure = (): Promise<string | null> => api.queueRemaining(server, ctx.healthTimeout).then(() => null, (error: unknown) => `GET /prompt failed: ${describeFailure(error)}`)
+  const answers = (): Promise<boolean> => failure().then(f => f === null)
 
   return {
     /**
@@ -40,14 +43,26 @@ export function createServerProbes(ctx: ServerProbeContext) {
     },
 
     /**
+     * An open socket dropped (1006, a proxy's idle timeout, a mobile network change). That alone is no outage: the
+     * socket reconnects, and a submit meanwhile waits for it or goes on over HTTP. Only if HTTP fails too does the
+     * outage start (with what failed), now rather than at the next poll.
+     */
+    async probeDroppedSocket(): Promise<void> {
+      const failed = await failure()
+      if (failed !== null && !ctx.isDisposed() && ctx.hasPending())
+        ctx.markUnreachable(failed)
+    },
+
+    /**
      * The socket closed before it ever opened. If HTTP answers, the upgrade itself is refused (an auth proxy answering
      * 401/403, a proxy without WebSocket support): not an outage. Tasks go on over HTTP, polled at the reconcile
      * interval.
      */
     async probeRefusedSocket(code: number): Promise<void> {
-      if (!await answers()) {
+      const failed = await failure()
+      if (failed !== null) {
         if (!ctx.isDisposed() && ctx.hasPending()) {
-          ctx.markUnreachable()
+          ctx.markUnreachable(failed)
           ctx.schedulePoll()
         }
         return
@@ -63,4 +78,11 @@ export function createServerProbes(ctx: ServerProbeContext) {
       ctx.schedulePoll()
     },
   }
+}
+
+/** What failed, in a few words for a log line: the error's message without the prefix and the advice. */
+export function describeFailure(error: unknown): string {
+  if (isComfyTetherError(error, 'SERVER_UNREACHABLE'))
+    return error.detail
+  return (error instanceof Error ? error.message : String(error)).replace(/^\[comfy-tether\] /, '').replace(/\.$/, '')
 }

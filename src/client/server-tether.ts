@@ -1,11 +1,6 @@
-import type { LockEvent, LockEventKind } from '../core/lock-log'
 import type { ServerLock } from '../core/server-lock'
-import type { ServerStatus } from '../core/server-pool'
-import type { ComfyTask } from '../core/task-state'
-import type { ComfyApi } from '../http/comfy-api'
-import type { ResolvedComfyOptions } from './options'
-import type { ComfySocket, ComfySocketFactory, ComfyWebSocket } from './socket'
-import type { ComfySocketState } from './types'
+import type { ComfySocket } from './socket'
+import type { ServerTether, SocketUnavailable, TetherContext } from './tether-types'
 import { backoffDelay } from '../core/backoff'
 import { isComfyTetherError, TaskLostError } from '../core/errors'
 import { serverWsUrl } from '../core/server-url'
@@ -17,66 +12,7 @@ import { createOutageClock } from './outage-clock'
 import { createServerProbes } from './server-probes'
 import { RECONNECT_CLOSE_CODE } from './socket'
 
-/** What a tether needs from the store that owns it. */
-export interface TetherContext {
-  options: ResolvedComfyOptions
-  api: ComfyApi
-  clientId: () => string
-  ready: () => boolean
-  /** The pending tasks tethered to `server`. */
-  pendingOn: (server: string) => ComfyTask[]
-  getTask: (promptId: string) => ComfyTask | undefined
-  setTask: (task: ComfyTask) => void
-  record: (kind: LockEventKind, message: string, extra?: Partial<LockEvent>) => void
-  onFrame: (server: string, data: unknown) => void
-  /**
-   * A task whose `POST /prompt` went unanswered is on neither `/queue` nor `/history` past the grace period: send it
-   * again under the same id if that is safe. `true` when the task was handled (sent, or ended with an error).
-   */
-  resubmit: (task: ComfyTask) => Promise<boolean>
-  updateServer: (url: string, patch: Partial<ServerStatus>) => void
-  /** Could the server have this task (its `POST /prompt` sent)? A task never sent is never called maybe-on-the-server. */
-  wasSent: (task: ComfyTask) => boolean
-  /** Creates the socket (the client's socket factory). */
-  createSocket: ComfySocketFactory
-  /** Something the app can see changed (socket state, outage, socket availability). */
-  changed: () => void
-}
-
-/** Why the socket of a reachable server cannot be used (its tasks are then followed over HTTP). */
-export interface SocketUnavailable {
-  since: number
-  reason: string
-}
-
-/** One locked server: its lock, its socket, and the reconcile and outage rules of its pending tasks. */
-export interface ServerTether {
-  readonly server: string
-  readonly lock: ServerLock
-  readonly socket: ComfySocketState
-  readonly ws: ComfyWebSocket | undefined
-  readonly unreachableSince: number | null
-  /** Set while the server answers HTTP but its socket upgrade fails (auth proxy, proxy without WebSocket support). */
-  readonly socketUnavailable: SocketUnavailable | null
-  /** The client became ready (restore done): open the socket if it waited for that. */
-  readyChanged: () => void
-  /** Does the lock hold: tasks pending, or the socket open? */
-  holds: () => boolean
-  reconcile: (reason: string) => Promise<void>
-  schedulePoll: (delay?: number) => void
-  /** Records that a frame about one of this server's tasks arrived (the socket is not deaf to them). */
-  noteTaskFrame: () => void
-  /** A call found the server unreachable: starts the outage clock (if not running) and polls, so its end is seen. */
-  markUnreachable: () => void
-  /** Resolves when the server is reachable (no outage), or at once if it is. */
-  whenReachable: () => Promise<void>
-  /** Opens the socket again if it closed for good (e.g. during `releaseDelay`) and a task needs it now. */
-  ensureSocket: () => void
-  /** A `POST /prompt` answer's queue number: a number lower than the last one means the server restarted. */
-  noteQueueNumber: (number: number) => void
-  /** Stops the socket and every timer of this tether. */
-  dispose: () => void
-}
+export type { ServerTether, SocketUnavailable, TetherContext } from './tether-types'
 
 /**
  * Creates the tether of one locked server. The socket URL is fixed to this server: a tether never reconnects anywhere
@@ -92,6 +28,8 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     maxOutage: options.maxOutage,
     after: timers.after,
     record: ctx.record,
+    logger: options.logger,
+    pendingCount: () => pendingCount(),
     updateServer: ctx.updateServer,
     changed: ctx.changed,
     onExpired: () => {
@@ -111,7 +49,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
   let reconciling: Promise<void> | undefined
   let disposed = false
 
-  const { probeOutage, probeRefusedSocket } = createServerProbes({
+  const { probeOutage, probeRefusedSocket, probeDroppedSocket } = createServerProbes({
     server,
     api,
     healthTimeout: options.healthTimeout,
@@ -156,14 +94,18 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
         return void probeRefusedSocket(event.code)
       ctx.record('hold', `lock held on ${server} while the socket is down`, { server })
       // 1000 is our own close, 4000 our own reconnect of a deaf socket; anything else is the server or the network.
+      // The server may have restarted; whether it is down, only HTTP can say (a dropped socket alone is no outage).
       if (event.code !== 1000 && event.code !== RECONNECT_CLOSE_CODE) {
         outageSeen = true
         lastBreakAt = Date.now()
-        markUnreachable()
+        void probeDroppedSocket()
       }
       schedulePoll()
     },
-    onFrame: data => ctx.onFrame(server, data),
+    onFrame: (data) => {
+      outage.noteAnswer()
+      ctx.onFrame(server, data)
+    },
     onState: () => ctx.changed(),
   })
 
@@ -214,7 +156,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     }
     catch (error) {
       if (isComfyTetherError(error, 'SERVER_UNREACHABLE'))
-        markUnreachable()
+        markUnreachable(`${error.operation}: ${error.detail}`)
       ctx.record('reconcile', `reconcile with ${server} failed (${reason}): ${error instanceof Error ? error.message : String(error)}`, { server, code: isComfyTetherError(error) ? error.code : undefined })
     }
     finally {
@@ -250,8 +192,8 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     }
   }
 
-  function markUnreachable(): void {
-    if (outage.markUnreachable())
+  function markUnreachable(why?: string): void {
+    if (outage.markUnreachable(why))
       lastBreakAt = Date.now()
   }
 
@@ -274,13 +216,14 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     holds: () => pendingCount() > 0 || socket.state.status === 'OPEN',
     reconcile,
     schedulePoll,
-    markUnreachable() {
-      markUnreachable()
+    markUnreachable(why) {
+      markUnreachable(why)
       schedulePoll() // with the socket still open nothing else would poll, and the outage's end would go unseen
     },
     noteTaskFrame() {
       lastTaskFrameAt = Date.now()
     },
+    answered: () => outage.answered(),
     ensureSocket() {
       if (!disposed && socket.state.status === 'CLOSED')
         socket.open()

@@ -170,7 +170,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
           if (!refusedBeforeSending(error))
             return markUnconfirmed(promptId, server)
           engine.sending.delete(promptId)
-          state.tethers.get(server)?.markUnreachable()
+          state.tethers.get(server)?.markUnreachable(`POST /prompt: ${error.detail}`)
         }
       }
       onAccepted(promptId, server, accepted)

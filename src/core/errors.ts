@@ -129,11 +129,18 @@ export class ServerMismatchError extends ComfyTetherError {
 export class NoServerAvailableError extends ComfyTetherError {
   override readonly name = 'NoServerAvailableError'
   declare readonly code: 'NO_SERVER_AVAILABLE'
-  constructor(readonly servers: readonly string[], readonly reasons: Readonly<Record<string, string>> = {}, options?: { cause?: unknown }) {
+  /** How many tasks of this client were pending on these servers when it was thrown. */
+  readonly pending: number
+  /** `options.pending`: the tasks of this client still pending on these servers (they are followed, not this call). */
+  constructor(readonly servers: readonly string[], readonly reasons: Readonly<Record<string, string>> = {}, options?: { cause?: unknown, pending?: number }) {
+    const pending = options?.pending ?? 0
+    const why = Object.entries(reasons).map(([s, r]) => `${s}: ${r.replace(/[.\s]+$/, '')}`).join('; ')
+    const waiting = pending > 0 ? ` Nothing new was submitted; the ${pending} task(s) of this client already pending there stay pending until their server answers again (at most maxOutage).` : ''
     const detail = servers.length === 0
       ? 'no servers are configured. Pass at least one URL in the plugin\'s `servers` option.'
-      : `none of ${servers.map(s => `"${s}"`).join(', ')} is reachable${Object.keys(reasons).length ? ` (${Object.entries(reasons).map(([s, r]) => `${s}: ${r}`).join('; ')})` : ''}. Check that ComfyUI runs there and allows this origin (--enable-cors-header), then submit again.`
-    super('NO_SERVER_AVAILABLE', `No server available: ${detail}`, options)
+      : `none of ${servers.map(s => `"${s}"`).join(', ')} is reachable${why ? ` (${why})` : ''}.${waiting} Check that ComfyUI runs there and allows this origin (--enable-cors-header), then try again.`
+    super('NO_SERVER_AVAILABLE', `No server available: ${detail}`, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.pending = pending
   }
 }
 
@@ -253,8 +260,11 @@ export class TaskLostError extends ComfyTetherError {
 export class ServerUnreachableError extends ComfyTetherError {
   override readonly name = 'ServerUnreachableError'
   declare readonly code: 'SERVER_UNREACHABLE'
+  /** What failed, in a few words (e.g. `no answer (ECONNREFUSED)`), without secrets. */
+  readonly detail: string
   constructor(readonly server: string, readonly operation: string, detail: string, options?: { cause?: unknown }) {
     super('SERVER_UNREACHABLE', `${operation} on "${server}" failed: ${detail}. Check that the server is running; comfy-tether retries while tasks are pending.`, options)
+    this.detail = redactMessage(detail)
   }
 }
 

@@ -13,6 +13,12 @@ export interface ServerStatus {
   checkedAt: number | null
   /** Why the last check failed. */
   error: string | null
+  /**
+   * Since when (epoch ms) requests to this server have failed without an answer (refused, timed out, 502-504), or
+   * `null` while it answers. Set by the outage clock of a locked server and by health checks; a socket that drops
+   * while HTTP answers does not set it. A locked server's tasks are lost `maxOutage` after its last answer.
+   */
+  unreachableSince: number | null
 }
 
 /** A candidate handed to a server-choice strategy. */
@@ -63,7 +69,8 @@ export function chooseServer(
   const chosen = strategy(candidates)
   if (chosen === undefined || !statuses.some(s => s.url === chosen && s.health === 'healthy')) {
     const reasons = Object.fromEntries(statuses.filter(s => s.error).map(s => [s.url, s.error as string]))
-    throw new NoServerAvailableError(statuses.map(s => s.url), reasons)
+    const pending = candidates.reduce((sum, c) => sum + c.ownPending, 0)
+    throw new NoServerAvailableError(statuses.map(s => s.url), reasons, { pending })
   }
   return chosen
 }

@@ -35,6 +35,11 @@ export interface ComfyHttpContext {
   headersFor?: (server: string) => Readonly<Record<string, string>> | undefined
   /** Called with every refusal, before the request is rejected. */
   onRefused?: (error: ComfyTetherError) => void
+  /**
+   * Called when a configured server answered a request (any status but a gateway's 502-504): it is reachable, whatever
+   * its answer meant.
+   */
+  onAnswer?: (server: string) => void
 }
 
 /** Options of {@link createComfyHttp}. */
@@ -50,6 +55,9 @@ export interface CreateComfyHttpOptions extends ComfyHttpContext {
 }
 
 type Owned = Record<symbol, string | undefined>
+
+/** A proxy's answers for a server behind it that does not answer: not the server's own. */
+const GATEWAY_STATUSES = new Set([502, 503, 504])
 
 /** The instance and its stopper. */
 export interface ComfyHttp {
@@ -124,11 +132,16 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
     const owner = ownerOf(response.config)
     if (finalUrl && owner !== undefined && serverOfUrl(finalUrl, options.servers()) !== owner)
       throw refuse(options, new ServerMismatchError(owner, describeTarget(finalUrl), `redirect of ${operationOf(response.config)}`, response.config.comfy?.promptId))
+    if (owner !== undefined)
+      options.onAnswer?.(owner)
     return response
   }, (error: unknown) => {
     if (!axios.isAxiosError(error))
       return Promise.reject(error)
     const owner = ownerOf(error.config)
+    const status = error.response?.status
+    if (owner !== undefined && status !== undefined && status >= 400 && !GATEWAY_STATUSES.has(status))
+      options.onAnswer?.(owner)
     scrubAxiosError(error, owner === undefined ? undefined : options.headersFor?.(owner))
     // An opaque redirect (status 0) is what fetch with redirect: 'manual' gives for any redirect.
     if (error.response && ((error.response.status >= 300 && error.response.status < 400) || error.response.status === 0)) {

@@ -92,6 +92,8 @@ describe('a dead locked server', () => {
     expect(running.task.value?.server).toBe(a.url)
     await a.goDown()
     await waitFor(() => store.unreachableSince !== null, 'the outage to be noticed')
+    // The store mirrors each server's own outage time.
+    expect(store.servers.map(s => s.unreachableSince)).toEqual([store.unreachableSince, null])
     await expect(store.submit(emptyImageWorkflow())).rejects.toMatchObject({ code: 'LOCKED_SERVER_DOWN', lockedServer: a.url })
     store.abandon(a.url)
     await expect(running.result).rejects.toMatchObject({ code: 'TASK_LOST', reason: 'abandoned' })
