@@ -86,8 +86,11 @@ export function createOutageClock(ctx: OutageContext) {
       since = Date.now()
       ctx.changed()
       ctx.updateServer(server, { health: 'unreachable', unreachableSince: since })
-      const deadline = new Date(lastAnswerAt + maxOutage).toISOString()
-      tell('warn', `${server} is unreachable${why ? ` (${why})` : ''}; its ${ctx.pendingCount()} task(s) stay pending until it answers again, or are lost at ${deadline} (maxOutage ${maxOutage} ms after its last answer)`)
+      // maxOutage: Infinity means the tasks wait for the server for ever (abandon() is the way out): no deadline.
+      const until = Number.isFinite(maxOutage)
+        ? `, or are lost at ${new Date(lastAnswerAt + maxOutage).toISOString()} (maxOutage ${maxOutage} ms after its last answer)`
+        : ' (maxOutage is Infinity: call abandon() to give it up)'
+      tell('warn', `${server} is unreachable${why ? ` (${why})` : ''}; its ${ctx.pendingCount()} task(s) stay pending until it answers again${until}`)
       armExpiry()
       return true
     },
