@@ -9,7 +9,7 @@ import type { WorkflowSource } from './workflow-source'
 import { InvalidArgumentError } from '../core/errors'
 import { fromUiWorkflow, isUiWorkflow, UiWorkflowError } from '../core/ui-workflow'
 import { assertWorkflow } from '../core/validate-input'
-import { canRun, validateWorkflow } from '../core/validate-workflow'
+import { canRun, judgeWorkflow } from '../core/validate-workflow'
 import { NoCapableServerError, WorkflowCheckError } from '../core/workflow-errors'
 import { isWorkflowTemplate } from '../core/workflow-template'
 
@@ -49,14 +49,14 @@ export function convertForServer(graph: UiWorkflow, info: ObjectInfo, server: st
 /**
  * The step where a workflow becomes what is sent to one server, given that server's `/object_info` (`undefined`
  * when it could not be fetched: then the server's own validation decides). Throws `WORKFLOW_INVALID_FOR_SERVER`
- * listing every problem. A UI-format workflow arrives here converted with the same definitions (see `workflow-source.ts`).
+ * listing every problem when the server would refuse it as a whole; a workflow with one output that passes is sent. A UI-format workflow arrives here converted with the same definitions (see `workflow-source.ts`).
  */
 export function prepareWorkflowForServer(server: string, workflow: ComfyWorkflow, objectInfo: ObjectInfo | undefined, options: { validate: boolean, skip: readonly string[] }): ComfyWorkflow {
   if (!objectInfo || !options.validate)
     return workflow
-  const problems = validateWorkflow(workflow, objectInfo, { skip: options.skip })
-  if (problems.length > 0)
-    throw new WorkflowCheckError(server, problems)
+  const verdict = judgeWorkflow(workflow, objectInfo, { skip: options.skip })
+  if (verdict.refused) // else the server runs the outputs that pass, and its node_errors name the others
+    throw new WorkflowCheckError(server, verdict.problems, verdict.refused)
   return workflow
 }
 
