@@ -86,9 +86,11 @@ export function createServerFit(source: WorkflowSource, skip: readonly string[],
       const capable = await capableOf(candidates, objectInfo, lacks, lockedServer)
       const errors: unknown[] = []
       const fit = new Set<string>()
+      const infos = new Map<string, ObjectInfo | undefined>()
       for (const server of capable) {
         try {
-          prepare(server, await objectInfo(server))
+          infos.set(server, await objectInfo(server))
+          prepare(server, infos.get(server))
           fit.add(server)
         }
         catch (error) {
@@ -97,7 +99,7 @@ export function createServerFit(source: WorkflowSource, skip: readonly string[],
       }
       if (fit.size === 0)
         throw errors[0]
-      return fit
+      return validate ? preferComplete(fit, server => lacksOf(source, server, infos.get(server), skip, true)) : fit
     },
     assertFitsNow(server) {
       const info = cached(server)
@@ -109,8 +111,20 @@ export function createServerFit(source: WorkflowSource, skip: readonly string[],
   }
 }
 
-/** What `server` lacks for this submit (`[]`: nothing): node types a UI graph's conversion misses, then `canRun` unless `skip` is `null` (no validation). */
-function lacksOf(source: WorkflowSource, server: string, info: ObjectInfo | undefined, skip: readonly string[] | null): string[] {
+/**
+ * The servers of `fit` where every output of the workflow can run, when there are any (ComfyUI would run only some
+ * outputs elsewhere); else all of `fit`.
+ */
+function preferComplete(fit: Set<string>, lacksAny: (server: string) => string[]): Set<string> {
+  const complete = new Set([...fit].filter(server => lacksAny(server).length === 0))
+  return complete.size > 0 ? complete : fit
+}
+
+/**
+ * What `server` lacks for this submit (`[]`: nothing): node types a UI graph's conversion misses, then `canRun` unless
+ * `skip` is `null` (no validation); with `everyOutput`, also what only some outputs lack.
+ */
+function lacksOf(source: WorkflowSource, server: string, info: ObjectInfo | undefined, skip: readonly string[] | null, everyOutput = false): string[] {
   let prompt: ComfyWorkflow
   try {
     prompt = source.forServer(server, info).prompt
@@ -120,7 +134,7 @@ function lacksOf(source: WorkflowSource, server: string, info: ObjectInfo | unde
       return [...(error.lacks[server] ?? [])]
     throw error
   }
-  return info && skip ? canRun(prompt, info, { skip }) : []
+  return info && skip ? canRun(prompt, info, { skip, everyOutput }) : []
 }
 
 /**
