@@ -93,3 +93,15 @@ describe('V3 dynamic inputs in POST /prompt, as 0.33.0 answers them', () => {
     expect(none.json.node_errors?.['2']?.errors).toEqual([expect.objectContaining({ type: 'required_input_missing', details: 'image0', extra_info: { input_name: 'images.image0' } })])
   })
 })
+
+describe('only outputs and what they depend on are validated, as validate_prompt does', () => {
+  it('runs a prompt whose broken node feeds no output, and refuses one without an output node as prompt_no_outputs', async () => {
+    const s = await sim()
+    const ok = await post(s, { 1: canvas, 2: { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'x' } }, 3: { class_type: 'ResizeImageMaskNode', inputs: { resize_type: 'scale by multiplier' } } })
+    expect(ok.status).toBe(200)
+    expect(ok.json.node_errors).toEqual({})
+    const none = await post(s, { 1: canvas })
+    expect(none.status).toBe(400)
+    expect(none.json).toEqual({ error: { type: 'prompt_no_outputs', message: 'Prompt has no outputs', details: '', extra_info: {} }, node_errors: {} })
+  })
+})
