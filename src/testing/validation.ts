@@ -7,6 +7,7 @@ import { simFrame } from './node-errors'
 import { isInstalled } from './installation'
 import { NODE_DEFS } from './nodes'
 import { specJson } from './object-info'
+import { pyTypeName, toBool, toFloat, toInt, ValidationException } from './py-convert'
 import { numberOf, PyFloat, pyFloat, pyRepr } from './py-json'
 
 /** One entry of an `error` or of a node's `errors` in a 400 answer of `POST /prompt`. */
@@ -29,76 +30,6 @@ export type Prompt = Record<string, { class_type?: unknown, inputs?: Record<stri
 export type ValidationResult =
   | { ok: true, outputs: string[], nodeErrors: Record<string, NodeErrorEntry>, prompt: Prompt }
   | { ok: false, error: PromptError, nodeErrors: Record<string, NodeErrorEntry> }
-
-/** A Python exception raised while validating (`KeyError`, `IndexError`, …). */
-class ValidationException extends Error {
-  constructor(readonly pyType: string, message: string) {
-    super(message)
-  }
-}
-
-function pyTypeName(value: unknown): string {
-  if (value === null || value === undefined)
-    return 'NoneType'
-  if (value instanceof PyFloat)
-    return 'float'
-  switch (typeof value) {
-    case 'string': return 'str'
-    case 'boolean': return 'bool'
-    case 'number': return Number.isInteger(value) ? 'int' : 'float'
-    default: return Array.isArray(value) ? 'list' : 'dict'
-  }
-}
-
-/** Python's `int(value)`. */
-function toInt(value: unknown): number {
-  if (typeof value === 'boolean')
-    return value ? 1 : 0
-  if (typeof value === 'number' || value instanceof PyFloat) {
-    const n = numberOf(value)
-    if (!Number.isFinite(n))
-      throw new ValidationException('ValueError', `cannot convert float ${n} to integer`)
-    return Math.trunc(n)
-  }
-  if (typeof value === 'string') {
-    if (/^\s*[+-]?\d+(?:_\d+)*\s*$/.test(value))
-      return Number.parseInt(value.replaceAll('_', '').trim(), 10)
-    throw new ValidationException('ValueError', `invalid literal for int() with base 10: ${pyRepr(value, false)}`)
-  }
-  throw new ValidationException('TypeError', `int() argument must be a string, a bytes-like object or a real number, not '${pyTypeName(value)}'`)
-}
-
-/** Python's `float(value)`. */
-function toFloat(value: unknown): number {
-  if (typeof value === 'boolean')
-    return value ? 1 : 0
-  if (typeof value === 'number' || value instanceof PyFloat)
-    return numberOf(value)
-  if (typeof value === 'string') {
-    const s = value.trim()
-    if (/^[+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:e[+-]?\d+)?$/i.test(s))
-      return Number(s.replaceAll('_', ''))
-    if (/^[+-]?(?:inf|infinity)$/i.test(s))
-      return s.startsWith('-') ? -Infinity : Infinity
-    if (/^[+-]?nan$/i.test(s))
-      return Number.NaN
-    throw new ValidationException('ValueError', `could not convert string to float: ${pyRepr(value, false)}`)
-  }
-  throw new ValidationException('TypeError', `float() argument must be a string or a real number, not '${pyTypeName(value)}'`)
-}
-
-/** Python's `bool(value)`. */
-function toBool(value: unknown): boolean {
-  if (value === null || value === undefined)
-    return false
-  if (typeof value === 'boolean')
-    return value
-  if (typeof value === 'string')
-    return value.length > 0
-  if (typeof value === 'number' || value instanceof PyFloat)
-    return numberOf(value) !== 0
-  return Object.keys(value).length > 0
-}
 
 /** ComfyUI's `validate_node_input`. */
 function typesMatch(received: unknown, expected: unknown): boolean {
