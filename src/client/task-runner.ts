@@ -174,6 +174,9 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
         }
       }
       onAccepted(promptId, server, accepted)
+      const ignored = new Set(Object.values(accepted.node_errors).flatMap(e => e.dependent_outputs ?? []))
+      if (ignored.size > 0) // a partly valid prompt: the server runs only the outputs that passed
+        workflows.retarget(currentId(engine, promptId), nodesToRun(prompt, objectInfos.peek(server), ignored))
     }
     catch (error) {
       const task = state.tasks.get(currentId(engine, promptId))

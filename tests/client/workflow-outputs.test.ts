@@ -43,6 +43,8 @@ describe('workflows ComfyUI runs in part', () => {
       3: expect.objectContaining({ class_type: 'ImageScale', dependent_outputs: ['4'], errors: [expect.objectContaining({ type: 'value_bigger_than_max', details: 'height' })] }),
     })
     expect(prompts(sim!)).toBe(1)
+    // Progress counts only what the server runs: the canvas and the good output, not the ignored branch.
+    expect(handle.workflow).toMatchObject({ nodesTotal: 2, nodesDone: 2, progress: 1 })
   })
 
   it('runs a workflow with a disconnected loader naming a model the server lacks', async () => {
