@@ -1,4 +1,4 @@
-import type { ComfyTetherError } from '../core/errors'
+import type { ComfyNodeError, ComfyTetherError } from '../core/errors'
 import type { LockEvent } from '../core/lock-log'
 import type { ComfyTask } from '../core/task-state'
 import type { UiWorkflow } from '../core/ui-workflow'
@@ -174,6 +174,9 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
         }
       }
       onAccepted(promptId, server, accepted)
+      const ignored = new Set(Object.values(accepted.node_errors).flatMap(e => e.dependent_outputs ?? []))
+      if (ignored.size > 0) // a partly valid prompt: the server runs only the outputs that passed
+        workflows.retarget(currentId(engine, promptId), nodesToRun(prompt, objectInfos.peek(server), ignored))
     }
     catch (error) {
       const task = state.tasks.get(currentId(engine, promptId))
@@ -183,7 +186,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
   }
 
   /** `POST /prompt` was answered: follow the prompt under the id the server gave, and carry out a cancel made meanwhile. */
-  function onAccepted(promptId: string, server: string, accepted: { prompt_id: string, number: number }): void {
+  function onAccepted(promptId: string, server: string, accepted: { prompt_id: string, number: number, node_errors: Record<string, ComfyNodeError> }): void {
     engine.unconfirmedPrompts.delete(promptId)
     engine.sending.delete(promptId)
     if (accepted.prompt_id !== promptId && state.tasks.has(accepted.prompt_id)) {
@@ -199,7 +202,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     tether?.noteQueueNumber(accepted.number)
     const task = live(id)
     if (task)
-      engine.setTask({ ...task, state: task.state === 'preparing' ? 'queued' : task.state, number: accepted.number, queuedAt: task.queuedAt ?? Date.now() })
+      engine.setTask({ ...task, state: task.state === 'preparing' ? 'queued' : task.state, number: accepted.number, queuedAt: task.queuedAt ?? Date.now(), nodeErrors: accepted.node_errors })
     engine.persist() // a reload now knows the prompt reached the server, and its place in the queue
     if (id !== promptId)
       void tether?.reconcile('server assigned its own prompt id')

@@ -9,7 +9,7 @@ import type { WorkflowSource } from './workflow-source'
 import { InvalidArgumentError } from '../core/errors'
 import { fromUiWorkflow, isUiWorkflow, UiWorkflowError } from '../core/ui-workflow'
 import { assertWorkflow } from '../core/validate-input'
-import { canRun, validateWorkflow } from '../core/validate-workflow'
+import { canRun, judgeWorkflow } from '../core/validate-workflow'
 import { NoCapableServerError, WorkflowCheckError } from '../core/workflow-errors'
 import { isWorkflowTemplate } from '../core/workflow-template'
 
@@ -49,14 +49,14 @@ export function convertForServer(graph: UiWorkflow, info: ObjectInfo, server: st
 /**
  * The step where a workflow becomes what is sent to one server, given that server's `/object_info` (`undefined`
  * when it could not be fetched: then the server's own validation decides). Throws `WORKFLOW_INVALID_FOR_SERVER`
- * listing every problem. A UI-format workflow arrives here converted with the same definitions (see `workflow-source.ts`).
+ * listing every problem when the server would refuse it as a whole; a workflow with one output that passes is sent. A UI-format workflow arrives here converted with the same definitions (see `workflow-source.ts`).
  */
 export function prepareWorkflowForServer(server: string, workflow: ComfyWorkflow, objectInfo: ObjectInfo | undefined, options: { validate: boolean, skip: readonly string[] }): ComfyWorkflow {
   if (!objectInfo || !options.validate)
     return workflow
-  const problems = validateWorkflow(workflow, objectInfo, { skip: options.skip })
-  if (problems.length > 0)
-    throw new WorkflowCheckError(server, problems)
+  const verdict = judgeWorkflow(workflow, objectInfo, { skip: options.skip })
+  if (verdict.refused) // else the server runs the outputs that pass, and its node_errors name the others
+    throw new WorkflowCheckError(server, verdict.problems, verdict.refused)
   return workflow
 }
 
@@ -86,9 +86,11 @@ export function createServerFit(source: WorkflowSource, skip: readonly string[],
       const capable = await capableOf(candidates, objectInfo, lacks, lockedServer)
       const errors: unknown[] = []
       const fit = new Set<string>()
+      const infos = new Map<string, ObjectInfo | undefined>()
       for (const server of capable) {
         try {
-          prepare(server, await objectInfo(server))
+          infos.set(server, await objectInfo(server))
+          prepare(server, infos.get(server))
           fit.add(server)
         }
         catch (error) {
@@ -97,7 +99,7 @@ export function createServerFit(source: WorkflowSource, skip: readonly string[],
       }
       if (fit.size === 0)
         throw errors[0]
-      return fit
+      return validate ? preferComplete(fit, server => lacksOf(source, server, infos.get(server), skip, true)) : fit
     },
     assertFitsNow(server) {
       const info = cached(server)
@@ -109,8 +111,20 @@ export function createServerFit(source: WorkflowSource, skip: readonly string[],
   }
 }
 
-/** What `server` lacks for this submit (`[]`: nothing): node types a UI graph's conversion misses, then `canRun` unless `skip` is `null` (no validation). */
-function lacksOf(source: WorkflowSource, server: string, info: ObjectInfo | undefined, skip: readonly string[] | null): string[] {
+/**
+ * The servers of `fit` where every output of the workflow can run, when there are any (ComfyUI would run only some
+ * outputs elsewhere); else all of `fit`.
+ */
+function preferComplete(fit: Set<string>, lacksAny: (server: string) => string[]): Set<string> {
+  const complete = new Set([...fit].filter(server => lacksAny(server).length === 0))
+  return complete.size > 0 ? complete : fit
+}
+
+/**
+ * What `server` lacks for this submit (`[]`: nothing): node types a UI graph's conversion misses, then `canRun` unless
+ * `skip` is `null` (no validation); with `everyOutput`, also what only some outputs lack.
+ */
+function lacksOf(source: WorkflowSource, server: string, info: ObjectInfo | undefined, skip: readonly string[] | null, everyOutput = false): string[] {
   let prompt: ComfyWorkflow
   try {
     prompt = source.forServer(server, info).prompt
@@ -120,7 +134,7 @@ function lacksOf(source: WorkflowSource, server: string, info: ObjectInfo | unde
       return [...(error.lacks[server] ?? [])]
     throw error
   }
-  return info && skip ? canRun(prompt, info, { skip }) : []
+  return info && skip ? canRun(prompt, info, { skip, everyOutput }) : []
 }
 
 /**

@@ -125,6 +125,14 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
     track(promptId: string, server: string, workflow: ComfyWorkflow, filled: FilledWorkflow | null, nodes: readonly string[], format: 'api' | 'ui' = 'api'): void {
       tracked.set(promptId, { server, workflow, key: workflowKey(workflow), filled, format, progress: startWorkflowProgress(nodes), queuePosition: null })
     },
+    /** The server runs only these nodes (it ignores the outputs of a partly valid prompt): progress counts only them. */
+    retarget(promptId: string, nodes: readonly string[]): void {
+      const entry = tracked.get(promptId)
+      if (!entry)
+        return
+      const keep = new Set(nodes)
+      update(promptId, { progress: { ...entry.progress, nodes: entry.progress.nodes.filter(n => keep.has(n)), done: entry.progress.done.filter(n => keep.has(n)) } })
+    },
     /** The entry's workflow or values changed in place (seeds fitted to the server): show it. */
     touch(promptId: string): void {
       update(promptId, {})

@@ -1,6 +1,6 @@
 import type { ComfyImageRef, HistoryEntry } from './api-types'
 import { collectOutputImages, historyOutcome } from './history-parsers'
-import type { ComfyTetherError } from './errors'
+import type { ComfyNodeError, ComfyTetherError } from './errors'
 import { ExecutionFailedError, TaskCancelledError, TaskInterruptedError } from './errors'
 import type { ComfyMessage } from './protocol'
 
@@ -50,6 +50,12 @@ export interface ComfyTask {
   unconfirmed: boolean
   /** Epoch ms since which reconcile has found the task neither in `/queue` nor in `/history`. */
   missingSince: number | null
+  /**
+   * The `node_errors` of the server's `POST /prompt` answer, by node id: what breaks some outputs of a workflow whose
+   * other outputs passed. ComfyUI runs the outputs that pass and ignores the others (`dependent_outputs`). Empty when
+   * every output passed. Not kept across a page reload.
+   */
+  nodeErrors: Readonly<Record<string, ComfyNodeError>>
 }
 
 /**
@@ -76,6 +82,7 @@ export function updateTask(task: ComfyTask, changes: Partial<ComfyTask>): ComfyT
     cancelRequested: task.cancelRequested,
     unconfirmed: task.unconfirmed,
     missingSince: task.missingSince,
+    nodeErrors: task.nodeErrors,
   }
   for (const key in changes) (next as unknown as Record<string, unknown>)[key] = (changes as Record<string, unknown>)[key]
   return next
@@ -102,6 +109,7 @@ export function createTask(input: { promptId: string, server: string, clientId: 
     cancelRequested: false,
     unconfirmed: false,
     missingSince: null,
+    nodeErrors: {},
   }
 }
 

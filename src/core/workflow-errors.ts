@@ -40,11 +40,25 @@ function describeProblem(p: WorkflowProblem): string {
   return `node ${p.nodeId}${p.title ? ` "${p.title}"` : ''} (${p.classType})${p.input ? ` input "${p.input}"` : ''}: ${p.message}`
 }
 
+/**
+ * Why the server would refuse a whole prompt, named as ComfyUI's `POST /prompt` error `type`: a node type it lacks,
+ * no output node (`SaveImage`, `PreviewImage`, …), or no output whose nodes all pass.
+ */
+export type WorkflowRefusal = 'missing_node_type' | 'prompt_no_outputs' | 'prompt_outputs_failed_validation'
+
 /** The workflow does not fit the server's `/object_info`; nothing was sent. */
 export class WorkflowCheckError extends ComfyTetherError {
   override readonly name = 'WorkflowCheckError'
-  constructor(readonly server: string, readonly problems: readonly WorkflowProblem[]) {
-    super('WORKFLOW_INVALID_FOR_SERVER', `The workflow cannot run on "${server}" (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${problems.map(describeProblem).join(' | ')}. Fix the workflow, or install the nodes and models on that server; pass { validate: false } to send it anyway.`)
+  /**
+   * The error `type` ComfyUI would answer with: `prompt_no_outputs` when the workflow has no output node (then
+   * `problems` is empty), else `prompt_outputs_failed_validation` or `missing_node_type`.
+   */
+  readonly refusal: WorkflowRefusal
+  constructor(readonly server: string, readonly problems: readonly WorkflowProblem[], refusal: WorkflowRefusal = 'prompt_outputs_failed_validation') {
+    super('WORKFLOW_INVALID_FOR_SERVER', refusal === 'prompt_no_outputs'
+      ? `The workflow cannot run on "${server}": it has no output node, so the server would refuse it ("Prompt has no outputs", prompt_no_outputs). Add a node that saves or previews a result (SaveImage, PreviewImage, …) and link it to what it should keep.`
+      : `The workflow cannot run on "${server}" (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${problems.map(describeProblem).join(' | ')}. Fix the workflow, or install the nodes and models on that server; pass { validate: false } to send it anyway.`)
+    this.refusal = refusal
   }
 }
 

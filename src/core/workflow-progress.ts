@@ -17,13 +17,14 @@ export interface WorkflowProgress {
 
 /**
  * The nodes a prompt will run: the output nodes (by `objectInfo`'s `output_node`) and everything they link from.
- * Without `objectInfo`, every node of the workflow.
+ * Without `objectInfo`, every node of the workflow. `ignored`: outputs the server will not run (those its
+ * `node_errors` name as `dependent_outputs` of a partly valid prompt).
  */
-export function nodesToRun(workflow: ComfyWorkflow, objectInfo?: ObjectInfo): string[] {
+export function nodesToRun(workflow: ComfyWorkflow, objectInfo?: ObjectInfo, ignored: ReadonlySet<string> = new Set()): string[] {
   const all = Object.keys(workflow)
   if (!objectInfo)
     return all
-  const outputs = all.filter(id => objectInfo[workflow[id]?.class_type ?? '']?.output_node === true)
+  const outputs = all.filter(id => objectInfo[workflow[id]?.class_type ?? '']?.output_node === true && !ignored.has(id))
   if (outputs.length === 0)
     return all
   const seen = new Set<string>()

@@ -4,6 +4,7 @@ import type { SimulatorVersion } from './types'
 import { normalizeRelative, parseAnnotated, sha256 } from './files'
 import { PyException, simFrame } from './node-errors'
 import { ImageUpscaleWithModel, UpscaleModelLoader } from './model-nodes'
+import { BatchImagesNode, ResizeImageMaskNode } from './v3-nodes'
 import { createImage, cropImage, decodePng, encodePng, invertImage, isPng, jpegSize, resizeNearest, thumbnail } from './png'
 
 /** `("INT", {"default": 5})`: a type (or a combo list) and its options. */
@@ -344,5 +345,5 @@ const TestFail: NodeDef = {
 
 /** Every node type the simulator knows, by class name. */
 export const NODE_DEFS: ReadonlyMap<string, NodeDef> = /* @__PURE__ */ new Map(
-  [LoadImage, ImageInvert, ImageScale, EmptyImage, SaveImage, PreviewImage, TestSlowProgress, TestFail, UpscaleModelLoader, ImageUpscaleWithModel].map(d => [d.name, d]),
+  [LoadImage, ImageInvert, ImageScale, EmptyImage, SaveImage, PreviewImage, TestSlowProgress, TestFail, UpscaleModelLoader, ImageUpscaleWithModel, ResizeImageMaskNode, BatchImagesNode].map(d => [d.name, d]),
 )

@@ -2,6 +2,7 @@
 // copied from tests/fixtures/comfyui/object-info/v0.33.0-783545f-cpu.json (F() marks Python floats so they are served
 // as `2.0`). tests/testing/object-info-data.test.ts checks they are byte-identical to that file. Combo lists of files
 // and models are empty here and filled per simulator from its files and installed models.
+import { REAL_V3_NODE_INFO_0_33 } from './object-info-data-v3'
 import { pyFloat as F } from './py-json'
 
 /** Fresh copies (every call builds new objects, so callers may fill in combos). */
@@ -392,4 +393,5 @@ export const REAL_NODE_INFO_0_33: Readonly<Record<string, () => Record<string, u
     essentials_category: null,
     has_intermediate_output: false,
   }),
+  ...REAL_V3_NODE_INFO_0_33,
 }

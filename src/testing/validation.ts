@@ -1,10 +1,13 @@
+import type { ObjectInfoNode } from '../core/object-info'
 import type { FileStore } from './files'
 import type { InputSpec, NodeDef } from './nodes'
 import type { SimulatorVersion } from './types'
+import { expandInputs, isV3Type, MATCHTYPE } from '../core/dynamic-inputs'
 import { simFrame } from './node-errors'
 import { isInstalled } from './installation'
 import { NODE_DEFS } from './nodes'
 import { specJson } from './object-info'
+import { pyTypeName, toBool, toFloat, toInt, ValidationException } from './py-convert'
 import { numberOf, PyFloat, pyFloat, pyRepr } from './py-json'
 
 /** One entry of an `error` or of a node's `errors` in a 400 answer of `POST /prompt`. */
@@ -28,86 +31,25 @@ export type ValidationResult =
   | { ok: true, outputs: string[], nodeErrors: Record<string, NodeErrorEntry>, prompt: Prompt }
   | { ok: false, error: PromptError, nodeErrors: Record<string, NodeErrorEntry> }
 
-/** A Python exception raised while validating (`KeyError`, `IndexError`, …). */
-class ValidationException extends Error {
-  constructor(readonly pyType: string, message: string) {
-    super(message)
-  }
-}
-
-function pyTypeName(value: unknown): string {
-  if (value === null || value === undefined)
-    return 'NoneType'
-  if (value instanceof PyFloat)
-    return 'float'
-  switch (typeof value) {
-    case 'string': return 'str'
-    case 'boolean': return 'bool'
-    case 'number': return Number.isInteger(value) ? 'int' : 'float'
-    default: return Array.isArray(value) ? 'list' : 'dict'
-  }
-}
-
-/** Python's `int(value)`. */
-function toInt(value: unknown): number {
-  if (typeof value === 'boolean')
-    return value ? 1 : 0
-  if (typeof value === 'number' || value instanceof PyFloat) {
-    const n = numberOf(value)
-    if (!Number.isFinite(n))
-      throw new ValidationException('ValueError', `cannot convert float ${n} to integer`)
-    return Math.trunc(n)
-  }
-  if (typeof value === 'string') {
-    if (/^\s*[+-]?\d+(?:_\d+)*\s*$/.test(value))
-      return Number.parseInt(value.replaceAll('_', '').trim(), 10)
-    throw new ValidationException('ValueError', `invalid literal for int() with base 10: ${pyRepr(value, false)}`)
-  }
-  throw new ValidationException('TypeError', `int() argument must be a string, a bytes-like object or a real number, not '${pyTypeName(value)}'`)
-}
-
-/** Python's `float(value)`. */
-function toFloat(value: unknown): number {
-  if (typeof value === 'boolean')
-    return value ? 1 : 0
-  if (typeof value === 'number' || value instanceof PyFloat)
-    return numberOf(value)
-  if (typeof value === 'string') {
-    const s = value.trim()
-    if (/^[+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:e[+-]?\d+)?$/i.test(s))
-      return Number(s.replaceAll('_', ''))
-    if (/^[+-]?(?:inf|infinity)$/i.test(s))
-      return s.startsWith('-') ? -Infinity : Infinity
-    if (/^[+-]?nan$/i.test(s))
-      return Number.NaN
-    throw new ValidationException('ValueError', `could not convert string to float: ${pyRepr(value, false)}`)
-  }
-  throw new ValidationException('TypeError', `float() argument must be a string or a real number, not '${pyTypeName(value)}'`)
-}
-
-/** Python's `bool(value)`. */
-function toBool(value: unknown): boolean {
-  if (value === null || value === undefined)
-    return false
-  if (typeof value === 'boolean')
-    return value
-  if (typeof value === 'string')
-    return value.length > 0
-  if (typeof value === 'number' || value instanceof PyFloat)
-    return numberOf(value) !== 0
-  return Object.keys(value).length > 0
-}
-
 /** ComfyUI's `validate_node_input`. */
 function typesMatch(received: unknown, expected: unknown): boolean {
   if (received === expected)
     return true
   if (typeof received !== 'string' || typeof expected !== 'string')
     return false
-  if (received === '*' || expected === '*')
+  // A V3 MATCHTYPE is typed when the graph runs: 0.33.0 accepted a STRING linked into one (see PROTOCOL.md).
+  if (received === '*' || expected === '*' || isV3Type(received) || isV3Type(expected))
     return true
   const a = new Set(received.split(',').map(t => t.trim()))
   return expected.split(',').some(t => a.has(t.trim()))
+}
+
+/** Upload combos list files; their own VALIDATE_INPUTS checks the value (LoadImage here). */
+const UPLOAD_FLAGS = ['image_upload', 'audio_upload', 'video_upload', 'file_upload']
+
+/** A min or max of an input's options (the real entries carry Python floats). */
+function limit(value: unknown): number | undefined {
+  return typeof value === 'number' || value instanceof PyFloat ? numberOf(value) : undefined
 }
 
 function fmt(value: number, float: boolean): string {
@@ -150,10 +92,12 @@ class Validator {
       throw new ValidationException('KeyError', '\'inputs\'')
     const def = NODE_DEFS.get(String(node.class_type)) as NodeDef
     const specs = def.inputs(this.files)
-    const all: [string, InputSpec, boolean][] = [
-      ...Object.entries(specs.required).map(([k, v]) => [k, v, true] as [string, InputSpec, boolean]),
-      ...Object.entries(specs.optional ?? {}).map(([k, v]) => [k, v, false] as [string, InputSpec, boolean]),
-    ]
+    // V3 dynamic inputs grow into the names the prompt carries ("resize_type.width", "images.image0"), as
+    // get_finalized_class_inputs does.
+    const expanded = expandInputs({ input: { required: specs.required, optional: specs.optional } } as ObjectInfoNode, inputs)
+    const all: [string, InputSpec, boolean][] = [...expanded].map(([k, v]) => [k, v.spec as InputSpec, v.required])
+    // A node with dynamic inputs names a missing one by its last part ("multiplier", "image0"), as ComfyUI does.
+    const dynamic = [...Object.values(specs.required), ...Object.values(specs.optional ?? {})].some(([type]) => isV3Type(type) && type !== MATCHTYPE)
     const customInputs = def.validated ?? []
     const errors: PromptError[] = []
     let valid = true
@@ -163,7 +107,7 @@ class Validator {
       const config = specJson(spec)
       if (!(name in inputs)) {
         if (required)
-          errors.push({ type: 'required_input_missing', message: 'Required input is missing', details: name, extra_info: { input_name: name } })
+          errors.push({ type: 'required_input_missing', message: 'Required input is missing', details: dynamic ? name.split('.').pop() ?? name : name, extra_info: { input_name: name } })
         continue
       }
       let value = inputs[name]
@@ -240,20 +184,23 @@ class Validator {
         continue
       const n = numberOf(value)
       const isFloat = type === 'FLOAT'
-      if (typeof options.min === 'number' && n < options.min) {
-        errors.push({ type: 'value_smaller_than_min', message: `Value ${fmt(n, isFloat)} smaller than min of ${fmt(options.min, isFloat)}`, details: name, extra_info: { input_name: name, input_config: config, received_value: value } })
+      const min = limit(options.min)
+      const max = limit(options.max)
+      if (min !== undefined && n < min) {
+        errors.push({ type: 'value_smaller_than_min', message: `Value ${fmt(n, isFloat)} smaller than min of ${fmt(min, isFloat)}`, details: name, extra_info: { input_name: name, input_config: config, received_value: value } })
         continue
       }
-      if (typeof options.max === 'number' && n > options.max) {
-        errors.push({ type: 'value_bigger_than_max', message: `Value ${fmt(n, isFloat)} bigger than max of ${fmt(options.max, isFloat)}`, details: name, extra_info: { input_name: name, input_config: config, received_value: value } })
+      if (max !== undefined && n > max) {
+        errors.push({ type: 'value_bigger_than_max', message: `Value ${fmt(n, isFloat)} bigger than max of ${fmt(max, isFloat)}`, details: name, extra_info: { input_name: name, input_config: config, received_value: value } })
         continue
       }
-      if (Array.isArray(type) && !type.includes(value as string)) {
-        const long = type.length > 20
+      const combo = Array.isArray(type) ? type : type === 'COMBO' && Array.isArray(options.options) ? options.options as unknown[] : undefined
+      if (combo && !UPLOAD_FLAGS.some(f => options[f] === true) && !combo.includes(value as string)) {
+        const long = combo.length > 20
         errors.push({
           type: 'value_not_in_list',
           message: 'Value not in list',
-          details: `${name}: '${pyRepr(value)}' not in ${long ? `(list of length ${type.length})` : pyRepr(type)}`,
+          details: `${name}: '${pyRepr(value)}' not in ${long ? `(list of length ${combo.length})` : pyRepr(combo)}`,
           extra_info: { input_name: name, input_config: long ? null : config, received_value: value },
         })
         continue

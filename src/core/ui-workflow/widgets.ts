@@ -1,13 +1,12 @@
 import type { ObjectInfoInputOptions, ObjectInfoInputSpec, ObjectInfoNode } from './object-info'
 import type { UiNode } from './types'
 import { UiWorkflowError } from './error'
+import { AUTOGROW, autogrowSlots, DYNAMICCOMBO, dynamicComboOptions } from '../dynamic-inputs'
 import { isRecord } from './graph'
 
 /** Input types the frontend draws as a widget with a value in `widgets_values`; a list type is a combo. */
 const WIDGET_TYPES: ReadonlySet<string> = /* @__PURE__ */ new Set(['INT', 'FLOAT', 'STRING', 'BOOLEAN', 'COMBO'])
 
-/** Input types whose widgets hold nested values the converter does not map. */
-const UNSUPPORTED_TYPES: ReadonlySet<string> = /* @__PURE__ */ new Set(['COMFY_DYNAMICCOMBO_V3', 'COMFY_AUTOGROW_V3'])
 
 /** One widget of a node class and how many values it takes in `widgets_values` (2 with a control or upload value). */
 export interface WidgetSlot {
@@ -16,6 +15,11 @@ export interface WidgetSlot {
   extra?: 'control' | 'upload'
   /** The value the frontend gives the widget when a saved workflow has no value for it (an input added later). */
   fallback?: { value: unknown }
+  /**
+   * A V3 DYNAMICCOMBO: the widgets of each option, by key. The frontend puts the chosen option's widgets
+   * (`"<input>.<sub>"`) right after the combo's own, so their values follow its value in `widgets_values`.
+   */
+  options?: ReadonlyMap<unknown, readonly WidgetSlot[]>
 }
 
 function defaultValue(type: unknown, options: ObjectInfoInputOptions): { value: unknown } | undefined {
@@ -51,26 +55,51 @@ function isWidgetType(type: unknown): boolean {
   return Array.isArray(type) || (typeof type === 'string' && WIDGET_TYPES.has(type))
 }
 
-/** The widgets of a node class in `widgets_values` order: required then optional inputs, in `input_order`. */
-export function widgetSlots(def: ObjectInfoNode, where: Where): WidgetSlot[] {
-  const slots: WidgetSlot[] = []
-  for (const [name, [type, rawOptions]] of specsInOrder(def, where)) {
-    const options: ObjectInfoInputOptions = isRecord(rawOptions) ? rawOptions : {}
-    if (typeof type === 'string' && UNSUPPORTED_TYPES.has(type))
-      throw new UiWorkflowError('unsupported', `input "${name}" is of type ${type}, whose nested widget values are not mapped`, where)
-    if (!isWidgetType(type))
-      continue
-    if (options.forceInput === true)
-      throw new UiWorkflowError('unsupported', `input "${name}" is a forceInput ${String(type)}, and frontends differ on whether it takes a widget value`, where)
-    if (options.audio_upload === true || options.file_upload === true)
-      throw new UiWorkflowError('unsupported', `input "${name}" has an audio or 3D-file upload widget, whose saved values are not mapped`, where)
-    const upload = options.image_upload === true || options.video_upload === true
-    const control = options.control_after_generate !== undefined && options.control_after_generate !== false
-    const fallback = defaultValue(type, options)
-    const extra = control ? 'control' : upload ? 'upload' : undefined
-    slots.push({ name, ...(extra && { extra }), ...(fallback && { fallback }) })
+/** The widget of one input (`undefined`: a socket only), named `name` (with the path of a DYNAMICCOMBO it is under). */
+function slotOf(name: string, type: unknown, rawOptions: unknown, where: Where): WidgetSlot | undefined {
+  const options: ObjectInfoInputOptions = isRecord(rawOptions) ? rawOptions : {}
+  if (type === DYNAMICCOMBO) {
+    const choices = dynamicComboOptions(options)
+    const byKey = new Map(choices.map(({ key, inputs }) => [key, [
+      ...Object.entries(inputs.required ?? {}),
+      ...Object.entries(inputs.optional ?? {}),
+    ].flatMap(([sub, spec]) => {
+      const slot = Array.isArray(spec) ? slotOf(`${name}.${sub}`, spec[0], spec[1], where) : undefined
+      return slot ? [slot] : []
+    })] as const))
+    const [first] = choices
+    const fallback = Object.hasOwn(options, 'default') ? { value: options.default } : first ? { value: first.key } : undefined
+    return { name, options: byKey, ...(fallback && { fallback }) }
   }
-  return slots
+  if (type === AUTOGROW) {
+    // The grown inputs are sockets ("<input>.<name>"), linked by name; a template of widgets is not mapped.
+    const { spec } = autogrowSlots(options)
+    if (spec && isWidgetType(spec[0]))
+      throw new UiWorkflowError('unsupported', `input "${name}" grows ${String(spec[0])} widgets (COMFY_AUTOGROW_V3), whose saved values are not mapped`, where)
+    return undefined
+  }
+  if (!isWidgetType(type))
+    return undefined
+  if (options.forceInput === true)
+    throw new UiWorkflowError('unsupported', `input "${name}" is a forceInput ${String(type)}, and frontends differ on whether it takes a widget value`, where)
+  if (options.audio_upload === true || options.file_upload === true)
+    throw new UiWorkflowError('unsupported', `input "${name}" has an audio or 3D-file upload widget, whose saved values are not mapped`, where)
+  const upload = options.image_upload === true || options.video_upload === true
+  const control = options.control_after_generate !== undefined && options.control_after_generate !== false
+  const fallback = defaultValue(type, options)
+  const extra = control ? 'control' : upload ? 'upload' : undefined
+  return { name, ...(extra && { extra }), ...(fallback && { fallback }) }
+}
+
+/**
+ * The widgets of a node class in `widgets_values` order: required then optional inputs, in `input_order`. A
+ * DYNAMICCOMBO's slot carries its options' widgets, which follow it once its value is known.
+ */
+export function widgetSlots(def: ObjectInfoNode, where: Where): WidgetSlot[] {
+  return specsInOrder(def, where).flatMap(([name, [type, options]]) => {
+    const slot = slotOf(name, type, options, where)
+    return slot ? [slot] : []
+  })
 }
 
 /**
@@ -96,36 +125,45 @@ export function widgetInputs(node: UiNode, def: ObjectInfoNode, nodeId: string):
   if (!Array.isArray(saved)) {
     // Some custom nodes save an object keyed by widget name.
     const byName = saved as Readonly<Record<string, unknown>>
-    for (const { name } of slots) {
-      if (!(name in byName))
-        throw new UiWorkflowError('widget-mismatch', `widgets_values has no value for "${name}"`, where)
-      inputs[name] = apiValue(byName[name])
+    const queue = [...slots]
+    for (let slot = queue.shift(); slot; slot = queue.shift()) {
+      if (!(slot.name in byName))
+        throw new UiWorkflowError('widget-mismatch', `widgets_values has no value for "${slot.name}"`, where)
+      inputs[slot.name] = apiValue(byName[slot.name])
+      queue.unshift(...slot.options?.get(byName[slot.name]) ?? [])
     }
     return inputs
   }
-  const expected = slots.reduce((n, slot) => n + (slot.extra ? 2 : 1), 0)
-  if (saved.length > expected)
-    throw countMismatch(saved.length, expected, slots, where)
+  const queue = [...slots]
+  const seen: WidgetSlot[] = []
   let i = 0
-  for (const slot of slots) {
+  for (let slot = queue.shift(); slot; slot = queue.shift()) {
+    seen.push(slot)
+    let value: unknown
     if (i < saved.length) {
-      inputs[slot.name] = apiValue(saved[i])
+      value = saved[i]
       if (slot.extra === 'control' && i + 1 < saved.length && typeof saved[i + 1] !== 'string')
         throw new UiWorkflowError('widget-mismatch', `the value after "${slot.name}" is ${JSON.stringify(saved[i + 1])}, not a control_after_generate mode such as "fixed"`, where)
     }
     else if (slot.fallback) {
       // Saved before the server added this input: the frontend shows (and sends) its default.
-      inputs[slot.name] = apiValue(slot.fallback.value)
+      value = slot.fallback.value
     }
     else {
-      throw countMismatch(saved.length, expected, slots, where)
+      throw countMismatch(saved.length, seen.concat(queue), where)
     }
+    inputs[slot.name] = apiValue(value)
     i += slot.extra ? 2 : 1
+    // The chosen option's widgets come next, as the frontend inserts them after the combo.
+    queue.unshift(...slot.options?.get(value) ?? [])
   }
+  if (saved.length > i)
+    throw countMismatch(saved.length, seen, where)
   return inputs
 }
 
-function countMismatch(count: number, expected: number, slots: readonly WidgetSlot[], where: Where): UiWorkflowError {
+function countMismatch(count: number, slots: readonly WidgetSlot[], where: Where): UiWorkflowError {
+  const expected = slots.reduce((n, slot) => n + (slot.extra ? 2 : 1), 0)
   const names = slots.map(s => s.extra ? `${s.name} (+${s.extra})` : s.name).join(', ') || 'none'
   return new UiWorkflowError('widget-mismatch', `widgets_values holds ${count} value(s), but /object_info declares ${expected} for its widgets [${names}]`, {
     ...where,
