@@ -19,7 +19,7 @@ import { createImageLoader } from '../http/load-image'
 import { createClientState } from './client-state'
 import { createFrameRouter } from './frame-router'
 import { createInspection } from './inspect'
-import { createObjectInfoCache } from './object-info-cache'
+import { createNodeInfoCache } from './node-info-cache'
 import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
 import { createPlacement } from './placement'
 import { installRequestWatchdog } from './request-watchdog'
@@ -121,7 +121,11 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   const api = createComfyApi(http)
   const images = createImageLoader(http)
   const serverApi = createComfyServerApi(http)
-  const objectInfos = createObjectInfoCache(server => serverApi.objectInfo(server))
+  const objectInfos = createNodeInfoCache({
+    one: (server, nodeClass) => serverApi.objectInfo(server, nodeClass),
+    all: server => serverApi.objectInfo(server),
+    watching: server => state.tethers.get(server)?.socket.status === 'OPEN',
+  })
   const workflows = createWorkflowInsight({ getTask: id => state.tasks.get(id), pendingOn: state.pendingOn, queue: server => api.queue(server), credentialOf: server => credentials.get(server), changed: () => emit('workflows') })
 
   const engine: Engine = {
@@ -291,7 +295,8 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     submit: runner.submit,
     cancel: runner.cancel,
     canRunOn: inspection.canRunOn,
-    objectInfo: server => objectInfos.get(server),
+    objectInfo: server => objectInfos.all(server),
+    refreshNodeInfo: inspection.refreshNodeInfo,
     taskWorkflow: promptId => workflows.view(engine.renamed.get(promptId) ?? promptId),
     uploadImage: inspection.uploadImage,
     viewUrl: inspection.viewUrl,
