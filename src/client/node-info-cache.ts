@@ -96,14 +96,18 @@ export function createNodeInfoCache(fetch: NodeInfoFetch, now: () => number = Da
     s.classes.set(name, { node, key: keyOf(node), readAt: now(), hellos: s.hellos, watched })
   }
 
-  /** Believed: read lately, or watched by a socket of ours that has said no new hello since (none but its own first). */
+  /**
+   * Believed: read while one of our sockets watched the server and that socket is still open (a restart would have
+   * closed it), or read unwatched and either the first socket opened since is still open or it is younger than
+   * `UNWATCHED_TRUST_MS`. Any later hello (a reconnect) or a socket that closed since means: read it again.
+   */
   function isBelieved(server: string, s: ServerNodes, entry: ClassEntry | undefined): boolean {
     if (!entry)
       return false
     const since = s.hellos - entry.hellos
-    if (entry.watched)
-      return since === 0 && (fetch.watching(server) || now() - entry.readAt <= UNWATCHED_TRUST_MS)
-    return since <= 1 && ((since === 1 && fetch.watching(server)) || now() - entry.readAt <= UNWATCHED_TRUST_MS)
+    if (since === 0)
+      return entry.watched ? fetch.watching(server) : now() - entry.readAt <= UNWATCHED_TRUST_MS
+    return since === 1 && !entry.watched && fetch.watching(server)
   }
 
   function read(server: string, s: ServerNodes, name: string): Promise<void> {
@@ -111,7 +115,12 @@ export function createNodeInfoCache(fetch: NodeInfoFetch, now: () => number = Da
     if (!pending) {
       const generation = s.generation
       const watched = fetch.watching(server)
-      pending = fetch.one(server, name).then((info) => {
+      // A keep-alive connection the server dropped (a restart) fails the first request on it: one retry, GET is safe.
+      pending = fetch.one(server, name).catch((error: unknown) => {
+        if ((error as { cause?: { code?: unknown } } | null)?.cause?.code !== 'ECONNRESET')
+          throw error
+        return fetch.one(server, name)
+      }).then((info) => {
         if (s.generation === generation)
           store(s, name, Object.hasOwn(info, name) ? info[name] : undefined, watched)
       }).finally(() => {
