@@ -116,9 +116,9 @@ export function createServerFit(source: WorkflowSource, skip: readonly string[],
     return error instanceof WorkflowCheckError && error.server !== server ? new WorkflowCheckError(server, error.problems) : error
   }
 
-  /** The verdict on `server`; a refusal is looked at again with freshly read node info, once per submit. */
-  async function judge(server: string): Promise<Verdict> {
-    const verdict = verdictOf(server, await nodeInfo.get(server))
+  /** The verdict on `server` given its node info; a refusal is looked at again with freshly read node info, once per submit. */
+  async function judge(server: string, info?: ObjectInfo): Promise<Verdict> {
+    const verdict = verdictOf(server, info ?? await nodeInfo.get(server))
     if ((verdict.lacks.length === 0 && !verdict.error) || reread.has(server))
       return verdict
     reread.add(server)
@@ -127,7 +127,13 @@ export function createServerFit(source: WorkflowSource, skip: readonly string[],
 
   return {
     async check(candidates, lockedServer) {
-      const judged = await Promise.all(candidates.map(async server => [server, await judge(server)] as const))
+      const infos = await Promise.all(candidates.map(server => nodeInfo.get(server)))
+      const first = candidates.map((server, i) => verdictOf(server, infos[i]))
+      // Refusals only: read those servers again (in parallel), in case their node info changed since it was cached.
+      const judged = await Promise.all(candidates.map(async (server, i): Promise<[string, Verdict]> => {
+        const verdict = first[i]!
+        return [server, verdict.lacks.length === 0 && !verdict.error ? verdict : await judge(server, infos[i])]
+      }))
       const missing: Record<string, string[]> = {}
       const errors: unknown[] = []
       const fit = new Set<string>()
