@@ -128,10 +128,9 @@ export function createServerFit(source: WorkflowSource, skip: readonly string[],
   return {
     async check(candidates, lockedServer) {
       const infos = await Promise.all(candidates.map(server => nodeInfo.get(server)))
-      const first = candidates.map((server, i) => verdictOf(server, infos[i]))
       // Refusals only: read those servers again (in parallel), in case their node info changed since it was cached.
       const judged = await Promise.all(candidates.map(async (server, i): Promise<[string, Verdict]> => {
-        const verdict = first[i]!
+        const verdict = verdictOf(server, infos[i])
         return [server, verdict.lacks.length === 0 && !verdict.error ? verdict : await judge(server, infos[i])]
       }))
       const missing: Record<string, string[]> = {}

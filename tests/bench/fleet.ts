@@ -28,6 +28,8 @@ interface RunFigures {
   cpuMs: number
   requests: number
   makespanMs: number
+  /** The client's requests by route (ids replaced by `{id}`), to see where requests beyond the floor's 2 go. */
+  routes?: Record<string, number>
 }
 
 /** Runs `count` jobs with at most `limit` at once. */
@@ -96,17 +98,20 @@ async function clientRun(urls: readonly string[], count: number): Promise<RunFig
   const { createComfyClient } = await import('../../src/client/index')
   const client = createComfyClient({ servers: [...urls], affinity: 'task', maxTasksPerServer: Math.ceil(IN_FLIGHT / urls.length), persist: false, logger: false, taskRetention: 0, WebSocket })
   let requests = 0
+  const routes: Record<string, number> = {}
   client.http.interceptors.request.use((config) => {
     requests++
+    const route = `${(config.method ?? 'get').toUpperCase()} ${(config.url ?? '').split('?')[0]!.replace(/[0-9a-f-]{36}/g, '{id}')}`
+    routes[route] = (routes[route] ?? 0) + 1
     return config
   })
   try {
-    return await measure(async () => {
+    return { ...await measure(async () => {
       await limited(count, IN_FLIGHT, async () => {
         await (await client.submit(smallTask())).result
       })
       return requests
-    })
+    }), routes }
   }
   finally {
     client.dispose()
@@ -144,7 +149,8 @@ export async function benchFleet(): Promise<BenchResult[]> {
         value: round(perTask, 2),
         target: { op: '<=', value: 2.2, of: 'value', unit: 'req/task' },
         verdict: verdictOf(perTask, { op: '<=', value: 2.2 }),
-        details: { clientRequests: client.requests, floorRequests: floor.requests },
+        details: { clientRequests: client.requests, floorRequests: floor.requests, routes: client.routes },
+        notes: [`the client's requests by route: ${Object.entries(client.routes ?? {}).sort((a, b) => b[1] - a[1]).map(([route, n]) => `${route} ${n}`).join(', ')}`],
       },
       {
         id: 'fleet-makespan',

@@ -6,7 +6,7 @@ import { disposeAll, emptyImageWorkflow, nodeClient } from './helpers'
 import { createComfySimulator } from 'comfy-tether/testing'
 
 vi.mock('../../src/core/validate-workflow', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/core/validate-workflow')>()
+  const original = await importOriginal<typeof validation>()
   return { ...original, validateWorkflow: vi.fn(original.validateWorkflow) }
 })
 
