@@ -222,6 +222,16 @@ describe('the /object_info cache', () => {
     expect(new Set(reads().slice(once.length))).toEqual(new Set(['/object_info/EmptyImage', '/object_info/SaveImage']))
   })
 
+  it('reads a server again on store.refreshNodeInfo(), e.g. after a model was copied onto it', async () => {
+    const sim = await createComfySimulator({ speed: 8 })
+    sims.push(sim)
+    const { store } = mountComfy({ servers: [sim.url] })
+    expect(await store.canRunOn(upscale)).toEqual({ [sim.url]: ['model_name "4x-UltraSharp.pth" (node 2)'] })
+    sim.addModel('upscale_models', '4x-UltraSharp.pth')
+    await store.refreshNodeInfo(sim.url)
+    expect(await store.canRunOn(upscale)).toEqual({ [sim.url]: [] })
+  })
+
   it('tells per server whether a workflow can run there and why not', async () => {
     const { withModel, noModel, noNodes, urls } = await fleet()
     const { store } = mountComfy({ servers: urls, affinity: 'task' })
