@@ -165,20 +165,20 @@ export function createNodeInfoCache(fetch: NodeInfoFetch, now: () => number = Da
     s.generation++
   }
 
+  async function get(server: string, classes: readonly string[], fresh = false): Promise<ObjectInfo> {
+    const s = of(server)
+    const stale = [...new Set(classes)].filter(name => fresh || !isBelieved(server, s, s.classes.get(name)))
+    if (fresh) {
+      s.generation++
+      s.inFlight.clear()
+    }
+    await Promise.all(stale.map(name => read(server, s, name)))
+    // undefined: a suspect() while a class was first read, so it was not kept: read again
+    return assemble(s, classes) ?? get(server, classes)
+  }
+
   return {
-    async get(server, classes, fresh = false) {
-      const s = of(server)
-      const stale = [...new Set(classes)].filter(name => fresh || !isBelieved(server, s, s.classes.get(name)))
-      if (fresh) {
-        s.generation++
-        s.inFlight.clear()
-      }
-      await Promise.all(stale.map(name => read(server, s, name)))
-      const info = assemble(s, classes)
-      if (!info) // a suspect() while reading: read again
-        return this.get(server, classes)
-      return info
-    },
+    get,
     peek: (server, classes) => assemble(of(server), classes),
     believed(server, classes) {
       const s = of(server)
@@ -203,7 +203,7 @@ export function createNodeInfoCache(fetch: NodeInfoFetch, now: () => number = Da
     },
     suspect,
     async refresh(list) {
-      await Promise.all(list.map(server => this.get(server, [...of(server).classes.keys()], true)))
+      await Promise.all(list.map(server => get(server, [...of(server).classes.keys()], true)))
     },
     noteFrame(server, data) {
       if (typeof data === 'string' && data.startsWith('{"type": "status"') && data.includes('"sid"'))
