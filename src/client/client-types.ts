@@ -68,8 +68,17 @@ export interface ComfyClient {
   cancel: (promptId: string) => Promise<void>
   /** What each server lacks to run `workflow` (`[]`: it can; `null`: unknown). */
   canRunOn: (workflow: ComfyWorkflow | UiWorkflow | WorkflowTemplate) => Promise<Record<string, string[] | null>>
-  /** `GET /object_info` of a server, cached until its socket reconnects. */
+  /**
+   * The whole `GET /object_info` of a server (every node class), read now. Submits never need it: they read and cache
+   * only the classes a workflow uses.
+   */
   objectInfo: (server: string) => Promise<ObjectInfo>
+  /**
+   * Reads again the node info cached for `server` (or for every server), e.g. after installing nodes or copying models
+   * onto it. Rarely needed: it is read again by itself when a server restarted and before a workflow is refused.
+   * Rejects with `INVALID_SERVER_URL` for a server that is not configured.
+   */
+  refreshNodeInfo: (server?: string) => Promise<void>
   /** The workflow view of a task (progress, queue position, ETA, outputs), if it was submitted by this client. */
   taskWorkflow: (promptId: string) => TaskWorkflowView | undefined
   /** Uploads an image of the app's own to the locked server (or the one a new task would use). */

@@ -20,7 +20,7 @@ import { createImageLoader } from '../http/load-image'
 import { createClientState } from './client-state'
 import { createFrameRouter } from './frame-router'
 import { createInspection } from './inspect'
-import { createObjectInfoCache } from './object-info-cache'
+import { createNodeInfoCache } from './node-info-cache'
 import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
 import { createPlacement } from './placement'
 import { CLIENT_ONLY_KEYS, checkSocketOptions } from './option-checks'
@@ -126,7 +126,11 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   const api = createComfyApi(http)
   const images = createImageLoader(http)
   const serverApi = createComfyServerApi(http)
-  const objectInfos = createObjectInfoCache(server => serverApi.objectInfo(server))
+  const objectInfos = createNodeInfoCache({
+    one: (server, nodeClass) => serverApi.objectInfo(server, nodeClass),
+    all: server => serverApi.objectInfo(server),
+    watching: server => state.tethers.get(server)?.socket.status === 'OPEN',
+  })
   const workflows = createWorkflowInsight({ getTask: id => state.tasks.get(id), pendingOn: state.pendingOn, queue: server => api.queue(server), credentialOf: server => credentials.get(server), changed: () => emit('workflows') })
 
   const engine: Engine = {
@@ -296,7 +300,8 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     submit: runner.submit,
     cancel: runner.cancel,
     canRunOn: inspection.canRunOn,
-    objectInfo: async server => objectInfos.get(configuredServer(server, serverUrls, 'objectInfo')),
+    objectInfo: async server => objectInfos.all(configuredServer(server, serverUrls, 'objectInfo')),
+    refreshNodeInfo: inspection.refreshNodeInfo,
     taskWorkflow: promptId => workflows.view(engine.renamed.get(promptId) ?? promptId),
     uploadImage: inspection.uploadImage,
     viewUrl: inspection.viewUrl,

@@ -6,7 +6,7 @@ import type { ComfyWorkflow } from '../core/validate-input'
 import type { ComfyApi } from '../http/comfy-api'
 import type { ComfyServerApi } from '../http/comfy-server-api'
 import type { ClientState } from './client-state'
-import type { ObjectInfoCache } from './object-info-cache'
+import type { NodeInfoCache } from './node-info-cache'
 import type { ResolvedComfyOptions } from './options'
 import type { ServerTether } from './server-tether'
 import type { ComfyTaskResult } from './types'
@@ -21,7 +21,7 @@ export interface Engine {
   state: ClientState
   api: ComfyApi
   serverApi: ComfyServerApi
-  objectInfos: ObjectInfoCache
+  objectInfos: NodeInfoCache
   workflows: ReturnType<typeof createWorkflowInsight>
   /** A timer of the client's group (cleared on dispose). */
   after: (ms: number, callback: () => void) => () => void

@@ -142,11 +142,15 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
       }
       for (const tether of targets) engine.closeTether(tether, 'released on request')
     },
+    /** Reads again the node info cached for `server` (a configured server, as the URL model resolves it), or for every server. */
+    async refreshNodeInfo(server?: string): Promise<void> {
+      await objectInfos.refresh(server === undefined ? serverUrls : [configuredServer(server, serverUrls, 'refreshNodeInfo')])
+    },
     /** What each server lacks to run `workflow` (`[]`: it can; `null`: unknown, e.g. never read and another server is locked). */
     async canRunOn(workflow: ComfyWorkflow | UiWorkflow | WorkflowTemplate): Promise<Record<string, string[] | null>> {
       const held = sessionMode ? state.heldSessionServer() : undefined
       const { lacksByServer } = await loadWorkflowChecks()
-      return lacksByServer(workflow, serverUrls, server => objectInfos.peek(server) ?? (!held || held === server ? objectInfos.get(server).catch(() => undefined) : undefined))
+      return lacksByServer(workflow, serverUrls, (server, classes) => !held || held === server ? objectInfos.get(server, classes).catch(() => undefined) : objectInfos.peek(server, classes))
     },
   }
 }

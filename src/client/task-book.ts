@@ -38,6 +38,8 @@ export function createTaskBook(engine: Engine) {
     engine.sending.delete(task.promptId)
     if (task.state === 'succeeded' && task.startedAt !== null && task.endedAt !== null)
       engine.serviceTimes.set(task.server, smoothServiceTime(engine.serviceTimes.get(task.server), task.endedAt - task.startedAt))
+    if (task.error instanceof TaskLostError && (task.error.reason === 'not-on-server' || task.error.reason === 'server-restarted'))
+      engine.objectInfos.suspect(task.server) // it forgot our prompt: restarted, maybe with other nodes or models
     state.record('task-end', `task ${task.promptId} ${task.state} on ${task.server}${task.error ? `: ${task.error.message}` : ''}`, { server: task.server, promptId: task.promptId, code: task.error?.code })
     const settle = engine.settlers.get(task.promptId)
     engine.settlers.delete(task.promptId)

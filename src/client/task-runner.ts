@@ -7,6 +7,7 @@ import type { FilledWorkflow, WorkflowTemplate, WorkflowValues } from '../core/w
 import type { Engine } from './engine'
 import type { createPlacement } from './placement'
 import type { ComfyClientTaskHandle, ComfyTaskResult, SubmitOptions } from './types'
+import type { ServerFit } from './workflow-checks'
 import { isComfyTetherError, ProtocolError, RequestFailedError, TaskCancelledError, TaskNotFoundError, ClientDisposedError } from '../core/errors'
 import { mintUuid } from '../core/ids'
 import { endTask, isTerminal, updateTask } from '../core/task-state'
@@ -28,7 +29,11 @@ function refusedBeforeSending(error: ComfyTetherError): boolean {
 /** submit, its run to `POST /prompt`, the resend of unconfirmed prompts, and cancel. */
 export function createTaskRunner(engine: Engine, placement: ReturnType<typeof createPlacement>) {
   const { api, state, options, objectInfos, workflows } = engine
-  const objectInfoOrUnknown = (server: string) => objectInfos.get(server).catch(() => undefined)
+  /** A submit's view of the node info: the classes its workflow uses, per server (`undefined`: unreadable). */
+  const nodeInfoOf = (classes: readonly string[]) => ({
+    get: (server: string, fresh?: boolean) => objectInfos.get(server, classes, fresh).catch(() => undefined),
+    peek: (server: string) => objectInfos.peek(server, classes),
+  })
   const live = (promptId: string): ComfyTask | undefined => {
     const task = state.tasks.get(promptId)
     return task && !isTerminal(task.state) ? task : undefined
@@ -90,12 +95,14 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     if (checks && engine.isDisposed()) // disposed while the checks loaded: nothing is placed any more
       throw new ClientDisposedError('submit()')
     const promptId = mintUuid()
-    const server = await placement.placeTask(promptId, checks?.createServerFit(source, skip, objectInfoOrUnknown, objectInfos.peek, validate))
-    const { prompt, filled } = source.placed(server, objectInfos.peek(server))
-    workflows.track(promptId, server, prompt, filled, nodesToRun(prompt, objectInfos.peek(server)), source.format)
+    const nodeInfo = nodeInfoOf(source.classes)
+    const fit = checks?.createServerFit(source, skip, nodeInfo, validate)
+    const server = await placement.placeTask(promptId, fit)
+    const { prompt, filled } = source.placed(server, nodeInfo.peek(server))
+    workflows.track(promptId, server, prompt, filled, nodesToRun(prompt, nodeInfo.peek(server)), source.format)
     const result = new Promise<ComfyTaskResult>((resolve, reject) => engine.settlers.set(promptId, { resolve, reject }))
     result.catch(() => {}) // the app may never await it; the task's state carries the error either way
-    void runTask(promptId, server, prompt, images, submitOptions.extraData, { validate, skip, filled })
+    void runTask(promptId, server, prompt, images, submitOptions.extraData, { validate, filled, fit, nodeInfo })
     return {
       promptId,
       get task() {
@@ -127,17 +134,17 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
 
   const cancelled = (task: ComfyTask, server: string): void => engine.setTask(endTask(task, 'cancelled', new TaskCancelledError(server, task.promptId, 'not-sent'), Date.now()))
 
-  async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined, check: { validate: boolean, skip: readonly string[], filled: FilledWorkflow | null }): Promise<void> {
+  async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined, check: { validate: boolean, filled: FilledWorkflow | null, fit: ServerFit | undefined, nodeInfo: ReturnType<typeof nodeInfoOf> }): Promise<void> {
     try {
       await waitForSocket(server, options.socketOpenTimeout)
       // Nothing is sent into a known outage: wait for the server (the outage rule ends the task after maxOutage).
       if (!await waitForServer(server, promptId))
         return
-      const info = check.validate ? await objectInfoOrUnknown(server) : undefined
+      const info = check.validate ? await check.nodeInfo.get(server) : undefined
       if (check.filled && workflowChecks().fitSeeds(prompt, check.filled, info)) // a template: filled by the loaded checks
         workflows.touch(promptId)
-      if (info) // fetched only to validate: the submit loaded the checks before placing the task
-        workflowChecks().prepareWorkflowForServer(server, prompt, info, check)
+      if (check.validate) // its verdict is cached unless the server's node info changed since placement
+        await check.fit?.assertFits(server)
       for (const [nodeId, file] of Object.entries(images)) {
         const name = file instanceof File && file.name ? file.name : `comfy-tether-${promptId.slice(0, 8)}-${nodeId}.png`
         const uploaded = await api.uploadImage({ server, file, filename: name, promptId })
@@ -176,7 +183,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
       onAccepted(promptId, server, accepted)
       const ignored = new Set(Object.values(accepted.node_errors).flatMap(e => e.dependent_outputs ?? []))
       if (ignored.size > 0) // a partly valid prompt: the server runs only the outputs that passed
-        workflows.retarget(currentId(engine, promptId), nodesToRun(prompt, objectInfos.peek(server), ignored))
+        workflows.retarget(currentId(engine, promptId), nodesToRun(prompt, check.nodeInfo.peek(server), ignored))
     }
     catch (error) {
       const task = state.tasks.get(currentId(engine, promptId))
@@ -197,6 +204,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
       return
     }
     engine.honoursIds.set(server, accepted.prompt_id === promptId)
+    objectInfos.noteQueueNumber(server, accepted.number)
     const id = accepted.prompt_id === promptId ? promptId : rekey(promptId, accepted.prompt_id)
     const tether = state.tethers.get(server)
     tether?.noteQueueNumber(accepted.number)

@@ -9,6 +9,7 @@ import { isUiWorkflow } from '../core/ui-workflow/detect'
 import { assertImage, assertWorkflow } from '../core/validate-input'
 import { isWorkflowTemplate } from '../core/workflow-template'
 import { loadWorkflowChecks, workflowChecks } from './load-workflow-checks'
+import { apiWorkflowClasses, uiWorkflowClasses } from './workflow-classes'
 
 /** One server's version of what was submitted: the API-format prompt validated and sent there, and the template values it used. */
 export interface ServerWorkflow {
@@ -20,6 +21,8 @@ export interface ServerWorkflow {
 export interface WorkflowSource {
   /** `'ui'`: given in the UI format, converted with each server's `/object_info`. */
   format: 'api' | 'ui'
+  /** The node classes it uses: the `/object_info` entries its checks read (see `node-info-cache.ts`). */
+  classes: readonly string[]
   /**
    * The workflow for `server` given its `/object_info` (`undefined`: unreadable). For a UI graph: converted, and throws
    * `NO_CAPABLE_SERVER` for node types the server lacks or an unreadable `/object_info`, `UNSUPPORTED_UI_WORKFLOW` for
@@ -70,7 +73,7 @@ export function apiSource(resolved: ResolvedSubmit): ResolvedSource {
   for (const [nodeId, file] of Object.entries(images)) assertImage(nodeId, file, workflow)
   // Through JSON, not structuredClone: a reactive workflow (a prop, a ref) is a Proxy, which structuredClone refuses.
   const placed: ServerWorkflow = { prompt: JSON.parse(JSON.stringify(workflow)) as ComfyWorkflow, filled: resolved.filled }
-  return { source: { format: 'api', forServer: () => placed, placed: () => placed }, options, filled: resolved.filled }
+  return { source: { format: 'api', classes: apiWorkflowClasses(placed.prompt), forServer: () => placed, placed: () => placed }, options, filled: resolved.filled }
 }
 
 /**
@@ -103,20 +106,23 @@ function assertImages(options: SubmitOptions, graph: UiWorkflow): string[] {
 }
 
 /**
- * A UI graph converted per server (memoized per server and `/object_info`), then made a server's workflow by `finish`.
- * Its conversion is part of the workflow checks, which `submit` loads before it places a UI-format workflow.
+ * A UI graph converted per `/object_info` (servers with equal definitions of its classes share one object, so one
+ * conversion), then made a server's workflow by `finish`. Its conversion is part of the workflow checks, which `submit`
+ * loads before it places a UI-format workflow.
  */
 function uiSource(graph: UiWorkflow, imageNodes: readonly string[], finish: (prompt: ComfyWorkflow, info: ObjectInfo, server: string) => ServerWorkflow): WorkflowSource {
-  const memo = new Map<string, { info: ObjectInfo, result: ServerWorkflow }>()
+  const memo = new WeakMap<ObjectInfo, ServerWorkflow>()
+  const chosen = new Map<string, ServerWorkflow>()
   function forServer(server: string, info: ObjectInfo | undefined): ServerWorkflow {
     if (!info)
       throw workflowChecks().unreadableObjectInfo(server)
-    const hit = memo.get(server)
-    if (hit?.info === info)
-      return hit.result
-    const result = finish(workflowChecks().convertForServer(graph, info, server, imageNodes), info, server)
-    memo.set(server, { info, result })
+    let result = memo.get(info)
+    if (!result) {
+      result = finish(workflowChecks().convertForServer(graph, info, server, imageNodes), info, server)
+      memo.set(info, result)
+    }
+    chosen.set(server, result)
     return result
   }
-  return { format: 'ui', forServer, placed: (server, info) => memo.get(server)?.result ?? forServer(server, info) }
+  return { format: 'ui', classes: uiWorkflowClasses(graph), forServer, placed: (server, info) => chosen.get(server) ?? forServer(server, info) }
 }

@@ -56,8 +56,8 @@ export function sha256(bytes: Uint8Array): string {
 export class FileStore {
   readonly #files = new Map<string, Uint8Array>()
 
-  /** The installed node types and model files (see `installation.ts`). */
-  constructor(readonly installation: Installation = { nodes: undefined, models: {} }) {}
+  /** The installed node types and model files (see `installation.ts`): node types change with a restart, models at once. */
+  constructor(public installation: Installation = { nodes: undefined, models: {} }) {}
 
   /** Which prompt wrote an output or temp file (for the request log). */
   readonly #producers = new Map<string, string>()

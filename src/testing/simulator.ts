@@ -214,13 +214,17 @@ class Simulator implements ComfySimulator {
     await this.listen()
   }
 
-  async restart(options: { downtimeMs?: number } = {}): Promise<void> {
+  async restart(options: { downtimeMs?: number, nodes?: readonly string[] } = {}): Promise<void> {
     if (this.#closing)
       return
     const downtime = options.downtimeMs ?? 0
     if (!(downtime >= 0) || !Number.isFinite(downtime))
       throw new RangeError(`[comfy-tether] restart: downtimeMs must be a finite number >= 0, got ${downtime}`)
+    // Custom nodes load when ComfyUI starts: a new node set takes a restart.
+    const installation = options.nodes === undefined ? undefined : createInstallation(NODE_DEFS.keys(), options.nodes, this.#files.installation.models)
     this.#restarts++
+    if (installation)
+      this.#files.installation = installation
     this.#killConnections()
     this.#executor.reset()
     // ComfyUI empties temp/ when it starts.
@@ -248,6 +252,11 @@ class Simulator implements ComfySimulator {
 
   delayResponses(ms: number, route?: string): void {
     this.#faults.setDelay(ms, route)
+  }
+
+  addModel(folder: string, file: string): void {
+    const { nodes, models } = this.#files.installation
+    this.#files.installation = createInstallation(NODE_DEFS.keys(), nodes && [...nodes], { ...models, [folder]: [...(models[folder] ?? []), file] })
   }
 
   failNext(route: string, count: number, status?: number): void {

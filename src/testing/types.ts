@@ -128,9 +128,15 @@ export interface ComfySimulator {
   /**
    * Like SIGKILL and a new start: sockets die (1006), queue, history, running prompt and cache are forgotten, prompt
    * numbers restart at 0, temp files are wiped (ComfyUI cleans temp/ on start); input and output files survive.
-   * Down for `downtimeMs` if given; listening afterwards in any case.
+   * Down for `downtimeMs` if given; listening afterwards in any case. With `nodes`, those node types are the ones
+   * installed after the restart (custom nodes load when ComfyUI starts); models and files stay.
    */
-  restart(options?: { downtimeMs?: number }): Promise<void>
+  restart(options?: { downtimeMs?: number, nodes?: readonly string[] }): Promise<void>
+  /**
+   * Copies a model file into a folder (`upscale_models`, `checkpoints`, …), as a user would onto a running ComfyUI:
+   * listed by `/models/{folder}` and offered by `/object_info` at once, no restart needed.
+   */
+  addModel(folder: string, file: string): void
   /** Delay HTTP answers by `ms` (all routes, or those whose path starts with `route`); `0` removes the rule. */
   delayResponses(ms: number, route?: string): void
   /** Answer the next `count` requests whose path starts with `route` with `status` (default 500) and ComfyUI's text body. */

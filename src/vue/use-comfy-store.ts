@@ -126,8 +126,10 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     submit,
     /** What each server lacks to run `workflow` (`[]`: it can; `null`: unknown, e.g. never read and another server is locked). */
     canRunOn: client.canRunOn,
-    /** `GET /object_info` of a server, cached until its socket reconnects (a restart may change what is installed). */
+    /** The whole `GET /object_info` of a server, read now (submits read and cache only the classes a workflow uses). */
     objectInfo: client.objectInfo,
+    /** Reads again the node info cached for `server` (or every server), e.g. after installing nodes or copying models onto it. */
+    refreshNodeInfo: client.refreshNodeInfo,
     /** The workflow view of a task (overall progress, queue position, ETA, outputs), if it was submitted by this store. */
     taskWorkflow: (promptId: string): TaskWorkflowView | undefined => (track(), client.taskWorkflow(promptId)),
     /**

@@ -14,7 +14,9 @@ import { benchBundle } from './bundle'
 import { benchBinaryFrames, benchTextFrames } from './frames'
 import { benchAppFrames } from './frames-app'
 import { benchHeap } from './heap'
+import { benchFleet } from './fleet'
 import { benchInterceptor } from './interceptor'
+import { benchChecksCost, benchNodeInfoBytes } from './node-info'
 import { benchRecovery } from './recovery'
 import { benchScaleOut } from './scale-out'
 import { errorResult, now, table } from './stats'
@@ -31,14 +33,17 @@ interface Bench {
 }
 
 // Order matters: the pure benches first; the interceptor bench loads axios before frames-app installs the DOM globals
-// (see dom.ts); frames-app, scale-out and recovery share that one DOM; the recovery bench last, because it leaves Vue
-// loaded against happy-dom's document.
+// (see dom.ts), and so do the node-info and fleet benches (a Node client, no DOM); frames-app, scale-out and recovery
+// share that one DOM; the recovery bench last, because it leaves Vue loaded against happy-dom's document.
 const BENCHES: Bench[] = [
   { id: 'frames-text', name: 'text frames', run: benchTextFrames },
   { id: 'frames-binary', name: 'binary frames', run: benchBinaryFrames },
   { id: 'heap', name: 'heap per task', run: benchHeap },
   { id: 'bundle', name: 'bundle size', run: benchBundle },
   { id: 'interceptor', name: 'interceptor', run: benchInterceptor },
+  { id: 'node-info-bytes', name: 'node info read before the first prompt', run: benchNodeInfoBytes },
+  { id: 'checks-cost', name: 'checks per submit, 8 servers vs 1', run: benchChecksCost },
+  { id: 'fleet', name: 'fleet: 8 servers, 1,000 tasks', run: benchFleet },
   { id: 'frames-app', name: 'frames through the store and the peers', run: benchAppFrames },
   { id: 'scale-out', name: 'scale-out', run: benchScaleOut },
   { id: 'recovery', name: 'recovery', run: benchRecovery },

@@ -248,7 +248,7 @@ describe('playground', () => {
       // The other servers saw nothing but placement probes before the lock was taken: health (GET /prompt) and what
       // they can run (GET /object_info, also read by the servers panel).
       for (const other of logs.filter(l => l.index !== index)) {
-        const unexpected = other.requests.filter(r => !(r.kind === 'http' && r.method === 'GET' && /\/(?:prompt|object_info)$/.test(r.path)))
+        const unexpected = other.requests.filter(r => !(r.kind === 'http' && r.method === 'GET' && /\/(?:prompt|object_info(?:\/[^/]+)?)$/.test(r.path)))
         expect(unexpected, `server ${other.label} (${other.url})`).toEqual([])
       }
       expect(pageErrors).toEqual([])

@@ -19,9 +19,9 @@ async function servers(count = 3, speed = 20) {
 }
 
 /** Requests a simulator got after `seq`, other than the health checks every server gets before a lock is chosen. */
-/** Requests other than the placement probes every candidate gets before a lock: health (`GET /prompt`) and capability (`GET /object_info`). */
+/** Requests other than the placement probes every candidate gets before a lock: health (`GET /prompt`) and capability (`GET /object_info/{class}`). */
 function taskTraffic(sim: ComfySimulator, sinceSeq = 0) {
-  return sim.requests.filter(r => r.seq > sinceSeq && !(r.kind === 'http' && (r.method === 'GET' || r.method === 'OPTIONS') && (r.path === '/prompt' || r.path === '/object_info')))
+  return sim.requests.filter(r => r.seq > sinceSeq && !(r.kind === 'http' && (r.method === 'GET' || r.method === 'OPTIONS') && (r.path === '/prompt' || r.path.startsWith('/object_info'))))
 }
 
 describe('one task, one server', () => {

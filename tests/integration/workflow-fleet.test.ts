@@ -202,20 +202,34 @@ describe('one progress bar, queue position and ETA', () => {
 })
 
 describe('the /object_info cache', () => {
-  it('is read once per server and read again after the server restarts', async () => {
+  it('reads only the classes a workflow uses, once while the lock holds, and again after the server restarts', async () => {
     const sim = await createComfySimulator({ speed: 8 })
     sims.push(sim)
     const { store } = mountComfy({ servers: [sim.url] })
-    const reads = (): number => sim.requests.filter(r => r.method === 'GET' && r.path === '/object_info').length
-    await (await store.submit(emptyImageWorkflow(1))).result
+    const reads = (): string[] => sim.requests.filter(r => r.method === 'GET' && r.path.startsWith('/object_info')).map(r => r.path)
     const slow = await store.submit(slowWorkflow(8, 4)) // keeps the lock, so the socket reconnects after the restart
     slow.result.catch(() => {})
-    expect(reads()).toBe(1)
+    await waitFor(() => store.socket.status === 'OPEN', 'the socket to open')
+    const once = reads()
+    expect([...once].sort()).toEqual(['/object_info/EmptyImage', '/object_info/SaveImage', '/object_info/TestSlowProgress'])
+    const queued = await store.submit(emptyImageWorkflow(1))
+    queued.result.catch(() => {})
+    expect(reads()).toEqual(once) // believed: the socket watching the server has stayed open since
     const beforeRestart = sim.requests.at(-1)?.seq ?? 0
     await sim.restart()
     await waitFor(() => sim.requests.some(r => r.kind === 'ws-open' && r.seq > beforeRestart) && store.socket.status === 'OPEN', 'the socket to reconnect')
     await (await store.submit(emptyImageWorkflow(3))).result
-    expect(reads()).toBe(2)
+    expect(new Set(reads().slice(once.length))).toEqual(new Set(['/object_info/EmptyImage', '/object_info/SaveImage']))
+  })
+
+  it('reads a server again on store.refreshNodeInfo(), e.g. after a model was copied onto it', async () => {
+    const sim = await createComfySimulator({ speed: 8 })
+    sims.push(sim)
+    const { store } = mountComfy({ servers: [sim.url] })
+    expect(await store.canRunOn(upscale)).toEqual({ [sim.url]: ['model_name "4x-UltraSharp.pth" (node 2)'] })
+    sim.addModel('upscale_models', '4x-UltraSharp.pth')
+    await store.refreshNodeInfo(sim.url)
+    expect(await store.canRunOn(upscale)).toEqual({ [sim.url]: [] })
   })
 
   it('tells per server whether a workflow can run there and why not', async () => {

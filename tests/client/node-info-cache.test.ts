@@ -1,0 +1,72 @@
+// The node-info cache alone, over a scripted server: what it reads, what it shares, and which signs of a restart
+// make it read a server again.
+import type { ObjectInfo } from '../../src/core/object-info'
+import { describe, expect, it } from 'vitest'
+import { createNodeInfoCache, UNWATCHED_TRUST_MS } from '../../src/client/node-info-cache'
+
+const HELLO = '{"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 0}}, "sid": "c"}}'
+
+function scripted() {
+  const defs: Record<string, Record<string, ObjectInfo[string]>> = {}
+  const reads: string[] = []
+  const open = new Set<string>()
+  let clock = 1_000_000
+  const def = (output: string): ObjectInfo[string] => ({ input: { required: {} }, output: [output] })
+  const cache = createNodeInfoCache({
+    one: async (server, name) => {
+      reads.push(`${server} ${name}`)
+      const node = defs[server]?.[name]
+      return node ? { [name]: node } : {}
+    },
+    all: async server => ({ ...defs[server] }),
+    watching: server => open.has(server),
+  }, () => clock)
+  return { cache, defs, reads, open, def, tick: (ms: number) => void (clock += ms) }
+}
+
+describe('the node-info cache', () => {
+  it('reads each class once, shares one object for equal definitions on every server, and knows absent classes', async () => {
+    const { cache, defs, reads, def } = scripted()
+    defs.a = { EmptyImage: def('IMAGE') }
+    defs.b = { EmptyImage: def('IMAGE') }
+    const [a, b] = await Promise.all([cache.get('a', ['EmptyImage', 'Custom']), cache.get('b', ['EmptyImage', 'Custom'])])
+    await cache.get('a', ['EmptyImage', 'Custom'])
+    expect(a).toBe(b)
+    expect(Object.keys(a)).toEqual(['EmptyImage'])
+    expect(reads.sort()).toEqual(['a Custom', 'a EmptyImage', 'b Custom', 'b EmptyImage'])
+  })
+
+  it('believes a read while the socket that watched the server since stays open, and reads again after a reconnect', async () => {
+    const { cache, defs, reads, open, def, tick } = scripted()
+    defs.a = { EmptyImage: def('IMAGE') }
+    await cache.get('a', ['EmptyImage'])
+    open.add('a')
+    cache.noteFrame('a', HELLO)
+    tick(UNWATCHED_TRUST_MS * 10)
+    await cache.get('a', ['EmptyImage'])
+    expect(reads).toHaveLength(1)
+    cache.noteFrame('a', HELLO) // a reconnect: the server may have restarted
+    await cache.get('a', ['EmptyImage'])
+    expect(reads).toHaveLength(2)
+  })
+
+  it('reads again once no socket watches the server, or a prompt number starts over, or a prompt was forgotten', async () => {
+    const { cache, defs, reads, open, def } = scripted()
+    defs.a = { EmptyImage: def('IMAGE') }
+    open.add('a')
+    cache.noteFrame('a', HELLO)
+    await cache.get('a', ['EmptyImage'])
+    open.delete('a') // our socket closed: a restart now would go unseen
+    await cache.get('a', ['EmptyImage'])
+    expect(reads).toHaveLength(2)
+    open.add('a')
+    await cache.get('a', ['EmptyImage'])
+    cache.noteQueueNumber('a', 7)
+    cache.noteQueueNumber('a', 0)
+    defs.a = { EmptyImage: def('LATENT') }
+    expect((await cache.get('a', ['EmptyImage'])).EmptyImage?.output).toEqual(['LATENT'])
+    cache.suspect('a')
+    await cache.get('a', ['EmptyImage'])
+    expect(reads).toHaveLength(4)
+  })
+})
