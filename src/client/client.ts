@@ -6,6 +6,7 @@ import type { Engine } from './engine'
 import type { ComfyClient } from './client-types'
 import type { ComfyPluginOptions, ResolvedComfyOptions } from './options'
 import type { ComfySocketFactory, ComfyWebSocketConstructor } from './socket'
+import type { ComfySubmit } from './task-runner'
 import type { ComfyClientChange, ComfyTaskResult } from './types'
 import { ClientDisposedError, InvalidArgumentError } from '../core/errors'
 import { mintClientId } from '../core/ids'
@@ -17,6 +18,7 @@ import { createComfyServerApi } from '../http/comfy-server-api'
 import { createComfyHttp } from '../http/create-comfy-http'
 import { createImageLoader } from '../http/load-image'
 import { createClientState } from './client-state'
+import { createDisposal } from './disposal'
 import { createFrameRouter } from './frame-router'
 import { createInspection } from './inspect'
 import { createObjectInfoCache } from './object-info-cache'
@@ -86,7 +88,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   const restored = options.persist ? loadSnapshot(options.persist.storage, options.persist.key) : undefined
   const listeners = new Set<(change: ComfyClientChange) => void>()
   const internalListeners = new Set<() => void>()
-  let disposed = false
+  const disposal = createDisposal()
 
   // A Set visits what is added during the loop and skips what is deleted, so no copy per change (one per frame).
   function emit(change: ComfyClientChange): void {
@@ -118,9 +120,11 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   })
   const http = comfyHttp.http
   const removeWatchdog = installRequestWatchdog(http, timers.after)
-  const api = createComfyApi(http)
-  const images = createImageLoader(http)
-  const serverApi = createComfyServerApi(http)
+  // The client's own requests: none is sent after dispose(), and those in flight then are aborted.
+  const requester = disposal.requester(http)
+  const api = createComfyApi(requester)
+  const images = createImageLoader(requester)
+  const serverApi = createComfyServerApi(requester)
   const objectInfos = createObjectInfoCache(server => serverApi.objectInfo(server))
   const workflows = createWorkflowInsight({ getTask: id => state.tasks.get(id), pendingOn: state.pendingOn, queue: server => api.queue(server), credentialOf: server => credentials.get(server), changed: () => emit('workflows') })
 
@@ -134,19 +138,22 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     serverApi,
     objectInfos,
     workflows,
-    after: timers.after,
+    after: (ms, callback) => (disposal.disposed ? () => {} : timers.after(ms, callback)), // nothing starts after dispose()
     renamed: new Map(),
     settlers: new Map<string, { resolve: (r: ComfyTaskResult) => void, reject: (e: ComfyTetherError) => void }>(),
     releaseTimers: new Map(),
     slotWaiters: new Set(),
-    readyWaiters: new Set(),
     serviceTimes: new Map(),
     unconfirmedPrompts: new Map(),
     honoursIds: new Map(),
     sending: new Set(),
-    isDisposed: () => disposed,
+    isDisposed: () => disposal.disposed,
+    untilDisposed: disposal.untilDisposed,
     setTask: task => book.setTask(task),
-    openTether: (server, reason, since) => tethers.openTether(server, reason, since),
+    openTether: (server, reason, since) => {
+      disposal.assertLive(`locking ${server}`) // the last line of defence: no lock, no socket after dispose()
+      return tethers.openTether(server, reason, since)
+    },
     closeTether: (tether, why) => tethers.closeTether(tether, why),
     scheduleRelease: server => tethers.scheduleRelease(server),
     persist,
@@ -192,7 +199,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
 
   // ── persistence ─────────────────────────────────────────────────────────────────────────────────────────────
   function persist(): void {
-    if (!options.persist || !state.ready || disposed)
+    if (!options.persist || !state.ready || disposal.disposed)
       return
     saveSnapshot(options.persist.storage, options.persist.key, state.clientId, state.locks, [...state.pendingIds].map(id => state.tasks.get(id)).filter((t): t is ComfyTask => !!t))
   }
@@ -208,14 +215,13 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     persist()
 
   function dispose(): void {
-    if (disposed)
+    if (disposal.disposed)
       return
-    disposed = true
+    disposal.dispose() // first: every await pending in the client rejects, every request in flight is aborted
     listeners.clear() // disposal's own clean-up is not news to anyone
     internalListeners.clear()
     workflows.dispose()
     for (const [id, settle] of [...engine.settlers]) settle.reject(new ClientDisposedError('The task', id))
-    for (const gone of [...engine.readyWaiters]) gone()
     engine.settlers.clear()
     placement.dispose()
     timers.clearAll()
@@ -227,6 +233,11 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     for (const wake of [...engine.slotWaiters]) wake()
     for (const url of state.previewUrls.values()) URL.revokeObjectURL(url)
     state.previewUrls.clear()
+  }
+
+  /** A call of the app's: refused once disposed, and rejected with `CLIENT_DISPOSED` if the client is disposed meanwhile. */
+  function whileLive<A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    return (...args) => disposal.untilDisposed(operation, disposal.disposed ? Promise.reject(new ClientDisposedError(operation)) : call(...args))
   }
 
   return {
@@ -279,33 +290,33 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
       return state.socketUnavailable
     },
     get disposed() {
-      return disposed
+      return disposal.disposed
     },
     http,
     subscribe(listener) {
-      if (disposed)
+      if (disposal.disposed)
         return () => {}
       listeners.add(listener)
       return () => void listeners.delete(listener)
     },
-    submit: runner.submit,
-    cancel: runner.cancel,
-    canRunOn: inspection.canRunOn,
-    objectInfo: server => objectInfos.get(server),
+    submit: whileLive('submit()', runner.submit) as ComfySubmit,
+    cancel: whileLive('cancel()', runner.cancel),
+    canRunOn: whileLive('canRunOn()', inspection.canRunOn),
+    objectInfo: whileLive('objectInfo()', (server: string) => objectInfos.get(server)),
     taskWorkflow: promptId => workflows.view(engine.renamed.get(promptId) ?? promptId),
-    uploadImage: inspection.uploadImage,
+    uploadImage: whileLive('uploadImage()', inspection.uploadImage),
     viewUrl: inspection.viewUrl,
-    loadImage: inspection.loadImage,
+    loadImage: whileLive('loadImage()', inspection.loadImage),
     getApiBaseUrl: inspection.getApiBaseUrl,
     validateServerConsistency: inspection.validateServerConsistency,
     checkUnlockCondition: inspection.checkUnlockCondition,
     debugLock: inspection.debugLock,
     release: inspection.release,
     abandon: placement.abandon,
-    refreshServers: placement.refreshServers,
-    async reconcileNow() {
+    refreshServers: whileLive('refreshServers()', placement.refreshServers),
+    reconcileNow: whileLive('reconcileNow()', async () => {
       await Promise.all([...state.tethers.values()].map(t => t.reconcile('requested')))
-    },
+    }),
     dispose,
   }
 }

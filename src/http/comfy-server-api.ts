@@ -1,4 +1,4 @@
-import type { AxiosInstance } from 'axios'
+import type { ComfyRequester } from './comfy-api'
 import type { History, JobInfo, JobList, JobStatus, ServerFeatures, SystemStats } from '../core/api-types'
 import type { ObjectInfo } from '../core/object-info'
 import type { ServerApiCalls } from './server-api-calls'
@@ -57,7 +57,7 @@ export interface ComfyServerApi {
  * Builds the calls over an axios instance (normally the one from `createComfyHttp`). `objectInfo` is part of every
  * app (submit checks workflows with it); the other calls, and the parsers of their answers, load with the first of them.
  */
-export function createComfyServerApi(http: AxiosInstance): ComfyServerApi {
+export function createComfyServerApi(http: ComfyRequester): ComfyServerApi {
   const get = createServerGet(http)
   const loadCalls = lazyChunk('server API calls (models, system stats, jobs, …)', () => import('./server-api-calls'))
   let calls: ServerApiCalls | undefined
