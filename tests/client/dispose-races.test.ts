@@ -18,11 +18,14 @@ const QUIET_MS = 300
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
-/** Waits until `sim` has answered (or dropped) every request it got, then a quiet period; returns what came after `seen`. */
+/**
+ * Waits until the held answers would have reached a client that kept waiting for them, then a quiet period; returns
+ * what `sim` got after its first `seen` requests. (A held request the client aborted is never answered, so the time
+ * its answer was due is the event to wait for.)
+ */
 async function sentAfter(sim: ComfySimulator, seen: number): Promise<string[]> {
-  // The simulator writes a held answer when its delay ends (to a closed socket, if the client gave up on it).
-  await waitFor(() => sim.requests.every(r => r.kind !== 'http' || r.status !== undefined), 'the held answers')
-  await sleep(QUIET_MS)
+  const lastArrival = Math.max(...sim.requests.map(r => r.time))
+  await sleep(Math.max(0, lastArrival + HELD_MS + QUIET_MS - Date.now()))
   return sim.requests.slice(seen).map(r => `${r.kind} ${r.method ?? ''} ${r.path}`.replace('  ', ' '))
 }
 
