@@ -3,6 +3,7 @@
 // already succeeded, else CLIENT_DISPOSED), and nothing is opened or sent after dispose().
 import type { ComfySimulator } from 'comfy-tether/testing'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { invertWorkflow, pngBlob } from '../helpers/workflows'
 import { emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
 
 const { servers } = simulatorPool()
@@ -117,5 +118,77 @@ describe('dispose() while loadImage() loads', () => {
     await expect(loading).rejects.toMatchObject({ code: 'CLIENT_DISPOSED' })
     await sentAfter(sim!, 0)
     expect(created.filter(url => !revoked.has(url))).toEqual([])
+  })
+})
+
+describe('dispose() while another call of the app awaits its server', () => {
+  it('rejects a cancel() whose GET /queue is held, and deletes or interrupts nothing afterwards', async () => {
+    const { sims: [sim] } = await servers(1)
+    const client = nodeClient({ servers: [sim!.url] })
+    await client.submit(slowWorkflow(6, 1.2))
+    const queued = await client.submit(emptyImageWorkflow()) // behind the slow one on the locked server
+    await waitFor(() => client.tasks.get(queued.promptId)?.state === 'queued', 'the second task to be queued')
+    sim!.delayResponses(HELD_MS, '/queue')
+    const asked = sim!.requests.length
+    const cancelling = client.cancel(queued.promptId)
+    cancelling.catch(() => {})
+    await waitFor(() => sim!.requests.slice(asked).some(r => r.method === 'GET' && r.path === '/queue'), 'the cancel to ask GET /queue')
+    const seen = sim!.requests.length
+    client.dispose()
+
+    await expect(cancelling).rejects.toMatchObject({ code: 'CLIENT_DISPOSED' })
+    await expect(queued.result).rejects.toMatchObject({ code: 'CLIENT_DISPOSED' })
+    expect((await sentAfter(sim!, seen)).filter(r => r.startsWith('http POST'))).toEqual([])
+  })
+
+  it('rejects an uploadImage() still choosing the first lock, and locks or uploads nothing afterwards', async () => {
+    const { sims: [sim] } = await servers(1)
+    sim!.delayResponses(HELD_MS, '/prompt')
+    const client = nodeClient({ servers: [sim!.url] })
+    const uploading = client.uploadImage(pngBlob().blob)
+    uploading.catch(() => {})
+    await waitFor(() => sim!.requests.some(r => r.method === 'GET' && r.path === '/prompt'), 'the health check of the first lock')
+    const seen = sim!.requests.length
+    client.dispose()
+
+    await expect(uploading).rejects.toMatchObject({ code: 'CLIENT_DISPOSED' })
+    expect(await sentAfter(sim!, seen)).toEqual([])
+    expect(sim!.requests.filter(r => r.kind === 'ws-open')).toEqual([])
+    expect(client.locks).toEqual([])
+  })
+
+  it('sends no POST /prompt for a task whose image upload was held at dispose()', async () => {
+    const { sims: [sim] } = await servers(1)
+    sim!.delayResponses(HELD_MS, '/upload/image')
+    const client = nodeClient({ servers: [sim!.url] })
+    const handle = await client.submit(invertWorkflow(), { images: { 1: pngBlob().blob } })
+    await waitFor(() => sim!.requests.some(r => r.path === '/upload/image'), 'the upload')
+    const seen = sim!.requests.length
+    client.dispose()
+
+    await expect(handle.result).rejects.toMatchObject({ code: 'CLIENT_DISPOSED', promptId: handle.promptId })
+    expect((await sentAfter(sim!, seen)).filter(r => r.startsWith('http POST'))).toEqual([])
+  })
+
+  it('refuses every call made after dispose() with CLIENT_DISPOSED and sends nothing', async () => {
+    const { sims: [sim] } = await servers(1)
+    const client = nodeClient({ servers: [sim!.url] })
+    const done = await (await client.submit(emptyImageWorkflow())).result
+    client.dispose()
+    const seen = sim!.requests.length
+
+    const calls: Record<string, () => Promise<unknown>> = {
+      'submit()': () => client.submit(emptyImageWorkflow()),
+      'cancel()': () => client.cancel(done.promptId),
+      'refreshServers()': () => client.refreshServers(),
+      'reconcileNow()': () => client.reconcileNow(),
+      'objectInfo()': () => client.objectInfo(sim!.url),
+      'canRunOn()': () => client.canRunOn(emptyImageWorkflow()),
+      'uploadImage()': () => client.uploadImage(pngBlob().blob),
+      'loadImage()': () => client.loadImage(done.images[0]!, sim!.url),
+    }
+    for (const [operation, call] of Object.entries(calls))
+      await expect(call(), operation).rejects.toMatchObject({ code: 'CLIENT_DISPOSED', operation })
+    expect((await sentAfter(sim!, seen)).filter(r => r.startsWith('http'))).toEqual([]) // (the socket's own close may come late)
   })
 })
