@@ -235,11 +235,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     state.previewUrls.clear()
   }
 
-  /** A call of the app's: refused once disposed, and rejected with `CLIENT_DISPOSED` if the client is disposed meanwhile. */
-  function whileLive<A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-    return (...args) => (disposal.disposed ? Promise.reject(new ClientDisposedError(operation)) : disposal.untilDisposed(operation, call(...args)))
-  }
-
+  const { whileLive } = disposal
   return {
     get affinity() {
       return options.affinity

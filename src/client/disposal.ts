@@ -13,6 +13,8 @@ export interface Disposal {
    * with `ClientDisposedError(operation)`, so the code after the await never runs on a disposed client.
    */
   untilDisposed: <T>(operation: string, work: Promise<T>) => Promise<T>
+  /** A call of the app's: refused once disposed, and rejected with `CLIENT_DISPOSED` if the client is disposed meanwhile. */
+  whileLive: <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) => (...args: A) => Promise<R>
   /** Throws `ClientDisposedError(operation)` once disposed: before a lock is taken or a socket opened. */
   assertLive: (operation: string) => void
   /**
@@ -25,6 +27,7 @@ export interface Disposal {
 
 const operationOf = (config: AxiosRequestConfig | undefined): string => config?.comfy?.operation ?? 'a request'
 
+/** Creates the disposal of one client; `dispose()` is called once, first thing in the client's own `dispose()`. */
 export function createDisposal(): Disposal {
   let disposed = false
   /** Rejecters of the awaits pending now, and the controllers of the requests in flight. */
@@ -68,6 +71,7 @@ export function createDisposal(): Disposal {
       return disposed
     },
     untilDisposed,
+    whileLive: (operation, call) => (...args) => (disposed ? Promise.reject(new ClientDisposedError(operation)) : untilDisposed(operation, call(...args))),
     assertLive(operation) {
       if (disposed)
         throw new ClientDisposedError(operation)
