@@ -103,6 +103,11 @@ export interface ComfyClient {
   refreshServers: () => Promise<ServerStatus[]>
   /** Asks each locked server about its pending tasks now. */
   reconcileNow: () => Promise<void>
-  /** Closes the sockets, stops every timer, removes the interceptors, and rejects the results still pending (`CLIENT_DISPOSED`). */
+  /**
+   * Closes the sockets, stops every timer, removes the interceptors and aborts the client's requests in flight. Every
+   * promise it handed out settles: a task that already ended keeps its outcome (also when a `subscribe()` listener
+   * disposes on hearing of it); the results still pending, and every call in progress or made afterwards, reject with
+   * `CLIENT_DISPOSED`. Nothing is opened or sent after it, so a Node process can exit.
+   */
   dispose: () => void
 }

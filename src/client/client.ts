@@ -6,6 +6,7 @@ import type { Engine } from './engine'
 import type { ComfyClient } from './client-types'
 import type { ComfyPluginOptions, ResolvedComfyOptions } from './options'
 import type { ComfySocketFactory, ComfyWebSocketConstructor } from './socket'
+import type { ComfySubmit } from './task-runner'
 import type { ComfyClientChange, ComfyTaskResult } from './types'
 import { ClientDisposedError, InvalidArgumentError } from '../core/errors'
 import { mintClientId } from '../core/ids'
@@ -18,6 +19,7 @@ import { createComfyServerApi } from '../http/comfy-server-api'
 import { createComfyHttp } from '../http/create-comfy-http'
 import { createImageLoader } from '../http/load-image'
 import { createClientState } from './client-state'
+import { createDisposal } from './disposal'
 import { createFrameRouter } from './frame-router'
 import { createInspection } from './inspect'
 import { createNodeInfoCache } from './node-info-cache'
@@ -89,7 +91,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   const restored = options.persist ? loadSnapshot(options.persist.storage, options.persist.key) : undefined
   const listeners = new Set<(change: ComfyClientChange) => void>()
   const internalListeners = new Set<() => void>()
-  let disposed = false
+  const disposal = createDisposal()
 
   // A Set visits what is added during the loop and skips what is deleted, so no copy per change (one per frame).
   function emit(change: ComfyClientChange): void {
@@ -123,9 +125,11 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   })
   const http = comfyHttp.http
   const removeWatchdog = installRequestWatchdog(http, timers.after)
-  const api = createComfyApi(http)
-  const images = createImageLoader(http)
-  const serverApi = createComfyServerApi(http)
+  // The client's own requests: none is sent after dispose(), and those in flight then are aborted.
+  const requester = disposal.requester(http)
+  const api = createComfyApi(requester)
+  const images = createImageLoader(requester)
+  const serverApi = createComfyServerApi(requester)
   const objectInfos = createNodeInfoCache({
     one: (server, nodeClass) => serverApi.objectInfo(server, nodeClass),
     all: server => serverApi.objectInfo(server),
@@ -143,19 +147,22 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     serverApi,
     objectInfos,
     workflows,
-    after: timers.after,
+    after: (ms, callback) => (disposal.disposed ? () => {} : timers.after(ms, callback)), // nothing starts after dispose()
     renamed: new Map(),
     settlers: new Map<string, { resolve: (r: ComfyTaskResult) => void, reject: (e: ComfyTetherError) => void }>(),
     releaseTimers: new Map(),
     slotWaiters: new Set(),
-    readyWaiters: new Set(),
     serviceTimes: new Map(),
     unconfirmedPrompts: new Map(),
     honoursIds: new Map(),
     sending: new Set(),
-    isDisposed: () => disposed,
+    isDisposed: () => disposal.disposed,
+    untilDisposed: disposal.untilDisposed,
     setTask: task => book.setTask(task),
-    openTether: (server, reason, since) => tethers.openTether(server, reason, since),
+    openTether: (server, reason, since) => {
+      disposal.assertLive(`locking ${server}`) // the last line of defence: no lock, no socket after dispose()
+      return tethers.openTether(server, reason, since)
+    },
     closeTether: (tether, why) => tethers.closeTether(tether, why),
     scheduleRelease: server => tethers.scheduleRelease(server),
     persist,
@@ -201,7 +208,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
 
   // ── persistence ─────────────────────────────────────────────────────────────────────────────────────────────
   function persist(): void {
-    if (!options.persist || !state.ready || disposed)
+    if (!options.persist || !state.ready || disposal.disposed)
       return
     saveSnapshot(options.persist.storage, options.persist.key, state.clientId, state.locks, [...state.pendingIds].map(id => state.tasks.get(id)).filter((t): t is ComfyTask => !!t))
   }
@@ -217,14 +224,13 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     persist()
 
   function dispose(): void {
-    if (disposed)
+    if (disposal.disposed)
       return
-    disposed = true
+    disposal.dispose() // first: every await pending in the client rejects, every request in flight is aborted
     listeners.clear() // disposal's own clean-up is not news to anyone
     internalListeners.clear()
     workflows.dispose()
     for (const [id, settle] of [...engine.settlers]) settle.reject(new ClientDisposedError('The task', id))
-    for (const gone of [...engine.readyWaiters]) gone()
     engine.settlers.clear()
     placement.dispose()
     timers.clearAll()
@@ -238,6 +244,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     state.previewUrls.clear()
   }
 
+  const { whileLive } = disposal
   return {
     get affinity() {
       return options.affinity
@@ -288,34 +295,34 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
       return state.socketUnavailable
     },
     get disposed() {
-      return disposed
+      return disposal.disposed
     },
     http,
     subscribe(listener) {
-      if (disposed)
+      if (disposal.disposed)
         return () => {}
       listeners.add(listener)
       return () => void listeners.delete(listener)
     },
-    submit: runner.submit,
-    cancel: runner.cancel,
-    canRunOn: inspection.canRunOn,
-    objectInfo: async server => objectInfos.all(configuredServer(server, serverUrls, 'objectInfo')),
-    refreshNodeInfo: inspection.refreshNodeInfo,
+    submit: whileLive('submit()', runner.submit) as ComfySubmit,
+    cancel: whileLive('cancel()', runner.cancel),
+    canRunOn: whileLive('canRunOn()', inspection.canRunOn),
+    objectInfo: whileLive('objectInfo()', async (server: string) => objectInfos.all(configuredServer(server, serverUrls, 'objectInfo'))),
+    refreshNodeInfo: whileLive('refreshNodeInfo()', inspection.refreshNodeInfo),
     taskWorkflow: promptId => workflows.view(engine.renamed.get(promptId) ?? promptId),
-    uploadImage: inspection.uploadImage,
+    uploadImage: whileLive('uploadImage()', inspection.uploadImage),
     viewUrl: inspection.viewUrl,
-    loadImage: inspection.loadImage,
+    loadImage: whileLive('loadImage()', inspection.loadImage),
     getApiBaseUrl: inspection.getApiBaseUrl,
     validateServerConsistency: inspection.validateServerConsistency,
     checkUnlockCondition: inspection.checkUnlockCondition,
     debugLock: inspection.debugLock,
     release: inspection.release,
     abandon: placement.abandon,
-    refreshServers: placement.refreshServers,
-    async reconcileNow() {
+    refreshServers: whileLive('refreshServers()', placement.refreshServers),
+    reconcileNow: whileLive('reconcileNow()', async () => {
       await Promise.all([...state.tethers.values()].map(t => t.reconcile('requested')))
-    },
+    }),
     dispose,
   }
 }

@@ -32,8 +32,6 @@ export interface Engine {
   releaseTimers: Map<string, () => void>
   /** Task-affinity submits waiting for a free slot. */
   slotWaiters: Set<() => void>
-  /** Submits waiting for the restore to finish: disposal rejects them. */
-  readyWaiters: Set<() => void>
   /** Smoothed run time of a task per server, for task affinity's tail rule. */
   serviceTimes: Map<string, number>
   /** Prompts sent but not confirmed, kept so they can be sent again under the same id (see `resubmit`). */
@@ -43,6 +41,11 @@ export interface Engine {
   /** Tasks whose `POST /prompt` is in flight: the server may have them even before it answers. */
   sending: Set<string>
   isDisposed: () => boolean
+  /**
+   * Every await of submit, cancel and a task's background run goes through this: it settles like `work` while the
+   * client lives, and rejects with `CLIENT_DISPOSED` as soon as it is disposed (see `disposal.ts`).
+   */
+  untilDisposed: <T>(operation: string, work: Promise<T>) => Promise<T>
   setTask: (task: ComfyTask) => void
   openTether: (server: string, reason: LockReason, since?: number) => ServerTether
   closeTether: (tether: ServerTether, why: string) => void

@@ -1,7 +1,6 @@
 import type { ServerStatus } from '../core/server-pool'
 import type { Engine } from './engine'
 import type { ServerFit } from './workflow-checks'
-import { ClientDisposedError } from '../core/errors'
 import { shouldHoldBack } from '../core/placement'
 import { chooseServer } from '../core/server-pool'
 import { createTask } from '../core/task-state'
@@ -23,6 +22,8 @@ export function createPlacement(engine: Engine) {
   })
   const deadServer = createDeadServerRules({ tethers: state.tethers, serverUrls, pendingOn: state.pendingOn, setTask: engine.setTask, closeTether: engine.closeTether, record: state.record, wasSent: task => wasSent(engine, task) })
   const ownPending = (url: string): number => state.pendingOn(url).length
+  /** Each await of placement goes on only while the client lives: nothing is locked or sent after dispose(). */
+  const alive = <T>(work: T | Promise<T>): Promise<T> => engine.untilDisposed('submit()', Promise.resolve(work))
 
   /**
    * Asks `GET /prompt` of the servers: all of them, except while the session lock holds, when only the locked
@@ -52,15 +53,15 @@ export function createPlacement(engine: Engine) {
       return taskServer(create, fit)
     const held = state.heldSessionServer()
     if (held && fit)
-      await fit.check([held], held) // the locked server must fit; the lock is not broken for a workflow
+      await alive(fit.check([held], held)) // the locked server must fit; the lock is not broken for a workflow
     for (;;) {
-      const server = await sessionServer(fit)
+      const server = await alive(sessionServer(fit))
       if (server !== undefined) {
         fit?.assertFitsNow(server) // a concurrent submit may have chosen for another workflow
         return create(server)
       }
       // The shared choice was made for a concurrent submit whose workflow fits nowhere: this one's own verdict.
-      await fit?.check(state.servers.filter(s => s.health === 'healthy').map(s => s.url))
+      await alive(fit?.check(state.servers.filter(s => s.health === 'healthy').map(s => s.url)))
     }
   }
 
@@ -73,16 +74,10 @@ export function createPlacement(engine: Engine) {
       return held
     }
     acquiring ??= (async () => {
-      await refreshServers()
-      if (engine.isDisposed())
-        throw new ClientDisposedError('submit()')
-      let allowed: Set<string> | undefined
-      try {
-        allowed = await fitting(fit)
-      }
-      catch {
+      await alive(refreshServers())
+      const allowed = await alive(fitting(fit).catch(() => null))
+      if (allowed === null)
         return undefined // nothing fits this workflow; each waiting submit then checks its own
-      }
       const stillHeld = state.heldSessionServer()
       if (stillHeld)
         return stillHeld
@@ -104,21 +99,17 @@ export function createPlacement(engine: Engine) {
   async function taskServer(take: (server: string) => string = server => server, fit?: ServerFit): Promise<string> {
     for (;;) {
       if (state.servers.some(s => s.checkedAt === null || Date.now() - s.checkedAt > HEALTH_MAX_AGE_MS))
-        await refreshServers()
-      if (engine.isDisposed())
-        throw new ClientDisposedError('submit()')
-      const choice = chooseWithRoom(await fitting(fit))
+        await alive(refreshServers())
+      const choice = chooseWithRoom(await alive(fitting(fit)))
       if (choice !== undefined)
         return take(choice)
-      await new Promise<void>((resolve) => {
+      await alive(new Promise<void>((resolve) => {
         const wake = (): void => {
           engine.slotWaiters.delete(wake)
           resolve()
         }
         engine.slotWaiters.add(wake)
-      })
-      if (engine.isDisposed())
-        throw new ClientDisposedError('submit()')
+      }))
     }
   }
 

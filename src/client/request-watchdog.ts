@@ -1,4 +1,4 @@
-import type { AxiosAdapter, AxiosInstance, AxiosResponse } from 'axios'
+import type { AxiosAdapter, AxiosInstance, AxiosResponse, GenericAbortSignal } from 'axios'
 import axios, { AxiosError } from 'axios'
 
 /** How much longer than its own `timeout` a request may take before the watchdog ends it. */
@@ -16,23 +16,39 @@ export function installRequestWatchdog(http: AxiosInstance, after: (ms: number, 
     if (!timeout || timeout <= 0)
       return config
     const inner: AxiosAdapter = axios.getAdapter(config.adapter ?? axios.defaults.adapter, config)
-    const controller = config.signal ? undefined : new AbortController()
-    if (controller)
-      config.signal = controller.signal
+    // A signal of the caller's (the client's, aborted by dispose()) still aborts the request: it is forwarded.
+    const controller = new AbortController()
+    const unlink = forward(config.signal, controller)
+    config.signal = controller.signal
     config.adapter = request => new Promise<AxiosResponse>((resolve, reject) => {
       const cancel = after(timeout + GRACE_MS, () => {
         reject(new AxiosError(`timeout of ${timeout}ms exceeded`, AxiosError.ECONNABORTED, request))
-        controller?.abort()
+        controller.abort()
       })
       inner(request).then((response) => {
         cancel()
+        unlink()
         resolve(response)
       }, (error: unknown) => {
         cancel()
+        unlink()
         reject(error)
       })
     })
     return config
   })
   return () => http.interceptors.request.eject(id)
+}
+
+/** Aborts `controller` when `signal` aborts (now, if it already has); returns the function that stops forwarding. */
+function forward(signal: GenericAbortSignal | undefined, controller: AbortController): () => void {
+  if (!signal)
+    return () => {}
+  if (signal.aborted) {
+    controller.abort()
+    return () => {}
+  }
+  const abort = (): void => controller.abort()
+  signal.addEventListener?.('abort', abort)
+  return () => signal.removeEventListener?.('abort', abort)
 }

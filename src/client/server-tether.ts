@@ -142,6 +142,8 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       return probeOutage()
     try {
       const changed = await reconcilePass(targets)
+      if (disposed) // its tasks' results were settled by dispose(); nothing changes after it
+        return
       const ended = changed.filter(t => isTerminal(t.state)).length
       outage.markReachable()
       ctx.record('reconcile', `reconciled ${targets.length} task(s) with ${server} (${reason}): ${ended} ended`, { server })
@@ -155,6 +157,8 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
         socket.reconnect()
     }
     catch (error) {
+      if (disposed)
+        return
       if (isComfyTetherError(error, 'SERVER_UNREACHABLE'))
         markUnreachable(`${error.operation}: ${error.detail}`)
       ctx.record('reconcile', `reconcile with ${server} failed (${reason}): ${error instanceof Error ? error.message : String(error)}`, { server, code: isComfyTetherError(error) ? error.code : undefined })

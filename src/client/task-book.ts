@@ -17,6 +17,10 @@ export function createTaskBook(engine: Engine) {
     const previous = state.tasks.get(next.promptId)
     if (previous === next)
       return
+    // The result settles before anyone is told the task ended: a listener may dispose() the client right then
+    // (a CLI waiting for "all done"), and that must not turn an outcome already known into CLIENT_DISPOSED.
+    if (isTerminal(next.state) && state.pendingIds.has(next.promptId))
+      settle(next)
     state.tasks.set(next.promptId, next)
     if (previous && previous.state !== next.state && !isTerminal(next.state))
       engine.persist() // a reload reads the state the task had (queued → running), not an older one
@@ -41,20 +45,24 @@ export function createTaskBook(engine: Engine) {
     if (task.error instanceof TaskLostError && (task.error.reason === 'not-on-server' || task.error.reason === 'server-restarted'))
       engine.objectInfos.suspect(task.server) // it forgot our prompt: restarted, maybe with other nodes or models
     state.record('task-end', `task ${task.promptId} ${task.state} on ${task.server}${task.error ? `: ${task.error.message}` : ''}`, { server: task.server, promptId: task.promptId, code: task.error?.code })
-    const settle = engine.settlers.get(task.promptId)
-    engine.settlers.delete(task.promptId)
-    if (settle) {
-      if (task.state === 'succeeded')
-        settle.resolve(resultOf(task))
-      else
-        settle.reject(task.error ?? new TaskLostError(task.server, task.promptId, 'not-on-server', wasSent(engine, task)))
-    }
     revokePreview(task.promptId)
     endOrder.add(task.promptId)
     pruneFinished()
     engine.persist()
     engine.scheduleRelease(task.server)
     for (const wake of [...engine.slotWaiters]) wake()
+  }
+
+  /** Resolves (succeeded) or rejects the result promise `submit()` handed out for the task. */
+  function settle(task: ComfyTask): void {
+    const settler = engine.settlers.get(task.promptId)
+    if (!settler)
+      return
+    engine.settlers.delete(task.promptId)
+    if (task.state === 'succeeded')
+      settler.resolve(resultOf(task))
+    else
+      settler.reject(task.error ?? new TaskLostError(task.server, task.promptId, 'not-on-server', wasSent(engine, task)))
   }
 
   function resultOf(task: ComfyTask): ComfyTaskResult {

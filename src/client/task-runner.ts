@@ -8,7 +8,7 @@ import type { Engine } from './engine'
 import type { createPlacement } from './placement'
 import type { ComfyClientTaskHandle, ComfyTaskResult, SubmitOptions } from './types'
 import type { ServerFit } from './workflow-checks'
-import { isComfyTetherError, ProtocolError, RequestFailedError, TaskCancelledError, TaskNotFoundError, ClientDisposedError } from '../core/errors'
+import { isComfyTetherError, ProtocolError, RequestFailedError, TaskCancelledError, TaskNotFoundError } from '../core/errors'
 import { mintUuid } from '../core/ids'
 import { endTask, isTerminal, updateTask } from '../core/task-state'
 import { nodesToRun } from '../core/workflow-progress'
@@ -39,23 +39,20 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     return task && !isTerminal(task.state) ? task : undefined
   }
 
+  /** Goes on only while the client lives: each await of a submit and of its background run goes through it. */
+  const alive = <T>(work: Promise<T>): Promise<T> => engine.untilDisposed('submit()', work)
+
   function waitUntilReady(): Promise<void> {
     if (state.ready)
       return Promise.resolve()
-    return new Promise((resolve, reject) => {
-      const gone = (): void => {
-        stop()
-        reject(new ClientDisposedError('submit()'))
-      }
-      engine.readyWaiters.add(gone)
+    return alive(new Promise((resolve) => {
       const stop = engine.onChange(() => {
         if (state.ready) {
           stop()
-          engine.readyWaiters.delete(gone)
           resolve()
         }
       })
-    })
+    }))
   }
 
   /** Waits until the socket is open, known to be unavailable (refused upgrade), or `timeout` passed. */
@@ -86,18 +83,16 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     // that disposal during the restore rejects this submit; a wrong argument may reject it first.
     const ready = waitUntilReady()
     ready.catch(() => {})
-    const { source, options: submitOptions, filled: early } = await resolving
+    const { source, options: submitOptions, filled: early } = await alive(Promise.resolve(resolving))
     const images = submitOptions.images ?? {}
     await ready
     const validate = submitOptions.validate !== false
     const skip = uncheckedInputs(submitOptions, early)
-    const checks = validate || source.format === 'ui' ? await loadWorkflowChecks() : undefined
-    if (checks && engine.isDisposed()) // disposed while the checks loaded: nothing is placed any more
-      throw new ClientDisposedError('submit()')
+    const checks = validate || source.format === 'ui' ? await alive(loadWorkflowChecks()) : undefined
     const promptId = mintUuid()
     const nodeInfo = nodeInfoOf(source.classes)
     const fit = checks?.createServerFit(source, skip, nodeInfo, validate)
-    const server = await placement.placeTask(promptId, fit)
+    const server = await alive(placement.placeTask(promptId, fit))
     const { prompt, filled } = source.placed(server, nodeInfo.peek(server))
     workflows.track(promptId, server, prompt, filled, nodesToRun(prompt, nodeInfo.peek(server)), source.format)
     const result = new Promise<ComfyTaskResult>((resolve, reject) => engine.settlers.set(promptId, { resolve, reject }))
@@ -117,8 +112,8 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
 
   /** Waits while the task's server is in an outage; `false` when the task ended meanwhile (lost, cancelled). */
   async function waitForServer(server: string, promptId: string): Promise<boolean> {
-    await state.tethers.get(server)?.whenReachable()
-    return !!live(currentId(engine, promptId)) && !engine.isDisposed()
+    await alive(state.tethers.get(server)?.whenReachable() ?? Promise.resolve())
+    return !!live(currentId(engine, promptId))
   }
 
   /** POST /prompt got no answer: only the server can say whether it was queued, so reconcile asks instead of resending. */
@@ -136,18 +131,18 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
 
   async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined, check: { validate: boolean, filled: FilledWorkflow | null, fit: ServerFit | undefined, nodeInfo: ReturnType<typeof nodeInfoOf> }): Promise<void> {
     try {
-      await waitForSocket(server, options.socketOpenTimeout)
+      await alive(waitForSocket(server, options.socketOpenTimeout))
       // Nothing is sent into a known outage: wait for the server (the outage rule ends the task after maxOutage).
       if (!await waitForServer(server, promptId))
         return
-      const info = check.validate ? await check.nodeInfo.get(server) : undefined
+      const info = check.validate ? await alive(check.nodeInfo.get(server)) : undefined
       if (check.filled && workflowChecks().fitSeeds(prompt, check.filled, info)) // a template: filled by the loaded checks
         workflows.touch(promptId)
-      if (check.validate) // its verdict is cached unless the server's node info changed since placement
-        await check.fit?.assertFits(server)
+      if (check.validate && check.fit) // its verdict is cached unless the server's node info changed since placement
+        await alive(check.fit.assertFits(server))
       for (const [nodeId, file] of Object.entries(images)) {
         const name = file instanceof File && file.name ? file.name : `comfy-tether-${promptId.slice(0, 8)}-${nodeId}.png`
-        const uploaded = await api.uploadImage({ server, file, filename: name, promptId })
+        const uploaded = await alive(api.uploadImage({ server, file, filename: name, promptId }))
         const node = prompt[nodeId]
         if (node)
           node.inputs = { ...node.inputs, image: uploaded.subfolder ? `${uploaded.subfolder}/${uploaded.name}` : uploaded.name }
@@ -167,7 +162,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
           return cancelled(now, server)
         engine.sending.add(promptId)
         try {
-          accepted = await api.queuePrompt({ server, promptId, clientId: state.clientId, prompt, extraData })
+          accepted = await alive(api.queuePrompt({ server, promptId, clientId: state.clientId, prompt, extraData }))
           break
         }
         catch (error) {
@@ -187,7 +182,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     }
     catch (error) {
       const task = state.tasks.get(currentId(engine, promptId))
-      if (task && !engine.isDisposed())
+      if (task && !engine.isDisposed()) // disposed: the task's result was already rejected with CLIENT_DISPOSED
         engine.setTask(endTask(task, 'failed', isComfyTetherError(error) ? error : new RequestFailedError(server, 'submit', undefined, `task ${promptId}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }), Date.now()))
     }
   }
@@ -237,7 +232,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     let honours = engine.honoursIds.get(task.server)
     if (honours === undefined) {
       try {
-        honours = await api.honoursClientPromptIds(task.server)
+        honours = await alive(api.honoursClientPromptIds(task.server))
         engine.honoursIds.set(task.server, honours)
       }
       catch {
@@ -249,13 +244,15 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     entry.resends++
     state.record('reconcile', `POST /prompt of ${task.promptId} reached neither the queue nor the history of ${task.server}: sending it again under the same id (${entry.resends}/${MAX_RESENDS})`, { server: task.server, promptId: task.promptId })
     try {
-      const accepted = await api.queuePrompt({ server: task.server, promptId: task.promptId, clientId: state.clientId, prompt: entry.prompt, extraData: entry.extraData })
+      const accepted = await alive(api.queuePrompt({ server: task.server, promptId: task.promptId, clientId: state.clientId, prompt: entry.prompt, extraData: entry.extraData }))
       engine.unconfirmedPrompts.delete(task.promptId)
       const current = live(task.promptId)
       if (current)
         engine.setTask(updateTask(current, { state: current.state === 'running' ? 'running' : 'queued', number: accepted.number, unconfirmed: false, missingSince: null }))
     }
     catch (error) {
+      if (engine.isDisposed())
+        return true
       const current = live(task.promptId)
       if (current && isComfyTetherError(error, 'SERVER_UNREACHABLE'))
         engine.setTask(updateTask(current, { missingSince: null })) // still unanswered: look again after another grace period
@@ -291,6 +288,8 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     schedulePoll: server => state.tethers.get(server)?.schedulePoll(),
     note: (task, message) => state.record('refuse', message, { server: task.server, promptId: task.promptId }),
     refused(promptId, server, message, code) {
+      if (engine.isDisposed()) // the background cancel was cut short by dispose(): nothing to tell any more
+        return
       state.record('refuse', message, { server, promptId, code: code as LockEvent['code'] })
       options.logger.warn(message)
     },

@@ -53,8 +53,11 @@ export interface UploadImageRequest {
   overwrite?: boolean
 }
 
+/** The two calls of an axios instance that comfy-tether's requests are made with (an `AxiosInstance` is one). */
+export type ComfyRequester = Pick<AxiosInstance, 'get' | 'post'>
+
 /** Builds the typed calls over an axios instance (normally the one from `createComfyHttp`). */
-export function createComfyApi(http: AxiosInstance): ComfyApi {
+export function createComfyApi(http: ComfyRequester): ComfyApi {
   async function call<T>(server: string, operation: string, promptId: string | undefined, run: (meta: { baseURL: string, comfy: { operation: string, promptId?: string } }) => Promise<{ data: unknown }>, parse: (data: unknown) => ParseResult<T>): Promise<T> {
     let data: unknown
     try {
@@ -110,7 +113,7 @@ export function createComfyApi(http: AxiosInstance): ComfyApi {
         return await call(server, 'POST /upload/image', promptId, meta => http.post('/upload/image', form, meta), data => parseUploadResult(expectJsonObject(data, server, 'POST /upload/image')))
       }
       catch (error) {
-        if (error instanceof Error && 'code' in error && error.code === 'SERVER_MISMATCH')
+        if (error instanceof Error && 'code' in error && (error.code === 'SERVER_MISMATCH' || error.code === 'CLIENT_DISPOSED'))
           throw error
         throw new UploadFailedError(server, filename, error instanceof Error ? error.message.replace(/^\[comfy-tether\] /, '') : String(error), { cause: error })
       }

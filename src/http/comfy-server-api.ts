@@ -1,4 +1,4 @@
-import type { AxiosInstance } from 'axios'
+import type { ComfyRequester } from './comfy-api'
 import type { History, JobInfo, JobList, JobStatus, ServerFeatures, SystemStats } from '../core/api-types'
 import type { ObjectInfo } from '../core/object-info'
 import type { ServerApiCalls } from './server-api-calls'
@@ -60,7 +60,7 @@ export interface ComfyServerApi {
  * @param servers - the configured servers: each call's server is then read as one of them, however it is spelled
  *   (a trailing slash, host case, a default port), and a server not among them is refused with `INVALID_SERVER_URL`
  */
-export function createComfyServerApi(http: AxiosInstance, servers?: () => readonly string[]): ComfyServerApi {
+export function createComfyServerApi(http: ComfyRequester, servers?: () => readonly string[]): ComfyServerApi {
   const get = createServerGet(http)
   const at = (server: string, call: string): string => servers ? configuredServer(server, servers(), call) : server
   const loadCalls = lazyChunk('server API calls (models, system stats, jobs, …)', () => import('./server-api-calls'))

@@ -1,6 +1,7 @@
-import type { AxiosInstance } from 'axios'
+import type { ComfyRequester } from './comfy-api'
 import { AxiosHeaders } from 'axios'
 import type { ComfyImageRef } from '../core/api-types'
+import { ClientDisposedError } from '../core/errors'
 import { toComfyError } from './to-comfy-error'
 
 /** An output loaded with its server's headers, as an object URL for `<img src>`. */
@@ -16,7 +17,7 @@ export interface LoadedImage {
 /** Loads `/view` images through the interceptor (the lock is checked, the server's headers go along). */
 export interface ImageLoader {
   load: (server: string, image: ComfyImageRef, promptId?: string) => Promise<LoadedImage>
-  /** Revokes every object URL it handed out that is still alive. */
+  /** Revokes every object URL it handed out that is still alive; a load still running then rejects with `CLIENT_DISPOSED`. */
   dispose: () => void
 }
 
@@ -24,8 +25,9 @@ export interface ImageLoader {
  * For servers that accept credentials in headers only (an `<img src>` cannot send them): `GET /view` with the
  * headers, into a revocable object URL. The URLs still alive are revoked on `dispose()`.
  */
-export function createImageLoader(http: AxiosInstance): ImageLoader {
+export function createImageLoader(http: ComfyRequester): ImageLoader {
   const alive = new Set<string>()
+  let disposed = false
   return {
     async load(server, image, promptId) {
       const operation = 'GET /view'
@@ -44,6 +46,8 @@ export function createImageLoader(http: AxiosInstance): ImageLoader {
       catch (error) {
         throw toComfyError(error, server, operation)
       }
+      if (disposed) // nothing would ever revoke a URL made now
+        throw new ClientDisposedError('loadImage()')
       const blob = new Blob([data as ArrayBuffer], { type })
       const url = URL.createObjectURL(blob)
       alive.add(url)
@@ -57,6 +61,7 @@ export function createImageLoader(http: AxiosInstance): ImageLoader {
       }
     },
     dispose() {
+      disposed = true
       for (const url of alive) URL.revokeObjectURL(url)
       alive.clear()
     },

@@ -1,6 +1,6 @@
 // Loaded with the first call of the server API other than `objectInfo` (see comfy-server-api.ts), with the parsers of
 // their answers: an app that never lists jobs or models never loads them.
-import type { AxiosInstance } from 'axios'
+import type { ComfyRequester } from './comfy-api'
 import type { ComfyServerApi } from './comfy-server-api'
 import type { ServerGet } from './server-get'
 import type { JobInfo, JobList, ServerFeatures } from '../core/api-types'
@@ -13,7 +13,7 @@ import { expectJsonObject, toComfyError } from './to-comfy-error'
 export type ServerApiCalls = Omit<ComfyServerApi, 'objectInfo'>
 
 /** Builds them over `http`, with the shared `get`. */
-export function createServerApiCalls(http: AxiosInstance, get: ServerGet): ServerApiCalls {
+export function createServerApiCalls(http: ComfyRequester, get: ServerGet): ServerApiCalls {
   return {
     modelFolders: server => get(server, '/models', 'GET /models', data => parseNameList(data, 'GET /models')),
     models: (server, folder) => get(server, `/models/${encodeURIComponent(folder)}`, `GET /models/${folder}`, data => parseNameList(data, `GET /models/${folder}`)),

@@ -1,4 +1,4 @@
-import type { AxiosInstance } from 'axios'
+import type { ComfyRequester } from './comfy-api'
 import axios from 'axios'
 import type { ParseResult } from '../core/parse-result'
 import { ProtocolError } from '../core/errors'
@@ -12,7 +12,7 @@ function is404(error: unknown): boolean {
 export type ServerGet = <T>(server: string, path: string, operation: string, parse: (data: unknown) => ParseResult<T>, options?: { params?: Record<string, unknown>, promptId?: string, absent?: T }) => Promise<T>
 
 /** The `GET` the server API's calls share, over `http`. */
-export function createServerGet(http: AxiosInstance): ServerGet {
+export function createServerGet(http: ComfyRequester): ServerGet {
   return async function get<T>(server: string, path: string, operation: string, parse: (data: unknown) => ParseResult<T>, options: { params?: Record<string, unknown>, promptId?: string, absent?: T } = {}): Promise<T> {
     let data: unknown
     try {

@@ -6,7 +6,7 @@ import type { MockInstance } from 'vitest'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createComfySimulator } from '../../src/testing/index'
 import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
-import { slowWorkflow } from '../helpers/workflows'
+import { emptyImageWorkflow, slowWorkflow } from '../helpers/workflows'
 
 let closeSim: (() => Promise<void>) | undefined
 let created: MockInstance<typeof URL.createObjectURL>
@@ -91,5 +91,29 @@ describe('preview object URLs', () => {
     unmount()
     expect(createdUrls().length).toBeGreaterThan(0)
     expect(revoked.mock.calls.length).toBe(createdUrls().length)
+  })
+})
+
+describe('loadImage() object URLs', () => {
+  it.each(['app.unmount()', 'store.$dispose()'] as const)('leaves none alive when %s comes while an image still loads', async (how) => {
+    const sim = await simulator()
+    const { store, pinia, unmount } = mountComfy({ servers: [sim.url] })
+    const { result } = await store.submit(emptyImageWorkflow())
+    const done = await result
+    const task = store.tasks.get(done.promptId)!
+    sim.delayResponses(800, '/view')
+    const loading = store.loadImage(done.images[0]!, task)
+    loading.catch(() => {})
+    await waitFor(() => sim.requests.some(r => r.path === '/view'), 'the /view request')
+    if (how === 'app.unmount()')
+      unmount()
+    else
+      (pinia as unknown as { _s: Map<string, { $dispose: () => void }> })._s.get('comfy-tether')!.$dispose()
+
+    await expect(loading).rejects.toMatchObject({ code: 'CLIENT_DISPOSED' })
+    // Past the time the held answer was due: a loader that ignored the dispose would have made its URL by then.
+    const heldAt = sim.requests.find(r => r.path === '/view')!.time
+    await new Promise(resolve => setTimeout(resolve, Math.max(0, heldAt + 1100 - Date.now())))
+    expect(alive()).toEqual([])
   })
 })

@@ -1,0 +1,93 @@
+import type { AxiosRequestConfig } from 'axios'
+import type { ComfyRequester } from '../http/comfy-api'
+import { ClientDisposedError } from '../core/errors'
+
+/**
+ * The end of one client, which every part consults instead of a flag of its own: an await of submit, cancel or the
+ * background run of a task goes on only while the client lives, and a request of the client is never sent after it.
+ */
+export interface Disposal {
+  readonly disposed: boolean
+  /**
+   * Settles like `work`, unless the client is disposed first (or by the time `work` settles): then rejects at once
+   * with `ClientDisposedError(operation)`, so the code after the await never runs on a disposed client.
+   */
+  untilDisposed: <T>(operation: string, work: Promise<T>) => Promise<T>
+  /** A call of the app's: refused once disposed, and rejected with `CLIENT_DISPOSED` if the client is disposed meanwhile. */
+  whileLive: <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) => (...args: A) => Promise<R>
+  /** Throws `ClientDisposedError(operation)` once disposed: before a lock is taken or a socket opened. */
+  assertLive: (operation: string) => void
+  /**
+   * `http`'s `get` and `post`, each request with a signal of its own: refused before it is sent once disposed, and
+   * aborted by `dispose()` while in flight (a disposed Node process then has no socket left to wait for).
+   */
+  requester: (http: ComfyRequester) => ComfyRequester
+  dispose: () => void
+}
+
+const operationOf = (config: AxiosRequestConfig | undefined): string => config?.comfy?.operation ?? 'a request'
+
+/** Creates the disposal of one client; `dispose()` is called once, first thing in the client's own `dispose()`. */
+export function createDisposal(): Disposal {
+  let disposed = false
+  /** Rejecters of the awaits pending now, and the controllers of the requests in flight. */
+  const waiting = new Set<() => void>()
+  const inFlight = new Set<AbortController>()
+
+  function untilDisposed<T>(operation: string, work: Promise<T>): Promise<T> {
+    if (disposed) {
+      work.catch(() => {}) // its outcome no longer matters to anyone
+      return Promise.reject(new ClientDisposedError(operation))
+    }
+    return new Promise<T>((resolve, reject) => {
+      const gone = (): void => reject(new ClientDisposedError(operation))
+      waiting.add(gone)
+      work.then((value) => {
+        waiting.delete(gone)
+        if (disposed)
+          gone()
+        else
+          resolve(value)
+      }, (error: unknown) => {
+        waiting.delete(gone)
+        if (disposed)
+          gone()
+        else
+          reject(error)
+      })
+    })
+  }
+
+  function send<R>(config: AxiosRequestConfig | undefined, request: (config: AxiosRequestConfig) => Promise<R>): Promise<R> {
+    if (disposed)
+      return Promise.reject(new ClientDisposedError(operationOf(config)))
+    const controller = new AbortController()
+    inFlight.add(controller)
+    return untilDisposed(operationOf(config), request({ ...config, signal: config?.signal ?? controller.signal }).finally(() => inFlight.delete(controller)))
+  }
+
+  return {
+    get disposed() {
+      return disposed
+    },
+    untilDisposed,
+    whileLive: (operation, call) => (...args) => (disposed ? Promise.reject(new ClientDisposedError(operation)) : untilDisposed(operation, call(...args))),
+    assertLive(operation) {
+      if (disposed)
+        throw new ClientDisposedError(operation)
+    },
+    requester: http => ({
+      get: (url: string, config?: AxiosRequestConfig) => send(config, c => http.get(url, c)),
+      post: (url: string, data?: unknown, config?: AxiosRequestConfig) => send(config, c => http.post(url, data, c)),
+    }) as ComfyRequester,
+    dispose() {
+      if (disposed)
+        return
+      disposed = true
+      for (const gone of [...waiting]) gone()
+      waiting.clear()
+      for (const controller of [...inFlight]) controller.abort()
+      inFlight.clear()
+    },
+  }
+}
