@@ -200,6 +200,7 @@ describe('playground', () => {
       await page.getByTestId('preset-select').selectOption('invert')
       await page.getByTestId('image-input').setInputFiles({ name: 'ui.png', mimeType: 'image/png', buffer: input.buffer })
       await expect.poll(() => page.getByTestId('picked-image').textContent()).toMatch(/\d+×\d+/)
+      await page.getByTestId('workflow-toggle').click() // the JSON is folded away until asked for
       await page.getByTestId('workflow-input').fill(JSON.stringify(invertUiWorkflow('pasted-ui'), null, 2))
       await page.getByTestId('submit-button').click()
       const submitError = page.getByTestId('submit-error')
