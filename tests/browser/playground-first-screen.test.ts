@@ -50,13 +50,13 @@ function png(seed: number): Buffer {
   return PNG.sync.write(image)
 }
 
-async function open(viewport: { width: number, height: number }): Promise<{ page: Page, pageErrors: string[] }> {
+async function open(viewport: { width: number, height: number }, query = ''): Promise<{ page: Page, pageErrors: string[] }> {
   const context = await browser.newContext({ viewport })
   contexts.add(context)
   const page = await context.newPage()
   const pageErrors: string[] = []
   page.on('pageerror', error => pageErrors.push(error.message))
-  await page.goto(baseUrl)
+  await page.goto(new URL(query, baseUrl).href)
   await page.getByTestId('app').waitFor()
   return { page, pageErrors }
 }
@@ -176,7 +176,7 @@ describe('playground first screen', () => {
       const label = (await slow.getByTestId('task-server').textContent())?.trim() ?? ''
       expect(info.labels).toContain(label)
       expect(await page.getByTestId('lock-state').textContent()).toContain(`locked to ${label}`)
-      expect(await page.getByTestId('lock-why').textContent()).toMatch(new RegExp(`Locked to ${label}\\s+because 1 task pending on ${label}\\b`))
+      expect(await page.getByTestId('lock-why').textContent()).toMatch(new RegExp(`Locked to ${label}\\s*, held by 1 task pending on ${label}\\b`))
 
       // The lock panel, the task list (both cards) and the timeline all fit in the first 900 px, unscrolled.
       expect(await page.evaluate(() => scrollY)).toBe(0)
@@ -281,6 +281,28 @@ describe('playground first screen', () => {
       await devApi(`/sim/0/come-up`, {}).catch(() => {})
       await devApi(`/sim/1/come-up`, {}).catch(() => {})
       await devApi(`/sim/2/come-up`, {}).catch(() => {})
+      await close(page)
+    }
+  })
+
+  it('says per locked server why it holds with one lock per task, and abandons one server', async () => {
+    const { page, pageErrors } = await open(DESKTOP, '?affinity=task&maxTasksPerServer=2')
+    try {
+      expect(await page.getByTestId('lock-why').textContent()).toMatch(/Free\..*at most 2 of ours per server/s)
+      await page.getByTestId('preset-select').selectOption('slow')
+      await useOwnImage(page, 43)
+      const card = await submit(page)
+      await progressReaches(card, 1)
+      const label = (await card.getByTestId('task-server').textContent())?.trim() ?? ''
+      expect(await page.getByTestId('lock-why').textContent()).toMatch(new RegExp(`1 server locked.*: 1 task pending on ${label}\\.`, 's'))
+      const row = page.locator(`[data-testid="lock-row"][data-server="${await card.getAttribute('data-server')}"]`)
+      expect(await row.getByTestId('lock-row-why').textContent()).toMatch(new RegExp(`1 task pending on ${label}`))
+      await row.getByTestId('lock-row-abandon').click()
+      expect(await stateOf(card, 5000)).toBe('lost')
+      await expect.poll(() => page.getByTestId('lock-state').textContent()).toMatch(/free/)
+      expect(pageErrors).toEqual([])
+    }
+    finally {
       await close(page)
     }
   })
