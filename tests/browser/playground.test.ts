@@ -14,7 +14,7 @@ import { invertUiWorkflow } from '../helpers/ui-workflows'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CHROMIUM = '/usr/bin/chromium'
-// Written on every run to an ignored folder; docs/playground.png is a copy chosen by hand for the README.
+// Written on every run to an ignored folder (docs/playground.png is copied from playground-first-screen.test.ts's shot).
 const SCREENSHOT = join(ROOT, 'tests', 'browser', 'artifacts', 'playground.png')
 const TASK_MODE_SCREENSHOT = join(ROOT, 'tests', 'browser', 'artifacts', 'playground-task-mode.png')
 const TERMINAL = ['succeeded', 'failed', 'interrupted', 'cancelled', 'lost']
