@@ -4,6 +4,7 @@ import { createApp } from 'vue'
 import { labels, servers } from 'virtual:comfy-servers'
 import App from './App.vue'
 import { currentMode } from './mode'
+import { MAX_OUTAGE_MS } from './outage'
 import './style.css'
 
 const app = createApp(App)
@@ -16,7 +17,7 @@ app.use(comfyPlugin, {
   // Short delays, so a dropped socket or a restart plays out in a few seconds.
   reconnect: { baseDelay: 250, maxDelay: 2000, jitter: 'full' },
   reconcile: { interval: 1000, lostGrace: 2500 },
-  maxOutage: 30_000,
+  maxOutage: MAX_OUTAGE_MS,
   // `window.comfyTether.debugLock()` & co. in the console.
   exposeOnWindow: true,
 })

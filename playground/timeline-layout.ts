@@ -34,6 +34,10 @@ export interface Lane {
 
 /** Everything the component draws. */
 export interface TimelineLayout {
+  /** The drawing's width in SVG user units (= CSS pixels: the SVG is drawn at its container's size). */
+  width: number
+  /** Where the plot starts (left of it: the lane labels). */
+  labelWidth: number
   start: number
   end: number
   height: number
@@ -80,14 +84,18 @@ export function layoutTimeline(input: {
   log: readonly LockEvent[]
   faults: readonly FaultRecord[]
   now: number
+  /** The width to draw at (the container's, so text keeps its size on a phone). @default GEOMETRY.width */
+  width?: number
 }): TimelineLayout {
   const { servers, tasks, log, faults, now } = input
   const g = GEOMETRY
+  const width = Math.max(280, Math.round(input.width ?? g.width))
+  const labelWidth = Math.min(g.labelWidth, Math.round(width * 0.18))
   const times = [...tasks.map(t => t.createdAt), ...log.filter(e => e.server).map(e => e.at), ...faults.map(f => f.at)]
   const end = now + 500
   const start = Math.max(times.length ? Math.min(...times) - 500 : now - 30_000, end - WINDOW_MS)
-  const plot = g.width - g.labelWidth - g.right
-  const x = (at: number): number => g.labelWidth + ((Math.min(Math.max(at, start), end) - start) / (end - start)) * plot
+  const plot = width - labelWidth - g.right
+  const x = (at: number): number => labelWidth + ((Math.min(Math.max(at, start), end) - start) / (end - start)) * plot
 
   let y = g.axis
   const lanes: Lane[] = servers.map((server, index) => {
@@ -118,8 +126,10 @@ export function layoutTimeline(input: {
     return lane
   })
 
-  const step = TICK_STEPS.find(s => (end - start) / s <= 10) ?? TICK_STEPS.at(-1)!
+  // About one tick per 110 px, so the clock labels never overlap.
+  const maxTicks = Math.max(2, Math.min(10, Math.floor(plot / 110)))
+  const step = TICK_STEPS.find(s => (end - start) / s <= maxTicks) ?? TICK_STEPS.at(-1)!
   const ticks: { x: number, at: number }[] = []
   for (let at = Math.ceil(start / step) * step; at <= end; at += step) ticks.push({ x: x(at), at })
-  return { start, end, height: y, lanes, ticks }
+  return { width, labelWidth, start, end, height: y, lanes, ticks }
 }

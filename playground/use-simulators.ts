@@ -1,5 +1,6 @@
 import { useIntervalFn } from '@vueuse/core'
-import { shallowRef } from 'vue'
+import type { InjectionKey } from 'vue'
+import { inject, provide, shallowRef } from 'vue'
 import type { SimulatorState as SimulatorSnapshot } from 'comfy-tether/testing'
 import { simulated } from 'virtual:comfy-servers'
 import { recordFault } from './faults'
@@ -68,4 +69,20 @@ export function useSimulators(pollMs = 1000) {
   }
 
   return { simulated, states, error, busy, refresh, act }
+}
+
+/** The page's one set of simulators (one poll), shared by the servers panel and the lock panel. */
+export type Simulators = ReturnType<typeof useSimulators>
+const SIMULATORS_KEY: InjectionKey<Simulators> = Symbol('playground simulators')
+
+/** Starts the simulators' poll for this component and the ones below it (call it once, in the app). */
+export function provideSimulators(): Simulators {
+  const sims = useSimulators()
+  provide(SIMULATORS_KEY, sims)
+  return sims
+}
+
+/** The simulators of {@link provideSimulators}, or a poll of its own when there is none above (a component mounted alone). */
+export function injectSimulators(): Simulators {
+  return inject(SIMULATORS_KEY, null) ?? useSimulators()
 }

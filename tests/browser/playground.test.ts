@@ -14,7 +14,7 @@ import { invertUiWorkflow } from '../helpers/ui-workflows'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CHROMIUM = '/usr/bin/chromium'
-// Written on every run to an ignored folder; docs/playground.png is a copy chosen by hand for the README.
+// Written on every run to an ignored folder (docs/playground.png is copied from playground-first-screen.test.ts's shot).
 const SCREENSHOT = join(ROOT, 'tests', 'browser', 'artifacts', 'playground.png')
 const TASK_MODE_SCREENSHOT = join(ROOT, 'tests', 'browser', 'artifacts', 'playground-task-mode.png')
 const TERMINAL = ['succeeded', 'failed', 'interrupted', 'cancelled', 'lost']
@@ -200,6 +200,7 @@ describe('playground', () => {
       await page.getByTestId('preset-select').selectOption('invert')
       await page.getByTestId('image-input').setInputFiles({ name: 'ui.png', mimeType: 'image/png', buffer: input.buffer })
       await expect.poll(() => page.getByTestId('picked-image').textContent()).toMatch(/\d+×\d+/)
+      await page.getByTestId('workflow-toggle').click() // the JSON is folded away until asked for
       await page.getByTestId('workflow-input').fill(JSON.stringify(invertUiWorkflow('pasted-ui'), null, 2))
       await page.getByTestId('submit-button').click()
       const submitError = page.getByTestId('submit-error')
