@@ -7,7 +7,7 @@ import { createComfySimulator } from 'comfy-tether/testing'
 
 vi.mock('../../src/core/validate-workflow', async (importOriginal) => {
   const original = await importOriginal<typeof validation>()
-  return { ...original, validateWorkflow: vi.fn(original.validateWorkflow) }
+  return { ...original, judgeWorkflow: vi.fn(original.judgeWorkflow) }
 })
 
 const closers: (() => Promise<void>)[] = []
@@ -20,7 +20,7 @@ async function validationRunsOfOneSubmit(servers: number, affinity: 'task' | 'se
   const sims = await Promise.all(Array.from({ length: servers }, () => createComfySimulator({ speed: 8 })))
   closers.push(...sims.map(s => () => s.close()))
   const client = nodeClient({ servers: sims.map(s => s.url), affinity })
-  const runs = vi.mocked(validation.validateWorkflow)
+  const runs = vi.mocked(validation.judgeWorkflow)
   runs.mockClear()
   await (await client.submit(emptyImageWorkflow(1))).result
   return runs.mock.calls.length
