@@ -231,6 +231,12 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
         logLimit: 1_000_000,
         ...config.store,
       })
+      // The invariant is about where a request was *sent* while the lock held: a request the simulator's `delay`
+      // fault held back (its CORS preflight) may arrive after the lock moved on. Stamp the time the client sent it.
+      mounted.store._httpInstance().interceptors.request.use((config) => {
+        config.headers.set('x-chaos-sent', String(Date.now()))
+        return config
+      })
       const timeline: ClientTimeline = { index: i, clientId: mounted.store.clientId, locks: [], held: [] }
       const client: Client = { index: i, mounted, clientId: mounted.store.clientId, timeline }
       clients.push(client)

@@ -146,9 +146,12 @@ export function checkInvariants(input: InvariantInput): { invariants: Invariant[
       const timeline = byHeader.get(e.headers?.['x-chaos-client'] ?? '')
       if (!timeline)
         continue
-      const held = strictlyCovering(timeline.held, e.time)
+      // Judged at the time the client sent it (stamped by the harness), not when it arrived: a held-back request is
+      // still the client's decision of that moment.
+      const sentAt = Number(e.headers?.['x-chaos-sent'] ?? e.time)
+      const held = strictlyCovering(timeline.held, sentAt)
       if (held && held.server !== sim.url)
-        flag('off-lock request', `${e.method} ${e.path} from c${timeline.index} reached ${sim.url} at ${e.time} while its lock held ${held.server}`)
+        flag('off-lock request', `${e.method} ${e.path} from c${timeline.index} sent at ${sentAt} reached ${sim.url} at ${e.time} while its lock held ${held.server}`)
     }
   }
 
