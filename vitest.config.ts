@@ -67,6 +67,11 @@ export default defineConfig({
       },
       {
         resolve: { alias },
+        // The package as published: `npm pack` of a fresh clone, publint, attw, consumer projects under nodenext/bundler.
+        test: { name: 'package', environment: 'node', include: ['tests/package/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 300_000 },
+      },
+      {
+        resolve: { alias },
         test: {
           name: 'types',
           include: [],
