@@ -7,9 +7,10 @@ const alias = [
   { find: /^comfy-tether\/core$/, replacement: fileURLToPath(new URL('./src/core/index.ts', import.meta.url)) },
   { find: /^comfy-tether\/client$/, replacement: fileURLToPath(new URL('./src/client/index.ts', import.meta.url)) },
   { find: /^comfy-tether\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
+  { find: /^comfy-tether\/testing\/vitest-setup$/, replacement: fileURLToPath(new URL('./src/testing/vitest-setup.ts', import.meta.url)) },
 ]
 
-/** Drops happy-dom's echo of failed requests (tests/helpers/browser-network-log.ts). */
+/** Drops happy-dom's echo of failed requests: what users get as `comfy-tether/testing/vitest-setup`. */
 const HAPPY_DOM_SETUP = './tests/helpers/setup-happy-dom.ts'
 
 export default defineConfig({

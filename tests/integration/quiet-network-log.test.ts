@@ -1,10 +1,10 @@
 // Expected failed requests in passing tests print nothing, and everything else still shows
-// (tests/helpers/browser-network-log.ts, installed for the happy-dom projects by tests/helpers/setup-happy-dom.ts).
+// (comfy-tether/testing's quietHappyDomNetworkLog, installed for the happy-dom projects by its vitest-setup entry).
 import type { AddressInfo } from 'node:net'
 import nodeConsole from 'node:console'
 import { createServer } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
-import { isBrowserNetworkLog } from '../helpers/browser-network-log'
+import { isHappyDomNetworkLog } from '../../src/testing/quiet-network-log'
 
 /** Everything written to the process's stdout and stderr while `run` runs. */
 async function printedDuring(run: () => Promise<void>): Promise<string> {
@@ -56,11 +56,11 @@ async function closedPort(): Promise<string> {
 
 describe('happy-dom\'s echo of failed requests', () => {
   it('tells its status lines and network errors from other console lines', () => {
-    expect(isBrowserNetworkLog(['POST http://127.0.0.1:8188/prompt 500 (Internal Server Error)'])).toBe(true)
-    expect(isBrowserNetworkLog([Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })])).toBe(true)
-    expect(isBrowserNetworkLog(['[comfy-tether] POST /prompt 500'])).toBe(false)
-    expect(isBrowserNetworkLog([new Error('boom')])).toBe(false)
-    expect(isBrowserNetworkLog(['GET http://x/ 404 (Not Found)', 'more'])).toBe(false)
+    expect(isHappyDomNetworkLog(['POST http://127.0.0.1:8188/prompt 500 (Internal Server Error)'])).toBe(true)
+    expect(isHappyDomNetworkLog([Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })])).toBe(true)
+    expect(isHappyDomNetworkLog(['[comfy-tether] POST /prompt 500'])).toBe(false)
+    expect(isHappyDomNetworkLog([new Error('boom')])).toBe(false)
+    expect(isHappyDomNetworkLog(['GET http://x/ 404 (Not Found)', 'more'])).toBe(false)
   })
 
   it('prints nothing for a refused connection or a 500, while the caller still gets the failure', async () => {

@@ -4,11 +4,11 @@
 // whose node_modules has axios and ws but no Vue, Pinia or vueuse.
 import type { ComfySimulator } from 'comfy-tether/testing'
 import type { Packed } from './packed'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createComfySimulator } from 'comfy-tether/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { consumerProject, packFreshClone, runAsync, runBin } from './packed'
+import { consumerProject, packFreshClone, REPO_MODULES, ROOT, runAsync, runBin } from './packed'
 
 /** The entries of package.json's `exports`, each with the JS and declaration files it names. */
 const ENTRIES = [
@@ -104,6 +104,11 @@ finally {
 }
 `
 
+/** The README's recipe for testing a component with the simulator: its component, its test, its vitest.config.ts. */
+const RECIPE = ['Generate.vue', 'Generate.test.ts', 'vitest.config.ts']
+/** What the recipe says to install next to the app's own vue and pinia. */
+const RECIPE_DEPS = ['vue', 'pinia', '@vueuse/core', 'axios', 'vitest', 'happy-dom', '@vue/test-utils', '@vitejs/plugin-vue', 'ws', 'pngjs']
+
 /** Peers and type packages of a Vue app that also tests with the simulator. */
 const APP_DEPS = ['vue', 'pinia', '@vueuse/core', '@vue/devtools-api', 'axios', 'ws', 'pngjs', '@types/node', '@types/ws', '@types/pngjs']
 /** A Node backend: the engine's one required peer, the socket, and Node's types. */
@@ -195,5 +200,20 @@ describe('a Node backend with only axios and ws installed', () => {
     const backend = await runAsync(process.execPath, ['backend.mjs', sim.url], project)
     expect(backend.status, backend.output).toBe(0)
     expect(JSON.parse(backend.output.trim().split('\n').at(-1)!)).toEqual({ vue: 'not resolvable', server: sim.url, images: 1 })
+  })
+})
+
+describe('a Vue app testing its component with the simulator (the README recipe)', () => {
+  it('passes, and prints no raw network errors for the servers it takes down', async () => {
+    const project = consumerProject(packed, 'recipe', RECIPE_DEPS)
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }))
+    for (const file of RECIPE)
+      copyFileSync(join(ROOT, 'tests', 'vue', 'recipe', file), join(project, file))
+    // The user's own run: none of this suite's Vitest variables, no colours.
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(?:VITEST|TEST$|NODE_ENV$|npm_)/.test(key))), NO_COLOR: '1', CI: '1' }
+    const vitest = await runAsync(process.execPath, [join(REPO_MODULES, 'vitest', 'vitest.mjs'), 'run'], project, env)
+    expect(vitest.output).toMatch(/Tests\s+2 passed \(2\)/)
+    expect(vitest.status, vitest.output).toBe(0)
+    expect(vitest.output).not.toMatch(/ECONNREFUSED|ECONNRESET|\d{3} \([A-Z][\w ]*\)/)
   })
 })

@@ -23,9 +23,9 @@ export function run(command: string, args: readonly string[], cwd: string, env: 
 }
 
 /** Runs a command to its end without blocking this process (which may be serving the command, as a simulator does). */
-export function runAsync(command: string, args: readonly string[], cwd: string): Promise<RunResult> {
+export function runAsync(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
