@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vitest/config'
+import { PlainSummaryReporter } from './tests/helpers/summary-reporter'
 
 const alias = [
   { find: /^comfy-tether$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
@@ -16,6 +17,8 @@ const HAPPY_DOM_SETUP = './tests/helpers/setup-happy-dom.ts'
 export default defineConfig({
   resolve: { alias },
   test: {
+    // Vitest's report, then one plain `N passed, N failed` line (a CLI --reporter replaces both, as .ci/run does).
+    reporters: ['default', new PlainSummaryReporter()],
     projects: [
       {
         resolve: { alias },

@@ -31,13 +31,15 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map(s => new Promise(resolve => s.close(resolve))))
 })
 
-async function listen(status: number): Promise<string> {
+async function listen(status: number, cors = true): Promise<string> {
   const server = createServer((req, res) => {
-    res.writeHead(req.method === 'OPTIONS' ? 204 : status, {
-      'Access-Control-Allow-Origin': req.headers.origin ?? '*',
-      'Access-Control-Allow-Methods': 'POST, GET, OPTIONS',
-      'Access-Control-Allow-Headers': 'Content-Type',
-    })
+    res.writeHead(req.method === 'OPTIONS' ? 204 : status, cors
+      ? {
+          'Access-Control-Allow-Origin': req.headers.origin ?? '*',
+          'Access-Control-Allow-Methods': 'POST, GET, OPTIONS',
+          'Access-Control-Allow-Headers': 'Content-Type',
+        }
+      : {})
     res.end(req.method === 'OPTIONS' ? undefined : '{}')
   })
   servers.push(server)
@@ -58,6 +60,7 @@ describe('happy-dom\'s echo of failed requests', () => {
   it('tells its status lines and network errors from other console lines', () => {
     expect(isHappyDomNetworkLog(['POST http://127.0.0.1:8188/prompt 500 (Internal Server Error)'])).toBe(true)
     expect(isHappyDomNetworkLog([Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })])).toBe(true)
+    expect(isHappyDomNetworkLog(['Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at "http://127.0.0.1:8188/prompt".'])).toBe(true)
     expect(isHappyDomNetworkLog(['[comfy-tether] POST /prompt 500'])).toBe(false)
     expect(isHappyDomNetworkLog([new Error('boom')])).toBe(false)
     expect(isHappyDomNetworkLog(['GET http://x/ 404 (Not Found)', 'more'])).toBe(false)
@@ -75,6 +78,23 @@ describe('happy-dom\'s echo of failed requests', () => {
     expect(String(rejection)).toContain('ECONNREFUSED')
     expect(status).toBe(500)
     expect(printed).toBe('')
+  })
+
+  it('prints nothing for a response the CORS check refuses, while the caller still gets the failure', async () => {
+    const noCors = await listen(200, false)
+    let rejection: unknown
+    const printed = await printedDuring(async () => {
+      rejection = await fetch(`${noCors}/prompt`, { method: 'POST', body: '{}' }).then(() => undefined, (error: unknown) => error)
+    })
+    expect(String(rejection)).toContain('Cross-Origin Request Blocked')
+    expect(printed).toBe('')
+  })
+
+  it('still prints any other warning on the console happy-dom writes to', async () => {
+    const printed = await printedDuring(async () => {
+      nodeConsole.warn('an unexpected warning')
+    })
+    expect(printed).toContain('an unexpected warning')
   })
 
   it('still prints any other error line on the console happy-dom writes to', async () => {
