@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vitest/config'
-import { PlainSummaryReporter } from './tests/helpers/summary-reporter'
 
 const alias = [
   { find: /^comfy-tether$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
@@ -18,7 +17,7 @@ export default defineConfig({
   resolve: { alias },
   test: {
     // Vitest's report, then one plain `N passed, N failed` line (a CLI --reporter replaces both, as .ci/run does).
-    reporters: ['default', new PlainSummaryReporter()],
+    reporters: ['default', './tests/helpers/summary-reporter.ts'],
     projects: [
       {
         resolve: { alias },

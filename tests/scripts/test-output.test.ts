@@ -5,18 +5,17 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import config from '../../vitest.config'
-import { PlainSummaryReporter } from '../helpers/summary-reporter'
 
 const ROOT = new URL('../../', import.meta.url)
 const FIXTURE = 'tests/fixtures/summary-reporter/vitest.config.ts'
 const ESCAPE = /\u001B\[/
 
 /** `npm test`'s command on the fixture, output piped; resolves with its exit code and everything it printed. */
-function npmTest(extraEnv: Record<string, string>): Promise<{ code: number | null, output: string }> {
+function npmTest(extraEnv: Record<string, string>, args = ['--config', FIXTURE]): Promise<{ code: number | null, output: string }> {
   // This suite's own Vitest and colour variables are left out: the run is the user's, in a pipe.
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(?:VITEST|NO_COLOR$|FORCE_COLOR$|TEST$)/.test(key)))
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['scripts/test.mjs', '--config', FIXTURE], { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['scripts/test.mjs', ...args], { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -30,7 +29,15 @@ describe('npm test', () => {
     expect(pkg.scripts.test).toBe('node scripts/test.mjs')
     const reporters = config.test?.reporters
     expect(Array.isArray(reporters) ? reporters[0] : undefined).toBe('default')
-    expect(Array.isArray(reporters) ? reporters.at(-1) : undefined).toBeInstanceOf(PlainSummaryReporter)
+    expect(Array.isArray(reporters) ? reporters.at(-1) : undefined).toBe('./tests/helpers/summary-reporter.ts')
+  })
+
+  it('with the suite\'s own config, prints the report and the plain line, and no warning about the config', async () => {
+    const { code, output } = await npmTest({}, ['--project', 'core', 'tests/core/backoff.test.ts'])
+    expect(code).toBe(0)
+    expect(output).not.toContain('configLoader')
+    expect(output).not.toMatch(ESCAPE)
+    expect(output.trimEnd().split('\n').at(-1)).toMatch(/^[1-9]\d* passed, 0 failed$/)
   })
 
   it('ends with one plain "N passed, N failed" line and prints no colour codes into a pipe', async () => {
