@@ -16,9 +16,9 @@ export default defineConfig(({ command, mode }): UserConfig => {
         outDir: 'dist',
         emptyOutDir: true,
         minify: false,
-        sourcemap: true,
+        sourcemap: false,
         lib: {
-          entry: { index: src('index.ts'), core: src('core/index.ts'), client: src('client/index.ts'), testing: src('testing/index.ts') },
+          entry: { index: src('index.ts'), core: src('core/index.ts'), client: src('client/index.ts'), testing: src('testing/index.ts'), 'testing-vitest-setup': src('testing/vitest-setup.ts') },
           formats: ['es'],
         },
         rolldownOptions: { external: PEERS },

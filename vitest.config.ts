@@ -7,14 +7,17 @@ const alias = [
   { find: /^comfy-tether\/core$/, replacement: fileURLToPath(new URL('./src/core/index.ts', import.meta.url)) },
   { find: /^comfy-tether\/client$/, replacement: fileURLToPath(new URL('./src/client/index.ts', import.meta.url)) },
   { find: /^comfy-tether\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
+  { find: /^comfy-tether\/testing\/vitest-setup$/, replacement: fileURLToPath(new URL('./src/testing/vitest-setup.ts', import.meta.url)) },
 ]
 
-/** Drops happy-dom's echo of failed requests (tests/helpers/browser-network-log.ts). */
+/** Drops happy-dom's echo of failed requests: what users get as `comfy-tether/testing/vitest-setup`. */
 const HAPPY_DOM_SETUP = './tests/helpers/setup-happy-dom.ts'
 
 export default defineConfig({
   resolve: { alias },
   test: {
+    // Vitest's report, then one plain `N passed, N failed` line (a CLI --reporter replaces both, as .ci/run does).
+    reporters: ['default', './tests/helpers/summary-reporter.ts'],
     projects: [
       {
         resolve: { alias },
@@ -64,6 +67,11 @@ export default defineConfig({
         resolve: { alias },
         // README.md's code blocks, type-checked against the package's built declarations.
         test: { name: 'docs', environment: 'node', include: ['tests/docs/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 300_000 },
+      },
+      {
+        resolve: { alias },
+        // The package as published: `npm pack` of a fresh clone, publint, attw, consumer projects under nodenext/bundler.
+        test: { name: 'package', environment: 'node', include: ['tests/package/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 300_000 },
       },
       {
         resolve: { alias },

@@ -1,6 +1,3 @@
-// Setup file of the happy-dom projects (vitest.config.ts). Vitest hands happy-dom the process's own console (not the
-// per-test console it captures), which is why its network lines were printed raw, without the test's name.
-import nodeConsole from 'node:console'
-import { quietBrowserNetworkLog } from './browser-network-log'
-
-quietBrowserNetworkLog(nodeConsole)
+// Setup file of the happy-dom projects (vitest.config.ts): the one users get as `comfy-tether/testing/vitest-setup`,
+// which drops happy-dom's echo of failed requests from the process's console (src/testing/quiet-network-log.ts).
+import '../../src/testing/vitest-setup'

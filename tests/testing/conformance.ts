@@ -1,7 +1,10 @@
-import type { Allowance, ComfySimulator, SimulatorVersion, Transcript } from '../../src/testing/index'
+import type { ComfySimulator, SimulatorVersion, Transcript } from '../../src/testing/index'
+import type { Allowance } from '../../src/testing/shape-compare'
 import { existsSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { compareReplay, compareStatusOrder, createComfySimulator, listTranscripts, loadTranscript, replayTranscript, samplePng } from '../../src/testing/index'
+import { createComfySimulator, listTranscripts, loadTranscript, replayTranscript, samplePng } from '../../src/testing/index'
+import { compareStatusOrder } from '../../src/testing/order-compare'
+import { compareReplay } from '../../src/testing/shape-compare'
 
 /** The recordings of real ComfyUI servers, in the repository (see tests/fixtures/comfyui/README.md). */
 export const REFERENCE = new URL('../fixtures/comfyui/', import.meta.url)

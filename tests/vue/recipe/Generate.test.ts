@@ -1,4 +1,4 @@
-// Generate.test.ts: vitest with `environment: 'happy-dom'` and @vitejs/plugin-vue
+// Generate.test.ts: run by vitest with the vitest.config.ts above
 import type { ComfySimulator } from 'comfy-tether/testing'
 import { enableAutoUnmount, mount } from '@vue/test-utils'
 import { comfyPlugin } from 'comfy-tether'
