@@ -26,7 +26,7 @@ const APP = join(ROOT, 'node_modules', '.cache', 'comfy-tether-readme')
 const PACKAGE = join(APP, 'node_modules', 'comfy-tether')
 
 /** The recipe for testing an app's component (docs/testing.md), run as it stands by the vue project. */
-const RECIPE = ['Generate.vue', 'Generate.test.ts']
+const RECIPE = ['vitest.config.ts', 'Generate.vue', 'Generate.test.ts']
 
 /** The Markdown files whose code is checked, relative to the repository. */
 const SOURCES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter(f => f.endsWith('.md')).sort().map(f => `docs/${f}`)]
