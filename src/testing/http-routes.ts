@@ -9,7 +9,7 @@ import { queueTuple } from './executor'
 import { isFolderType, normalizeRelative, parseAnnotated, sha256 } from './files'
 import { emptyResponse, errorResponse, HandlerError, jsonResponse, pyIn, queryInt, readJson, serverError, textResponse, truthy } from './http-util'
 import { modelFolders } from './installation'
-import { getJob, listJobs } from './jobs'
+import { cancelJob, getJob, listJobs } from './jobs'
 import { parseMultipart } from './multipart'
 import { objectInfo } from './object-info'
 import { pyFloat } from './py-json'
@@ -302,6 +302,21 @@ function jobsList(req: SimRequest, { executor }: RouteContext): SimResponse {
   }
 }
 
+function cancelJobs(req: SimRequest, { executor }: RouteContext): SimResponse {
+  const body = readJson(req)
+  const ids = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>).job_ids : undefined
+  if (!Array.isArray(ids))
+    return jsonResponse({ error: 'job_ids must be a list' }, 400)
+  let cancelled = false
+  for (const id of ids) {
+    if (typeof id === 'string') {
+      req.note.promptIds.push(id)
+      cancelled = cancelJob(executor, id) || cancelled
+    }
+  }
+  return jsonResponse({ cancelled })
+}
+
 const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/$/, handler: () => textResponse('<!DOCTYPE html><title>ComfyUI (comfy-tether simulator)</title><p>ComfyUI simulator</p>', 200, 'text/html; charset=utf-8') },
   { method: 'GET', pattern: /^\/system_stats$/, handler: (_r, c) => jsonResponse(systemStats(c.version)) },
@@ -336,6 +351,16 @@ const ROUTES: Route[] = [
   { method: 'POST', pattern: /^\/upload\/image$/, handler: uploadImage },
   { method: 'GET', pattern: /^\/view$/, handler: view },
   { method: 'GET', pattern: /^\/api\/jobs$/, only: '0.33.0', handler: jobsList },
+  { method: 'POST', pattern: /^\/api\/jobs\/cancel$/, only: '0.33.0', handler: cancelJobs },
+  {
+    method: 'POST',
+    pattern: /^\/api\/jobs\/([^/]+)\/cancel$/,
+    only: '0.33.0',
+    handler: (req, { executor }, [id = '']) => {
+      req.note.promptIds.push(id)
+      return jsonResponse({ cancelled: cancelJob(executor, id) })
+    },
+  },
   {
     method: 'GET',
     pattern: /^\/api\/jobs\/([^/]+)$/,

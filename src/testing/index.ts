@@ -17,6 +17,6 @@ export type { RecordedFrame, RecordedHttp, Transcript, TranscriptEvent } from '.
 export { replayTranscript } from './replay'
 export type { ActualFrame, ReplayOptions, ReplayResult } from './replay'
 export { compareReplay } from './shape-compare'
-export { compareStatusOrder, recordedStatusOrder } from './order-compare'
+export { compareFrameOrder, compareStatusOrder, recordedStatusOrder } from './order-compare'
 export type { Allowance } from './shape-compare'
 export { MissingDependencyError, SIMULATOR_INSTALL_COMMAND } from '../core/missing-dependency-error'
