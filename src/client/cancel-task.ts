@@ -1,23 +1,28 @@
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyApi } from '../http/comfy-api'
+import type { ServerQueue } from './server-queue'
 import { TaskCancelledError } from '../core/errors'
 import { endTask, isTerminal, reconcileTask } from '../core/task-state'
 
 /** What cancelling needs from the store. */
 export interface CancelContext {
   api: ComfyApi
+  /** Cancel by id where the server has the jobs API. */
+  queue: ServerQueue
   getTask: (promptId: string) => ComfyTask | undefined
   setTask: (task: ComfyTask) => void
   lostGraceMs: number
-  /** Ask the task's server again soon (the interrupt's outcome comes by frame or by reconcile). */
-  schedulePoll: (server: string) => void
+  /** Ask the task's server again after `delay` (the interrupt's outcome comes by frame or by reconcile). */
+  schedulePoll: (server: string, delay?: number) => void
   note: (task: ComfyTask, message: string) => void
   /** A cancel carried out in the background could not be: say why. */
   refused: (promptId: string, server: string | undefined, message: string, code: string | undefined) => void
 }
 
 /**
- * Cancels a task that was sent to its server. `/queue` is asked first: an interrupt is sent only while our prompt is
+ * Cancels a task that was sent to its server. Where the server has the jobs API (ComfyUI 0.33 and later) one
+ * `POST /api/jobs/{id}/cancel` does it: the server dequeues that prompt or interrupts it if it is the one running,
+ * and touches nothing else. On older servers `/queue` is asked first: an interrupt is sent only while our prompt is
  * the one running there (servers before ComfyUI 0.3.57 ignore the `prompt_id` of `/interrupt` and stop whatever
  * runs, which may be another client's prompt). Otherwise the prompt is deleted from the queue (harmless when it is not
  * there, and it catches a prompt still on its way), and `/queue` is asked again in case it started meanwhile.
@@ -44,11 +49,22 @@ export function createCanceller(ctx: CancelContext): { cancelOnServer: (promptId
     if (!task)
       return
     const { server } = task
-    if (await interruptIfRunning(server, promptId))
+    const byId = await ctx.queue.cancel(server, promptId)
+    if (byId === true) {
+      // Dequeued (then on neither the queue nor the history: the next reconcile ends it) or interrupted (a frame says so).
+      ctx.schedulePoll(server, 0)
       return
-    await api.deleteQueued(server, [promptId])
-    if (!live(promptId) || await interruptIfRunning(server, promptId))
+    }
+    if (byId === null) {
+      if (await interruptIfRunning(server, promptId))
+        return
+      await api.deleteQueued(server, [promptId])
+      if (!live(promptId) || await interruptIfRunning(server, promptId))
+        return
+    }
+    else if (!live(promptId)) {
       return
+    }
     const history = await api.history(server, promptId)
     const latest = live(promptId)
     if (!latest)

@@ -25,6 +25,7 @@ import { createPlacement } from './placement'
 import { installRequestWatchdog } from './request-watchdog'
 import { queryCredentialOf, resolveComfyOptions } from './resolve-options'
 import { restoreSnapshot } from './restore'
+import { createServerQueue } from './server-queue'
 import { NO_WEBSOCKET, webSocketFactory } from './socket'
 import { createTaskBook } from './task-book'
 import { createTaskRunner } from './task-runner'
@@ -119,10 +120,11 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   const http = comfyHttp.http
   const removeWatchdog = installRequestWatchdog(http, timers.after)
   const api = createComfyApi(http)
+  const serverQueue = createServerQueue(api)
   const images = createImageLoader(http)
   const serverApi = createComfyServerApi(http)
   const objectInfos = createObjectInfoCache(server => serverApi.objectInfo(server))
-  const workflows = createWorkflowInsight({ getTask: id => state.tasks.get(id), pendingOn: state.pendingOn, queue: server => api.queue(server), credentialOf: server => credentials.get(server), changed: () => emit('workflows') })
+  const workflows = createWorkflowInsight({ getTask: id => state.tasks.get(id), pendingOn: state.pendingOn, queue: server => serverQueue.waiting(server), credentialOf: server => credentials.get(server), changed: () => emit('workflows') })
 
   const engine: Engine = {
     options,
@@ -132,6 +134,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     state,
     api,
     serverApi,
+    serverQueue,
     objectInfos,
     workflows,
     after: timers.after,

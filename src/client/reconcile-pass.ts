@@ -1,10 +1,14 @@
-import type { HistoryEntry, QueueSnapshot } from '../core/api-types'
+import type { HistoryEntry } from '../core/api-types'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyApi } from '../http/comfy-api'
+import type { ServerQueue, WaitingPrompts } from './server-queue'
 import { ProtocolError, TaskCancelledError, TaskLostError } from '../core/errors'
 import { endTask, isTerminal, reconcileTask } from '../core/task-state'
 
-/** How many `/history/{id}` requests one reconcile pass keeps in flight at once. */
+/**
+ * How many `/history/{id}` requests one reconcile pass makes at most (all at once); with more tasks off the queue it
+ * reads the whole `GET /history` once instead, so a pass costs a few requests whatever the number of tasks.
+ */
 export const HISTORY_CONCURRENCY = 4
 /** Passes a history entry may stay without `status` (and off the queue) before the task fails with a ProtocolError. */
 export const MAX_STATUSLESS_PASSES = 3
@@ -13,6 +17,8 @@ export const MAX_STATUSLESS_PASSES = 3
 export interface ReconcilePassContext {
   server: string
   api: ComfyApi
+  /** Where the server's queue is read (the jobs API where it has one). */
+  queue: ServerQueue
   lostGraceMs: number
   getTask: (promptId: string) => ComfyTask | undefined
   /** A send of an unconfirmed prompt may be repeated: `true` when handled. */
@@ -39,8 +45,11 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, work:
 }
 
 /**
- * One reconcile pass over `targets`: `/queue` once first, then `/history/{id}` of each task not on it (bounded
- * concurrency). In that order a task moving from the queue into the history between the two answers is still seen.
+ * One reconcile pass over `targets`: the queue once first (`GET /api/jobs?status=in_progress,pending` where the server
+ * has the jobs API, else `/queue`), then the history of the tasks not on it: `/history/{id}` of each when they are
+ * at most {@link HISTORY_CONCURRENCY}, else one `GET /history`. So a pass costs at most a few requests, even for
+ * thousands of restored tasks. In that order a task moving from the queue into the history between the two answers is
+ * still seen.
  * A confirmed task on neither, on a server that broke since it was confirmed, is lost now (the server restarted);
  * the grace period is kept for prompts whose answer was never seen. Returns the changed tasks, for the caller to apply.
  */
@@ -48,12 +57,15 @@ export function createReconcilePass(ctx: ReconcilePassContext): (targets: readon
   const statusless = new Map<string, number>()
 
   return async (targets) => {
-    const queue: QueueSnapshot = await ctx.api.queue(ctx.server)
-    const results = await mapBounded(targets, HISTORY_CONCURRENCY, async (target) => {
-      const where = queue.running.includes(target.promptId) ? 'running' as const : queue.pending.includes(target.promptId) ? 'pending' as const : null
-      const history = where === null ? await ctx.api.history(ctx.server, target.promptId) : null
-      return { target, where, history }
-    })
+    const waiting: WaitingPrompts = await ctx.queue.waiting(ctx.server)
+    const running = new Set(waiting.running)
+    const pending = new Set(waiting.pending)
+    const located = targets.map(target => ({ target, where: running.has(target.promptId) ? 'running' as const : pending.has(target.promptId) ? 'pending' as const : null }))
+    const off = located.filter(l => l.where === null).map(l => l.target.promptId)
+    const histories = off.length > HISTORY_CONCURRENCY
+      ? await ctx.api.histories(ctx.server, off)
+      : new Map(await mapBounded(off, HISTORY_CONCURRENCY, async id => [id, await ctx.api.history(ctx.server, id)] as const))
+    const results = located.map(({ target, where }) => ({ target, where, history: histories.get(target.promptId) ?? null }))
     const changed: ComfyTask[] = []
     for (const { target, where, history } of results) {
       const current = ctx.getTask(target.promptId)

@@ -4,6 +4,7 @@ import type { ServerStatus } from '../core/server-pool'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyApi } from '../http/comfy-api'
 import type { ResolvedComfyOptions } from './options'
+import type { ServerQueue } from './server-queue'
 import type { ComfySocket, ComfySocketFactory, ComfyWebSocket } from './socket'
 import type { ComfySocketState } from './types'
 import { backoffDelay } from '../core/backoff'
@@ -21,6 +22,8 @@ import { RECONNECT_CLOSE_CODE } from './socket'
 export interface TetherContext {
   options: ResolvedComfyOptions
   api: ComfyApi
+  /** Queue reads (jobs API where the server has one); forgets what it learned of a server that may have restarted. */
+  queue: ServerQueue
   clientId: () => string
   ready: () => boolean
   /** The pending tasks tethered to `server`. */
@@ -159,6 +162,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       if (event.code !== 1000 && event.code !== RECONNECT_CLOSE_CODE) {
         outageSeen = true
         lastBreakAt = Date.now()
+        ctx.queue.forget(server) // it may come back as another version
         markUnreachable()
       }
       schedulePoll()
@@ -184,6 +188,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
   const reconcilePass = createReconcilePass({
     server,
     api,
+    queue: ctx.queue,
     lostGraceMs: options.reconcile.lostGrace,
     getTask: ctx.getTask,
     resubmit: ctx.resubmit,

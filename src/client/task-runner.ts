@@ -274,10 +274,11 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
 
   const { cancelOnServer, cancelLater } = createCanceller({
     api,
+    queue: engine.serverQueue,
     getTask: id => state.tasks.get(id),
     setTask: engine.setTask,
     lostGraceMs: options.reconcile.lostGrace,
-    schedulePoll: server => state.tethers.get(server)?.schedulePoll(),
+    schedulePoll: (server, delay) => state.tethers.get(server)?.schedulePoll(delay),
     note: (task, message) => state.record('refuse', message, { server: task.server, promptId: task.promptId }),
     refused(promptId, server, message, code) {
       state.record('refuse', message, { server, promptId, code: code as LockEvent['code'] })

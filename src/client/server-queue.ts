@@ -1,0 +1,51 @@
+import type { ComfyApi } from '../http/comfy-api'
+
+/** What waits on a server: the running prompt(s) and the pending ones in the order they will run. */
+export interface WaitingPrompts {
+  running: string[]
+  pending: string[]
+}
+
+/** A server's queue, read the cheapest way it offers; and cancel by id where it can. */
+export interface ServerQueue {
+  /**
+   * The prompts waiting on `server`: one `GET /api/jobs?status=in_progress,pending` where the server has the jobs API
+   * (ids and priorities only), else `GET /queue` (which carries every queued prompt's whole workflow).
+   */
+  waiting: (server: string, promptId?: string) => Promise<WaitingPrompts>
+  /** `POST /api/jobs/{id}/cancel` where the server has it; `null` when it has no jobs API (use `/queue` + `/interrupt`). */
+  cancel: (server: string, promptId: string) => Promise<boolean | null>
+  /** Does `server` have the jobs API? `undefined` until its first answer says. */
+  hasJobsApi: (server: string) => boolean | undefined
+  /** The server may have restarted (maybe as another version): find out again on the next call. */
+  forget: (server: string) => void
+}
+
+/** Reads queues and cancels through `api`, detecting the jobs API once per server (404 on a jobs route: none). */
+export function createServerQueue(api: ComfyApi): ServerQueue {
+  const jobsApi = new Map<string, boolean>()
+
+  return {
+    async waiting(server, promptId) {
+      if (jobsApi.get(server) !== false) {
+        const jobs = await api.jobs(server, ['in_progress', 'pending'])
+        jobsApi.set(server, jobs !== null)
+        if (jobs !== null) {
+          const pending = jobs.filter(j => j.status === 'pending').sort((a, b) => a.priority - b.priority)
+          return { running: jobs.filter(j => j.status === 'in_progress').map(j => j.id), pending: pending.map(j => j.id) }
+        }
+      }
+      const { running, pending } = await api.queue(server, promptId)
+      return { running, pending }
+    },
+    async cancel(server, promptId) {
+      if (jobsApi.get(server) === false)
+        return null
+      const cancelled = await api.cancelJob(server, promptId)
+      jobsApi.set(server, cancelled !== null)
+      return cancelled
+    },
+    hasJobsApi: server => jobsApi.get(server),
+    forget: server => void jobsApi.delete(server),
+  }
+}
