@@ -47,8 +47,9 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, work:
 /**
  * One reconcile pass over `targets`: the queue once first (`GET /api/jobs?status=in_progress,pending` where the server
  * has the jobs API, else `/queue`), then the history of the tasks not on it: `/history/{id}` of each when they are
- * at most {@link HISTORY_CONCURRENCY}, else one `GET /history`. So a pass costs at most a few requests, even for
- * thousands of restored tasks. In that order a task moving from the queue into the history between the two answers is
+ * at most {@link HISTORY_CONCURRENCY}; else the jobs API's list of ended jobs says which have any (where the server has
+ * it), and those are read, one by one when few, else with one `GET /history`. So a pass costs at most three requests
+ * and a few, even for thousands of restored tasks. In that order a task moving from the queue into the history between the two answers is
  * still seen.
  * A confirmed task on neither, on a server that broke since it was confirmed, is lost now (the server restarted);
  * the grace period is kept for prompts whose answer was never seen. Returns the changed tasks, for the caller to apply.
@@ -61,10 +62,7 @@ export function createReconcilePass(ctx: ReconcilePassContext): (targets: readon
     const running = new Set(waiting.running)
     const pending = new Set(waiting.pending)
     const located = targets.map(target => ({ target, where: running.has(target.promptId) ? 'running' as const : pending.has(target.promptId) ? 'pending' as const : null }))
-    const off = located.filter(l => l.where === null).map(l => l.target.promptId)
-    const histories = off.length > HISTORY_CONCURRENCY
-      ? await ctx.api.histories(ctx.server, off)
-      : new Map(await mapBounded(off, HISTORY_CONCURRENCY, async id => [id, await ctx.api.history(ctx.server, id)] as const))
+    const histories = await historiesOf(located.filter(l => l.where === null).map(l => l.target.promptId))
     const results = located.map(({ target, where }) => ({ target, where, history: histories.get(target.promptId) ?? null }))
     const changed: ComfyTask[] = []
     for (const { target, where, history } of results) {
@@ -76,6 +74,29 @@ export function createReconcilePass(ctx: ReconcilePassContext): (targets: readon
         changed.push(settled)
     }
     return changed
+  }
+
+  /** The history entries of tasks off the queue (`null`: none), in at most a few requests. */
+  async function historiesOf(off: string[]): Promise<Map<string, HistoryEntry | null>> {
+    const out = new Map<string, HistoryEntry | null>()
+    let ask = off
+    if (off.length > HISTORY_CONCURRENCY) {
+      // The jobs API lists the ended ones without their workflows: the rest have no history, and only the ended ones
+      // are read (one whole GET /history is the fallback, and the way when many ended).
+      const ended = await ctx.queue.ended(ctx.server)
+      if (ended) {
+        ask = off.filter(id => ended.has(id))
+        for (const id of off) {
+          if (!ended.has(id))
+            out.set(id, null)
+        }
+      }
+    }
+    const read = ask.length > HISTORY_CONCURRENCY
+      ? await ctx.api.histories(ctx.server, ask)
+      : new Map(await mapBounded(ask, HISTORY_CONCURRENCY, async id => [id, await ctx.api.history(ctx.server, id)] as const))
+    for (const [id, entry] of read) out.set(id, entry)
+    return out
   }
 
   async function settle(current: ComfyTask, where: 'running' | 'pending' | null, history: HistoryEntry | null): Promise<ComfyTask | undefined> {
