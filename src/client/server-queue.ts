@@ -1,4 +1,5 @@
 import type { ComfyApi } from '../http/comfy-api'
+import { isComfyTetherError } from '../core/errors'
 
 /** What waits on a server: the running prompt(s) and the pending ones in the order they will run. */
 export interface WaitingPrompts {
@@ -26,7 +27,10 @@ export interface ServerQueue {
   forget: (server: string) => void
 }
 
-/** Reads queues and cancels through `api`, detecting the jobs API once per server (404 on a jobs route: none). */
+/**
+ * Reads queues and cancels through `api`, detecting the jobs API once per server: a 404 on a jobs route, or a first
+ * answer that is not the jobs API's, means none.
+ */
 export function createServerQueue(api: ComfyApi): ServerQueue {
   const jobsApi = new Map<string, boolean>()
   /** The call that is finding out, per server: concurrent calls wait for its answer rather than ask too. */
@@ -37,11 +41,19 @@ export function createServerQueue(api: ComfyApi): ServerQueue {
     await detecting.get(server)?.catch(() => {})
     if (jobsApi.get(server) === false)
       return null
+    const finding = !jobsApi.has(server)
     const attempt = call().then((result) => {
       jobsApi.set(server, result !== null)
       return result
+    }, (error: unknown) => {
+      // A first answer that is not the jobs API's (a proxy's page for unknown routes): a server without it.
+      if (finding && isComfyTetherError(error, 'PROTOCOL_ERROR')) {
+        jobsApi.set(server, false)
+        return null
+      }
+      throw error
     })
-    if (!jobsApi.has(server)) {
+    if (finding) {
       detecting.set(server, attempt)
       void attempt.catch(() => {}).finally(() => {
         if (detecting.get(server) === attempt)

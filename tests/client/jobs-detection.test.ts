@@ -4,6 +4,7 @@ import type { ComfyApi } from '../../src/http/comfy-api'
 import { createComfySimulator } from 'comfy-tether/testing'
 import { describe, expect, it } from 'vitest'
 import { createServerQueue } from '../../src/client/server-queue'
+import { ProtocolError } from '../../src/core/errors'
 import { nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
 
 const { onClose } = simulatorPool()
@@ -45,6 +46,19 @@ describe('the jobs API detection', () => {
     queue.forget('old')
     await queue.waiting('old')
     expect(calls).toEqual(['jobs old', 'queue old', 'jobs old', 'queue old'])
+  })
+
+  it('takes a first answer that is not the jobs API\'s (a proxy\'s page for unknown routes) for a server without it', async () => {
+    const calls: string[] = []
+    const api = fakeApi({}, calls)
+    api.jobs = async () => {
+      calls.push('jobs html')
+      throw new ProtocolError('http://proxy', 'GET /api/jobs answered text "<html>" where a JSON object was expected')
+    }
+    const queue = createServerQueue(api)
+    expect(await queue.waiting('proxy')).toEqual({ running: ['r'], pending: ['q', 'p'] })
+    expect(await queue.cancel('proxy', 'p')).toBeNull()
+    expect(calls).toEqual(['jobs html', 'queue proxy'])
   })
 
   it('learns it again after the server restarted', async () => {
