@@ -12,8 +12,8 @@ export interface CancelContext {
   getTask: (promptId: string) => ComfyTask | undefined
   setTask: (task: ComfyTask) => void
   lostGraceMs: number
-  /** Ask the task's server again after `delay` (the interrupt's outcome comes by frame or by reconcile). */
-  schedulePoll: (server: string, delay?: number) => void
+  /** Ask the task's server again soon (the interrupt's outcome comes by frame or by reconcile). */
+  schedulePoll: (server: string) => void
   note: (task: ComfyTask, message: string) => void
   /** A cancel carried out in the background could not be: say why. */
   refused: (promptId: string, server: string | undefined, message: string, code: string | undefined) => void
@@ -51,20 +51,20 @@ export function createCanceller(ctx: CancelContext): { cancelOnServer: (promptId
     const { server } = task
     const byId = await ctx.queue.cancel(server, promptId)
     if (byId === true) {
-      // Dequeued (then on neither the queue nor the history: the next reconcile ends it) or interrupted (a frame says so).
-      ctx.schedulePoll(server, 0)
-      return
+      // Interrupted if it runs (its frames, or the next reconcile, say so), else dequeued: it leaves no trace.
+      const waiting = await ctx.queue.waiting(server, promptId)
+      if (waiting.running.includes(promptId) || waiting.pending.includes(promptId))
+        return ctx.schedulePoll(server)
     }
-    if (byId === null) {
+    else if (byId === null) {
       if (await interruptIfRunning(server, promptId))
         return
       await api.deleteQueued(server, [promptId])
       if (!live(promptId) || await interruptIfRunning(server, promptId))
         return
     }
-    else if (!live(promptId)) {
+    if (!live(promptId))
       return
-    }
     const history = await api.history(server, promptId)
     const latest = live(promptId)
     if (!latest)

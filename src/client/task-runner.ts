@@ -278,7 +278,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     getTask: id => state.tasks.get(id),
     setTask: engine.setTask,
     lostGraceMs: options.reconcile.lostGrace,
-    schedulePoll: (server, delay) => state.tethers.get(server)?.schedulePoll(delay),
+    schedulePoll: server => state.tethers.get(server)?.schedulePoll(),
     note: (task, message) => state.record('refuse', message, { server: task.server, promptId: task.promptId }),
     refused(promptId, server, message, code) {
       state.record('refuse', message, { server, promptId, code: code as LockEvent['code'] })

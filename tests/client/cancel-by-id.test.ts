@@ -33,6 +33,8 @@ describe('cancel on a server with the jobs API (ComfyUI 0.33)', () => {
     expect(since(sim, before).some(r => r.path === '/queue')).toBe(false)
     await expect(first.result).resolves.toMatchObject({ promptId: first.promptId })
     expect((await (await fetch(`${sim.url}/history/${second.promptId}`)).json())).toEqual({})
+    // A dequeued prompt sends no frame: that is no sign of a deaf socket, so the socket stays the one opened first.
+    expect(sim.requests.filter(r => r.kind === 'ws-open')).toHaveLength(1)
   })
 
   it('interrupts the running task by id, which ends cancelled, without asking /queue', async () => {
