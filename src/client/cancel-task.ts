@@ -1,11 +1,14 @@
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyApi } from '../http/comfy-api'
+import type { ServerQueue } from './server-queue'
 import { TaskCancelledError } from '../core/errors'
 import { endTask, isTerminal, reconcileTask } from '../core/task-state'
 
 /** What cancelling needs from the store. */
 export interface CancelContext {
   api: ComfyApi
+  /** Cancel by id where the server has the jobs API. */
+  queue: ServerQueue
   getTask: (promptId: string) => ComfyTask | undefined
   setTask: (task: ComfyTask) => void
   lostGraceMs: number
@@ -17,7 +20,9 @@ export interface CancelContext {
 }
 
 /**
- * Cancels a task that was sent to its server. `/queue` is asked first: an interrupt is sent only while our prompt is
+ * Cancels a task that was sent to its server. Where the server has the jobs API (ComfyUI 0.33 and later) one
+ * `POST /api/jobs/{id}/cancel` does it: the server dequeues that prompt or interrupts it if it is the one running,
+ * and touches nothing else. On older servers `/queue` is asked first: an interrupt is sent only while our prompt is
  * the one running there (servers before ComfyUI 0.3.57 ignore the `prompt_id` of `/interrupt` and stop whatever
  * runs, which may be another client's prompt). Otherwise the prompt is deleted from the queue (harmless when it is not
  * there, and it catches a prompt still on its way), and `/queue` is asked again in case it started meanwhile.
@@ -44,10 +49,21 @@ export function createCanceller(ctx: CancelContext): { cancelOnServer: (promptId
     if (!task)
       return
     const { server } = task
-    if (await interruptIfRunning(server, promptId))
-      return
-    await api.deleteQueued(server, [promptId])
-    if (!live(promptId) || await interruptIfRunning(server, promptId))
+    const byId = await ctx.queue.cancel(server, promptId)
+    if (byId === true) {
+      // Interrupted if it runs (its frames, or the next reconcile, say so), else dequeued: it leaves no trace.
+      const waiting = await ctx.queue.waiting(server, promptId)
+      if (waiting.running.includes(promptId) || waiting.pending.includes(promptId))
+        return ctx.schedulePoll(server)
+    }
+    else if (byId === null) {
+      if (await interruptIfRunning(server, promptId))
+        return
+      await api.deleteQueued(server, [promptId])
+      if (!live(promptId) || await interruptIfRunning(server, promptId))
+        return
+    }
+    if (!live(promptId))
       return
     const history = await api.history(server, promptId)
     const latest = live(promptId)

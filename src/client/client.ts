@@ -29,6 +29,7 @@ import { CLIENT_ONLY_KEYS, checkSocketOptions } from './option-checks'
 import { installRequestWatchdog } from './request-watchdog'
 import { queryCredentialOf, resolveComfyOptions } from './resolve-options'
 import { restoreSnapshot } from './restore'
+import { createServerQueue } from './server-queue'
 import { NO_WEBSOCKET, webSocketFactory } from './socket'
 import { createTaskBook } from './task-book'
 import { createTaskRunner } from './task-runner'
@@ -128,6 +129,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   // The client's own requests: none is sent after dispose(), and those in flight then are aborted.
   const requester = disposal.requester(http)
   const api = createComfyApi(requester)
+  const serverQueue = createServerQueue(api)
   const images = createImageLoader(requester)
   const serverApi = createComfyServerApi(requester)
   const objectInfos = createNodeInfoCache({
@@ -135,7 +137,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     all: server => serverApi.objectInfo(server),
     watching: server => state.tethers.get(server)?.socket.status === 'OPEN',
   })
-  const workflows = createWorkflowInsight({ getTask: id => state.tasks.get(id), pendingOn: state.pendingOn, queue: server => api.queue(server), credentialOf: server => credentials.get(server), changed: () => emit('workflows') })
+  const workflows = createWorkflowInsight({ getTask: id => state.tasks.get(id), pendingOn: state.pendingOn, queue: server => serverQueue.waiting(server), credentialOf: server => credentials.get(server), changed: () => emit('workflows') })
 
   const engine: Engine = {
     options,
@@ -145,6 +147,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     state,
     api,
     serverApi,
+    serverQueue,
     objectInfos,
     workflows,
     after: (ms, callback) => (disposal.disposed ? () => {} : timers.after(ms, callback)), // nothing starts after dispose()

@@ -8,6 +8,7 @@ import type { ComfyServerApi } from '../http/comfy-server-api'
 import type { ClientState } from './client-state'
 import type { NodeInfoCache } from './node-info-cache'
 import type { ResolvedComfyOptions } from './options'
+import type { ServerQueue } from './server-queue'
 import type { ServerTether } from './server-tether'
 import type { ComfyTaskResult } from './types'
 import type { createWorkflowInsight } from './workflow-insight'
@@ -21,6 +22,8 @@ export interface Engine {
   state: ClientState
   api: ComfyApi
   serverApi: ComfyServerApi
+  /** Queue reads and cancel by id, through the jobs API where a server has it. */
+  serverQueue: ServerQueue
   objectInfos: NodeInfoCache
   workflows: ReturnType<typeof createWorkflowInsight>
   /** A timer of the client's group (cleared on dispose). */

@@ -1,11 +1,22 @@
-import type { HistoryEntry, QueueSnapshot } from '../core/api-types'
+import type { HistoryEntry } from '../core/api-types'
+import type { RequestFailedError } from '../core/errors'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyApi } from '../http/comfy-api'
+import type { ServerQueue, WaitingPrompts } from './server-queue'
 import { ProtocolError, TaskCancelledError, TaskLostError } from '../core/errors'
 import { endTask, isTerminal, reconcileTask } from '../core/task-state'
 import { historyReadError, isAnsweredFailure, MAX_UNREADABLE_PASSES } from './history-failure'
 
-/** How many `/history/{id}` requests one reconcile pass keeps in flight at once. */
+/** A task's history as one pass read it: the entry (`null`: none), or the answered failure that kept it unread. */
+interface HistoryRead {
+  history: HistoryEntry | null
+  failure?: RequestFailedError | ProtocolError
+}
+
+/**
+ * How many `/history/{id}` requests one reconcile pass makes at most (all at once); with more tasks off the queue it
+ * reads the whole `GET /history` once instead, so a pass costs a few requests whatever the number of tasks.
+ */
 export const HISTORY_CONCURRENCY = 4
 /** Passes a history entry may stay without `status` (and off the queue) before the task fails with a ProtocolError. */
 export const MAX_STATUSLESS_PASSES = 3
@@ -14,6 +25,8 @@ export const MAX_STATUSLESS_PASSES = 3
 export interface ReconcilePassContext {
   server: string
   api: ComfyApi
+  /** Where the server's queue is read (the jobs API where it has one). */
+  queue: ServerQueue
   lostGraceMs: number
   getTask: (promptId: string) => ComfyTask | undefined
   /** A send of an unconfirmed prompt may be repeated: `true` when handled. */
@@ -40,8 +53,12 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, work:
 }
 
 /**
- * One reconcile pass over `targets`: `/queue` once first, then `/history/{id}` of each task not on it (bounded
- * concurrency). In that order a task moving from the queue into the history between the two answers is still seen.
+ * One reconcile pass over `targets`: the queue once first (`GET /api/jobs?status=in_progress,pending` where the server
+ * has the jobs API, else `/queue`), then the history of the tasks not on it: `/history/{id}` of each when they are
+ * at most {@link HISTORY_CONCURRENCY}; else the jobs API's list of ended jobs says which have any (where the server has
+ * it), and those are read, one by one when few, else with one `GET /history`. So a pass costs at most three requests
+ * and a few, even for thousands of restored tasks. In that order a task moving from the queue into the history between the two answers is
+ * still seen.
  * A confirmed task on neither, on a server that broke since it was confirmed, is lost now (the server restarted);
  * the grace period is kept for prompts whose answer was never seen. Returns the changed tasks, for the caller to apply.
  */
@@ -51,21 +68,12 @@ export function createReconcilePass(ctx: ReconcilePassContext): (targets: readon
   const unreadable = new Map<string, number>()
 
   return async (targets) => {
-    const queue: QueueSnapshot = await ctx.api.queue(ctx.server)
-    const results = await mapBounded(targets, HISTORY_CONCURRENCY, async (target) => {
-      const where = queue.running.includes(target.promptId) ? 'running' as const : queue.pending.includes(target.promptId) ? 'pending' as const : null
-      if (where !== null)
-        return { target, where, history: null }
-      try {
-        return { target, where, history: await ctx.api.history(ctx.server, target.promptId) }
-      }
-      catch (error) {
-        // One task's unusable entry must not stall the others; a server that does not answer fails the whole pass.
-        if (!isAnsweredFailure(error))
-          throw error
-        return { target, where, history: null, failure: error }
-      }
-    })
+    const waiting: WaitingPrompts = await ctx.queue.waiting(ctx.server)
+    const running = new Set(waiting.running)
+    const pending = new Set(waiting.pending)
+    const located = targets.map(target => ({ target, where: running.has(target.promptId) ? 'running' as const : pending.has(target.promptId) ? 'pending' as const : null }))
+    const histories = await historiesOf(located.filter(l => l.where === null).map(l => l.target.promptId))
+    const results = located.map(({ target, where }) => ({ target, where, history: histories.get(target.promptId)?.history ?? null, failure: histories.get(target.promptId)?.failure }))
     const changed: ComfyTask[] = []
     for (const { target, where, history, failure } of results) {
       const current = ctx.getTask(target.promptId)
@@ -88,6 +96,51 @@ export function createReconcilePass(ctx: ReconcilePassContext): (targets: readon
         changed.push(settled)
     }
     return changed
+  }
+
+  /**
+   * The history entries of tasks off the queue (`null`: none), in at most a few requests. A read answered with an
+   * error or an unreadable entry is that task's `failure` (one task's bad entry must not stall the others); a server
+   * that does not answer fails the whole pass.
+   */
+  async function historiesOf(off: string[]): Promise<Map<string, HistoryRead>> {
+    const out = new Map<string, HistoryRead>()
+    let ask = off
+    if (off.length > HISTORY_CONCURRENCY) {
+      // The jobs API lists the ended ones without their workflows: the rest have no history, and only the ended ones
+      // are read (one whole GET /history is the fallback, and the way when many ended).
+      const ended = await ctx.queue.ended(ctx.server)
+      if (ended) {
+        ask = off.filter(id => ended.has(id))
+        for (const id of off) {
+          if (!ended.has(id))
+            out.set(id, { history: null })
+        }
+      }
+    }
+    const readOne = async (id: string): Promise<readonly [string, HistoryRead]> => {
+      try {
+        return [id, { history: await ctx.api.history(ctx.server, id) }]
+      }
+      catch (failure) {
+        if (!isAnsweredFailure(failure))
+          throw failure
+        return [id, { history: null, failure }]
+      }
+    }
+    if (ask.length <= HISTORY_CONCURRENCY) {
+      for (const [id, read] of await mapBounded(ask, HISTORY_CONCURRENCY, readOne)) out.set(id, read)
+      return out
+    }
+    try {
+      for (const [id, entry] of await ctx.api.histories(ctx.server, ask)) out.set(id, { history: entry })
+    }
+    catch (failure) {
+      if (!isAnsweredFailure(failure))
+        throw failure
+      for (const id of ask) out.set(id, { history: null, failure })
+    }
+    return out
   }
 
   async function settle(current: ComfyTask, where: 'running' | 'pending' | null, history: HistoryEntry | null): Promise<ComfyTask | undefined> {

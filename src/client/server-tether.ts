@@ -98,6 +98,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       if (event.code !== 1000 && event.code !== RECONNECT_CLOSE_CODE) {
         outageSeen = true
         lastBreakAt = Date.now()
+        ctx.queue.forget(server) // it may come back as another version
         void probeDroppedSocket()
       }
       schedulePoll()
@@ -126,6 +127,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
   const reconcilePass = createReconcilePass({
     server,
     api,
+    queue: ctx.queue,
     lostGraceMs: options.reconcile.lostGrace,
     getTask: ctx.getTask,
     resubmit: ctx.resubmit,

@@ -282,6 +282,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
 
   const { cancelOnServer, cancelLater } = createCanceller({
     api,
+    queue: engine.serverQueue,
     getTask: id => state.tasks.get(id),
     setTask: engine.setTask,
     lostGraceMs: options.reconcile.lostGrace,

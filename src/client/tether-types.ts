@@ -4,6 +4,7 @@ import type { ServerStatus } from '../core/server-pool'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyApi } from '../http/comfy-api'
 import type { ResolvedComfyOptions } from './options'
+import type { ServerQueue } from './server-queue'
 import type { ComfySocketFactory, ComfyWebSocket } from './socket'
 import type { ComfySocketState } from './types'
 
@@ -11,6 +12,8 @@ import type { ComfySocketState } from './types'
 export interface TetherContext {
   options: ResolvedComfyOptions
   api: ComfyApi
+  /** Queue reads (jobs API where the server has one); forgets what it learned of a server that may have restarted. */
+  queue: ServerQueue
   clientId: () => string
   ready: () => boolean
   /** The pending tasks tethered to `server`. */

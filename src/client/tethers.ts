@@ -34,6 +34,7 @@ export function createTethers(engine: Engine, ctx: TethersContext) {
     const tether = createServerTether(next, {
       options,
       api,
+      queue: engine.serverQueue,
       clientId: () => state.clientId,
       ready: () => state.ready,
       pendingOn: state.pendingOn,

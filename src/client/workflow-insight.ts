@@ -1,5 +1,5 @@
 import type { QueryCredential } from '../core/server-url'
-import type { NodeOutputs, QueueSnapshot } from '../core/api-types'
+import type { NodeOutputs } from '../core/api-types'
 import type { NormalizedOutputs, OutputFile } from '../core/outputs'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyWorkflow } from '../core/validate-input'
@@ -7,6 +7,7 @@ import type { RunTimes, WorkflowProgress } from '../core/workflow-progress'
 import type { FilledWorkflow } from '../core/workflow-template'
 import type { ComfyMessage } from '../core/protocol'
 import { normalizeOutputs } from '../core/outputs'
+import type { WaitingPrompts } from './server-queue'
 import { NotifyingMap } from './state-map'
 import { isTerminal } from '../core/task-state'
 import { advanceWorkflowProgress, estimateRemaining, recordRunTime, runTimesOf, startWorkflowProgress, workflowKey } from '../core/workflow-progress'
@@ -19,7 +20,11 @@ export interface TaskWorkflowView {
   nodesTotal: number
   /** The node running now, if known. */
   runningNode: string | null
-  /** Prompts ahead of this one in its server's queue (0 = next) while queued, from `/queue`; else `null`. */
+  /**
+   * Prompts ahead of this one in its server's queue (0 = next) while queued; else `null` (also until first known).
+   * Read from the server only for tasks whose view is read (the first read asks, status frames then keep it current),
+   * with the jobs API where the server has it; it never goes up while the task waits.
+   */
   queuePosition: number | null
   /** Expected end (epoch ms) while running, from the recent run times of the same workflow on that server; else `null`. */
   eta: number | null
@@ -52,7 +57,8 @@ export interface WorkflowInsightContext {
   pendingOn: (server: string) => readonly ComfyTask[]
   /** The query credential of a server's `/view` URLs (`auth.query`), if it has one. */
   credentialOf?: (server: string) => QueryCredential | undefined
-  queue: (server: string) => Promise<QueueSnapshot>
+  /** The prompts waiting on a server (the jobs API where it has one, else `/queue`). */
+  queue: (server: string) => Promise<WaitingPrompts>
   now?: () => number
   /** A task's view changed. */
   changed?: () => void
@@ -67,6 +73,10 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
   const tracked = new NotifyingMap<string, Tracked>(ctx.changed ?? (() => {}))
   let runTimes: RunTimes = {}
   const queueFetch = new Map<string, { again: boolean }>()
+  /** Servers whose positions were read since their last `status` frame. */
+  const fresh = new Set<string>()
+  /** Tasks whose view was read while they waited: their positions are kept current. */
+  const observed = new Set<string>()
   let disposed = false
 
   function update(promptId: string, patch: Partial<Tracked>): void {
@@ -75,11 +85,11 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
       tracked.set(promptId, { ...entry, ...patch })
   }
 
-  /** Tracked tasks of `server` still waiting in its queue (from the server's pending tasks: a few, not every entry). */
-  function queuedOn(server: string): string[] {
+  /** Tracked tasks of `server` waiting in its queue whose position someone reads (from the server's pending tasks). */
+  function observedOn(server: string): string[] {
     const ids: string[] = []
     for (const task of ctx.pendingOn(server)) {
-      if ((task.state === 'queued' || task.state === 'preparing') && tracked.has(task.promptId))
+      if (task.state === 'queued' && observed.has(task.promptId))
         ids.push(task.promptId)
     }
     return ids
@@ -104,19 +114,22 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
     }
     const state = { again: false }
     queueFetch.set(server, state)
-    ctx.queue(server).then((snapshot) => {
-      const order = [...snapshot.running, ...snapshot.pending]
-      for (const [id, t] of tracked) {
-        if (t.server !== server)
-          continue
-        const at = order.indexOf(id)
-        const position = at < 0 || snapshot.running.includes(id) ? null : at
-        if (position !== t.queuePosition)
+    fresh.add(server)
+    ctx.queue(server).then((waiting) => {
+      for (const id of observedOn(server)) {
+        const at = waiting.pending.indexOf(id)
+        if (at < 0)
+          continue // started or ended meanwhile: its frames will say so
+        // Whatever runs is ahead too. A position only goes down while the task waits (a read racing a frame can
+        // be older than the last one).
+        const known = tracked.get(id)?.queuePosition ?? null
+        const position = known === null ? waiting.running.length + at : Math.min(known, waiting.running.length + at)
+        if (position !== known)
           update(id, { queuePosition: position })
       }
-    }, () => {}).finally(() => {
+    }, () => fresh.delete(server)).finally(() => {
       queueFetch.delete(server)
-      if (state.again && queuedOn(server).length > 0)
+      if (state.again && observedOn(server).length > 0)
         refreshQueue(server)
     })
   }
@@ -143,26 +156,18 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
         tracked.delete(from)
         tracked.set(to, entry)
       }
+      if (observed.delete(from))
+        observed.add(to)
     },
     /** Every parsed text frame of `server`, before the frame router applies it to the task. */
     onMessage(server: string, message: ComfyMessage): void {
       if (disposed || tracked.size === 0 || !TRACKED_TYPES.has(message.type))
         return
       if (message.type === 'status') {
-        const queued = queuedOn(server)
-        if (queued.length === 0)
-          return
-        const remaining = message.data.status?.exec_info?.queue_remaining
-        if (typeof remaining === 'number' && remaining <= 1) {
-          // One prompt at most on the server: a queued task of ours is it, and next. No need to ask /queue.
-          for (const id of queued) {
-            if (ctx.getTask(id)?.state === 'queued' && tracked.get(id)?.queuePosition !== 0)
-              update(id, { queuePosition: 0 })
-          }
-        }
-        else {
+        // The queue changed. Ask again only for positions someone reads (a backend that never does pays nothing).
+        fresh.delete(server)
+        if (observedOn(server).length > 0)
           refreshQueue(server)
-        }
         return
       }
       const id = (message.data as { prompt_id?: unknown } | null)?.prompt_id
@@ -180,10 +185,12 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
     dispose(): void {
       disposed = true
       tracked.clear()
+      observed.clear()
     },
     /** Forgets the entry of a task the store no longer keeps. */
     forget(promptId: string): void {
       tracked.delete(promptId)
+      observed.delete(promptId)
     },
     /** Every output file of a task, by kind, with `/view` URLs (node titles when the task was submitted here). */
     filesOf(task: ComfyTask): OutputFile[] {
@@ -197,6 +204,12 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
         return undefined
       const succeeded = task.state === 'succeeded'
       const running = task.state === 'running'
+      if (task.state === 'queued' && !disposed) {
+        // Read: from now on its position is kept current; the first read (or one after a change) asks the server.
+        observed.add(promptId)
+        if (!fresh.has(entry.server))
+          refreshQueue(entry.server)
+      }
       return {
         progress: succeeded ? 1 : entry.progress.fraction,
         nodesDone: succeeded ? entry.progress.nodes.length : entry.progress.done.length,

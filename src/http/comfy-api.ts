@@ -1,10 +1,12 @@
 import type { AxiosInstance } from 'axios'
 import axios from 'axios'
 import type { HistoryEntry, PromptAccepted, QueueSnapshot, UploadResult } from '../core/api-types'
+import type { JobStatus, JobSummary } from '../core/jobs-parsers'
+import { parseJobCancel, parseJobList } from '../core/jobs-parsers'
 import { parseHistory } from '../core/history-parsers'
 import { parsePromptAccepted, parsePromptError, parseQueue, parseQueueRemaining, parseUploadResult } from '../core/task-parsers'
 import type { ParseResult } from '../core/protocol'
-import { PromptRejectedError, ProtocolError, UploadFailedError } from '../core/errors'
+import { isComfyTetherError, PromptRejectedError, ProtocolError, UploadFailedError } from '../core/errors'
 import { expectJsonObject, toComfyError } from './to-comfy-error'
 
 /**
@@ -18,6 +20,11 @@ export interface ComfyApi {
   queuePrompt: (request: QueuePromptRequest) => Promise<PromptAccepted>
   /** `GET /history/{id}`: the entry, or `null` when the server has none. */
   history: (server: string, promptId: string) => Promise<HistoryEntry | null>
+  /**
+   * `GET /history` (every entry the server keeps), read for `promptIds`: one request for many tasks, each `null` when
+   * the server has no entry for it.
+   */
+  histories: (server: string, promptIds: readonly string[]) => Promise<Map<string, HistoryEntry | null>>
   /** `GET /queue`: running and pending prompt ids. */
   queue: (server: string, promptId?: string) => Promise<QueueSnapshot>
   /** `POST /upload/image` (multipart). */
@@ -31,6 +38,16 @@ export interface ComfyApi {
    * started to honour it; older servers answer 404 and mint their own ids.
    */
   honoursClientPromptIds: (server: string) => Promise<boolean>
+  /**
+   * `GET /api/jobs?status=…`: the jobs in those states (ComfyUI 0.33 and later), or `null` when the server has no jobs
+   * API (it answers 404).
+   */
+  jobs: (server: string, statuses: readonly JobStatus[]) => Promise<JobSummary[] | null>
+  /**
+   * `POST /api/jobs/{id}/cancel`: `true` when the server dequeued or interrupted that prompt, `false` when it had nothing
+   * to cancel (ended, unknown), `null` when the server has no jobs API (it answers 404).
+   */
+  cancelJob: (server: string, promptId: string) => Promise<boolean | null>
 }
 
 /** The body of a `POST /prompt`. */
@@ -55,6 +72,11 @@ export interface UploadImageRequest {
 
 /** The two calls of an axios instance that comfy-tether's requests are made with (an `AxiosInstance` is one). */
 export type ComfyRequester = Pick<AxiosInstance, 'get' | 'post'>
+
+/** A 404 from a jobs route: the server predates the jobs API (ComfyUI 0.3.x answers `404: Not Found`). */
+function noJobsApi(error: unknown): boolean {
+  return isComfyTetherError(error, 'REQUEST_FAILED') && error.status === 404
+}
 
 /** Builds the typed calls over an axios instance (normally the one from `createComfyHttp`). */
 export function createComfyApi(http: ComfyRequester): ComfyApi {
@@ -99,6 +121,18 @@ export function createComfyApi(http: ComfyRequester): ComfyApi {
 
     history: (server, promptId) => call(server, `GET /history/${promptId}`, promptId, meta => http.get(`/history/${encodeURIComponent(promptId)}`, meta), data => parseHistory(expectJsonObject(data, server, 'GET /history'), promptId)),
 
+    histories: (server, promptIds) => call(server, 'GET /history', undefined, meta => http.get('/history', meta), (data) => {
+      const json = expectJsonObject(data, server, 'GET /history')
+      const out = new Map<string, HistoryEntry | null>()
+      for (const id of promptIds) {
+        const entry = parseHistory(json, id)
+        if (!entry.ok)
+          return entry
+        out.set(id, entry.value)
+      }
+      return { ok: true, value: out }
+    }),
+
     queue: (server, promptId) => call(server, 'GET /queue', promptId, meta => http.get('/queue', meta), data => parseQueue(expectJsonObject(data, server, 'GET /queue'))),
 
     async uploadImage({ server, file, filename, promptId, subfolder, type = 'input', overwrite = false }) {
@@ -132,6 +166,28 @@ export function createComfyApi(http: ComfyRequester): ComfyApi {
         if (axios.isAxiosError(error) && error.response?.status === 404)
           return false
         throw toComfyError(error, server, 'GET /features')
+      }
+    },
+
+    async jobs(server, statuses) {
+      try {
+        return await call(server, 'GET /api/jobs', undefined, meta => http.get('/api/jobs', { ...meta, params: { status: statuses.join(',') } }), data => parseJobList(expectJsonObject(data, server, 'GET /api/jobs')))
+      }
+      catch (error) {
+        if (noJobsApi(error))
+          return null
+        throw error
+      }
+    },
+
+    async cancelJob(server, promptId) {
+      try {
+        return await call(server, `POST /api/jobs/${promptId}/cancel`, promptId, meta => http.post(`/api/jobs/${encodeURIComponent(promptId)}/cancel`, undefined, meta), data => parseJobCancel(data))
+      }
+      catch (error) {
+        if (noJobsApi(error))
+          return null
+        throw error
       }
     },
 

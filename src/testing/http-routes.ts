@@ -9,7 +9,7 @@ import { queueTuple } from './executor'
 import { isFolderType, normalizeRelative, parseAnnotated, sha256 } from './files'
 import { emptyResponse, errorResponse, HandlerError, jsonResponse, pyIn, queryInt, readJson, serverError, textResponse, truthy } from './http-util'
 import { modelFolders } from './installation'
-import { getJob, listJobs } from './jobs'
+import { JOBS_ROUTES } from './jobs-routes'
 import { parseMultipart } from './multipart'
 import { objectInfo } from './object-info'
 import { pyFloat } from './py-json'
@@ -24,9 +24,9 @@ export interface RouteContext {
   executor: Executor
 }
 
-type Handler = (req: SimRequest, ctx: RouteContext, params: string[]) => SimResponse
+export type Handler = (req: SimRequest, ctx: RouteContext, params: string[]) => SimResponse
 
-interface Route {
+export interface Route {
   method: 'GET' | 'POST'
   pattern: RegExp
   handler: Handler
@@ -277,31 +277,6 @@ function view(req: SimRequest, { files }: RouteContext): SimResponse {
   return { status: 200, headers: { 'Content-Type': contentType, 'Content-Disposition': `filename="${base}"` }, body: Buffer.from(bytes) }
 }
 
-function jobsList(req: SimRequest, { executor }: RouteContext): SimResponse {
-  const int = (name: string, fallback?: number): number | undefined => {
-    const text = req.query.get(name)
-    if (text === null)
-      return fallback
-    const n = Number(text)
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n))
-      throw new RangeError(`${name} must be a non-negative integer`)
-    return n
-  }
-  try {
-    const status = req.query.get('status')
-    return jsonResponse(listJobs(executor, {
-      status: status ? status.split(',').map(s => s.trim()).filter(Boolean) : undefined,
-      sortBy: req.query.get('sort_by') ?? undefined,
-      sortOrder: req.query.get('sort_order') ?? undefined,
-      limit: int('limit'),
-      offset: int('offset', 0) ?? 0,
-    }))
-  }
-  catch (e) {
-    return jsonResponse({ error: (e as Error).message }, 400)
-  }
-}
-
 const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/$/, handler: () => textResponse('<!DOCTYPE html><title>ComfyUI (comfy-tether simulator)</title><p>ComfyUI simulator</p>', 200, 'text/html; charset=utf-8') },
   { method: 'GET', pattern: /^\/system_stats$/, handler: (_r, c) => jsonResponse(systemStats(c.version)) },
@@ -335,16 +310,7 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/object_info\/([^/]+)$/, handler: (_r, c, [name = '']) => jsonResponse(objectInfo(c.version, c.files, name)) },
   { method: 'POST', pattern: /^\/upload\/image$/, handler: uploadImage },
   { method: 'GET', pattern: /^\/view$/, handler: view },
-  { method: 'GET', pattern: /^\/api\/jobs$/, only: '0.33.0', handler: jobsList },
-  {
-    method: 'GET',
-    pattern: /^\/api\/jobs\/([^/]+)$/,
-    only: '0.33.0',
-    handler: (req, { executor }, [id = '']) => {
-      req.note.promptIds.push(id)
-      return jsonResponse(getJob(executor, id) ?? { error: 'Job not found' }, getJob(executor, id) ? 200 : 404)
-    },
-  },
+  ...JOBS_ROUTES,
 ]
 
 function match(method: string, path: string, version: SimulatorVersion): { route: Route, params: string[] } | 'method' | null {

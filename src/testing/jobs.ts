@@ -104,3 +104,15 @@ export function listJobs(executor: Executor, options: { status?: string[], sortB
     pagination: { offset: options.offset, limit: options.limit ?? null, total, has_more: options.offset + page.length < total },
   }
 }
+
+/**
+ * `POST /api/jobs/{id}/cancel` (0.33.0): a pending job leaves the queue (and gets no history), the running one is
+ * interrupted at its next check and ends `cancelled`; a finished, unknown or malformed id is not cancelled.
+ */
+export function cancelJob(executor: Executor, id: string): boolean {
+  if (executor.running?.promptId === id) {
+    executor.interrupt()
+    return true
+  }
+  return executor.deletePending(id)
+}

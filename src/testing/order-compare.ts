@@ -43,3 +43,29 @@ export function compareStatusOrder(result: ReplayResult, other?: Transcript): st
   }
   return differences
 }
+
+function frameKey(frame: { kind: string, json?: unknown }): string {
+  if (frame.kind !== 'text')
+    return frame.kind
+  const json = frame.json as { type?: unknown, data?: { status?: { exec_info?: { queue_remaining?: unknown } } } } | null
+  const type = String(json?.type)
+  return type === 'status' ? `status(${String(json?.data?.status?.exec_info?.queue_remaining)})` : type
+}
+
+/**
+ * Order-strict: per socket, the replay's frames (`status` with its `queue_remaining`) must come in exactly the
+ * recorded order. Lists the first place each socket differs.
+ */
+export function compareFrameOrder(result: ReplayResult): string[] {
+  const differences: string[] = []
+  for (const socket of result.sockets) {
+    const recorded = socket.recorded.map(frameKey)
+    const actual = socket.actual.map(frameKey)
+    const at = recorded.findIndex((key, i) => key !== actual[i])
+    if (at >= 0 || actual.length !== recorded.length) {
+      const i = at >= 0 ? at : Math.min(recorded.length, actual.length)
+      differences.push(`ws ${socket.label} #${i} :: order: recorded [${recorded.slice(Math.max(0, i - 2), i + 3).join(', ')}], got [${actual.slice(Math.max(0, i - 2), i + 3).join(', ')}]`)
+    }
+  }
+  return differences
+}

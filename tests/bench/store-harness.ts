@@ -32,6 +32,8 @@ export function comfyAdapter(queue: Map<string, Pending>, finished: Set<string>)
       return reply(200, { exec_info: { queue_remaining: queue.size } })
     if (method === 'GET' && url.pathname === '/features')
       return reply(200, { supports_preview_metadata: true })
+    if (method === 'GET' && url.pathname === '/api/jobs')
+      return reply(200, { jobs: [...queue.values()].map(q => ({ id: q.promptId, status: 'pending', priority: q.number })) })
     if (method === 'GET' && url.pathname === '/queue')
       return reply(200, { queue_running: [], queue_pending: [...queue.values()].map(q => [q.number, q.promptId, {}, { client_id: q.clientId }, []]) })
     if (method === 'GET' && url.pathname.startsWith('/history/')) {

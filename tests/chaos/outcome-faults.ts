@@ -182,9 +182,9 @@ export function createOutcomeFaults(ctx: OutcomeFaultsContext): {
         const cancel = cancels.get(r.promptId)
         // A cancel ends the task cancelled, or is carried out on the server and finds it already done, or says why it
         // could not (a rejected cancel()). A task that ran to success with no cancel request reaching its server (no
-        // POST /queue delete, no /interrupt) after cancel() resolved: the cancel was dropped.
+        // POST /api/jobs/{id}/cancel, no POST /queue delete, no /interrupt) after cancel() resolved: the cancel was dropped.
         if (cancel && cancel.error === null && r.outcome?.state === 'succeeded' && r.outcome.at > cancel.at) {
-          const carried = ctx.sims.find(s => s.url === r.server)?.requestsFor(r.promptId).some(e => e.method === 'POST' && /\/(?:queue|interrupt)$/.test(e.path))
+          const carried = ctx.sims.find(s => s.url === r.server)?.requestsFor(r.promptId).some(e => e.method === 'POST' && /\/(?:queue|interrupt|cancel)$/.test(e.path))
           if (!carried) {
             cancelWrong++
             violations.push({ check: 'cancel dropped', detail: `task ${r.promptId} was cancelled at ${cancel.at} (cancel() resolved) but ran to success at ${r.outcome.at} without a cancel request on ${r.server}` })

@@ -1,7 +1,7 @@
 // A cancel while the first POST /prompt to a server is in flight: the client does not know yet whether that server
 // keeps the prompt id it minted (servers before 0.3.45 mint their own), and the answer may come only after the
-// prompt has run. The cancel must still reach the server under the minted id (a delete of an unknown id is harmless
-// on old servers), not wait for an answer that comes too late.
+// prompt has run. The cancel must still reach the server under the minted id (a cancel by id or a delete of an
+// unknown id is harmless), not wait for an answer that comes too late.
 import { describe, expect, it } from 'vitest'
 import { nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
 
@@ -19,7 +19,7 @@ describe('cancel while the first POST /prompt is in flight', () => {
     const error = await handle.result.then(() => undefined, (e: unknown) => e)
     expect(error).toMatchObject({ code: 'TASK_CANCELLED' })
     expect(client.tasks.get(handle.promptId)?.state).toBe('cancelled')
-    const cancels = sim.requestsFor(handle.promptId).filter(r => r.method === 'POST' && (r.path === '/interrupt' || r.path === '/queue'))
+    const cancels = sim.requestsFor(handle.promptId).filter(r => r.method === 'POST' && (r.path === '/interrupt' || r.path === '/queue' || r.path === `/api/jobs/${handle.promptId}/cancel`))
     expect(cancels.length).toBeGreaterThan(0)
   })
 })

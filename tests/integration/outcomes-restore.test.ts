@@ -59,9 +59,10 @@ describe('restore after a reload', () => {
     expect(store.tasks.has(tasks[total - 1]!.promptId)).toBe(true)
     expect(store.tasks.has(tasks[0]!.promptId)).toBe(false)
     expect(store.log.some(e => e.kind === 'restore' && e.message.includes(`${total - MAX_RESTORED_TASKS} older ones are no longer followed`))).toBe(true)
-    // One /queue for the whole pass.
+    // Two jobs lists for the whole pass (waiting, ended: 0.33's cheap /queue and /history); no history to read.
     await waitFor(() => store.log.some(e => e.kind === 'reconcile' && e.message.startsWith(`reconciled ${MAX_RESTORED_TASKS} task(s)`)), 'the first reconcile pass', 20_000)
-    expect(server.requests.filter(r => r.method === 'GET' && r.path === '/queue')).toHaveLength(1)
+    expect(server.requests.filter(r => r.method === 'GET' && r.path === '/api/jobs').map(r => r.query?.status)).toEqual(['in_progress,pending', 'completed,failed,cancelled'])
+    expect(server.requests.filter(r => r.method === 'GET' && r.path.startsWith('/history'))).toEqual([])
   })
 })
 

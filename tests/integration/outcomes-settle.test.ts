@@ -153,9 +153,9 @@ describe('lost is known early', () => {
     await waitFor(() => handle.task.value?.state === 'running', 'running')
     await server.restart()
     await expect(handle.result).rejects.toMatchObject({ code: 'TASK_LOST', reason: 'server-restarted' })
-    // Asked in that order: /queue first, then /history.
+    // Asked in that order: the queue first (0.33's jobs list), then /history.
     const after = server.requests.filter(r => r.kind === 'http' && r.method === 'GET')
-    const queueAt = after.findIndex(r => r.path === '/queue')
+    const queueAt = after.findIndex(r => r.path === '/api/jobs')
     const historyAt = after.findIndex(r => r.path === `/history/${handle.promptId}`)
     expect(queueAt).toBeGreaterThanOrEqual(0)
     expect(historyAt).toBeGreaterThan(queueAt)

@@ -58,7 +58,7 @@ describe('how tasks end', () => {
     expect(handle.task.value?.state).toBe('interrupted')
   })
 
-  it('cancels a running task by interrupting it on its server', async () => {
+  it('cancels a running task by interrupting it (by id) on its server', async () => {
     const { sim, url } = await one()
     const { store } = mountComfy({ servers: [url] })
     const handle = await store.submit(slowWorkflow(8, 4))
@@ -66,10 +66,10 @@ describe('how tasks end', () => {
     await store.cancel(handle.promptId)
     await expect(handle.result).rejects.toMatchObject({ code: 'TASK_CANCELLED' })
     expect(handle.task.value?.state).toBe('cancelled')
-    expect(sim.requests.some(r => r.path === '/interrupt' && r.promptIds.includes(handle.promptId))).toBe(true)
+    expect(sim.requests.some(r => r.path === `/api/jobs/${handle.promptId}/cancel`)).toBe(true)
   })
 
-  it('cancels a queued task by deleting it from the queue; it never runs', async () => {
+  it('cancels a queued task by taking it (by id) out of the queue; it never runs', async () => {
     const { sim, url } = await one()
     const { store } = mountComfy({ servers: [url] })
     const first = await store.submit(slowWorkflow(8, 2))
@@ -80,7 +80,7 @@ describe('how tasks end', () => {
     await first.result
     const history = await (await fetch(`${url}/history/${second.promptId}`)).json()
     expect(history).toEqual({})
-    expect(sim.requests.some(r => r.method === 'POST' && r.path === '/queue' && r.promptIds.includes(second.promptId))).toBe(true)
+    expect(sim.requests.some(r => r.method === 'POST' && r.path === `/api/jobs/${second.promptId}/cancel`)).toBe(true)
   })
 
   it('shows progress and the latest preview on the right task', async () => {

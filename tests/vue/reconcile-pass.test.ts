@@ -3,6 +3,7 @@ import type { ComfyApi } from '../../src/http/comfy-api'
 import { describe, expect, it } from 'vitest'
 import { createTask } from '../../src/core/task-state'
 import { createReconcilePass, HISTORY_CONCURRENCY, mapBounded } from '../../src/client/reconcile-pass'
+import { createServerQueue } from '../../src/client/server-queue'
 
 const SERVER = 'http://127.0.0.1:1'
 
@@ -29,6 +30,7 @@ describe('mapBounded', () => {
 describe('a reconcile pass', () => {
   function api(calls: string[], history: Record<string, unknown> = {}): ComfyApi {
     return {
+      jobs: async () => null, // a server without the jobs API
       queue: async () => { calls.push('queue'); return { running: ['r'], pending: ['p'], runningItems: [], pendingItems: [] } },
       history: async (_s: string, id: string) => { calls.push(`history ${id}`); return (history[id] ?? null) as never },
     } as unknown as ComfyApi
@@ -37,7 +39,7 @@ describe('a reconcile pass', () => {
   it('asks /queue once, then /history only of the tasks not on it, at most HISTORY_CONCURRENCY at a time', async () => {
     const calls: string[] = []
     const tasks = new Map(['r', 'p', 'x', 'y'].map(id => [id, task(id)]))
-    const pass = createReconcilePass({ server: SERVER, api: api(calls), lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => false, outageSeen: () => false, isDisposed: () => false })
+    const pass = createReconcilePass({ server: SERVER, api: api(calls), queue: createServerQueue(api(calls)), lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => false, outageSeen: () => false, isDisposed: () => false })
     const changed = await pass([...tasks.values()])
     expect(calls).toEqual(['queue', 'history x', 'history y'])
     expect(HISTORY_CONCURRENCY).toBe(4)
@@ -46,7 +48,7 @@ describe('a reconcile pass', () => {
 
   it('ends a confirmed task lost at once when the server broke since it was confirmed; keeps the grace for an unconfirmed one', async () => {
     const tasks = new Map([['a', task('a')], ['b', task('b', { unconfirmed: true })]])
-    const pass = createReconcilePass({ server: SERVER, api: api([]), lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => true, outageSeen: () => true, isDisposed: () => false })
+    const pass = createReconcilePass({ server: SERVER, api: api([]), queue: createServerQueue(api([])), lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => true, outageSeen: () => true, isDisposed: () => false })
     const changed = new Map((await pass([...tasks.values()])).map(t => [t.promptId, t]))
     expect(changed.get('a')).toMatchObject({ state: 'lost', error: { reason: 'server-restarted' } })
     expect(changed.get('b')).toMatchObject({ state: 'queued' })
@@ -59,7 +61,8 @@ describe('a cancelled task gone from the server', () => {
     const tasks = new Map([['p', task('p', { cancelRequested: true })]])
     const queue = async (): Promise<unknown> => ({ running: [], pending: [], runningItems: [], pendingItems: [] })
     const history = async (): Promise<null> => null
-    const pass = createReconcilePass({ server: SERVER, api: { queue, history } as unknown as ComfyApi, lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => true, outageSeen: () => true, isDisposed: () => false })
+    const fake = { queue, history, jobs: async () => null } as unknown as ComfyApi
+    const pass = createReconcilePass({ server: SERVER, api: fake, queue: createServerQueue(fake), lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => true, outageSeen: () => true, isDisposed: () => false })
     const [changed] = await pass([...tasks.values()])
     expect(changed).toMatchObject({ state: 'cancelled', error: { code: 'TASK_CANCELLED', how: 'dequeued' } })
   })
