@@ -120,6 +120,15 @@ describe('README.md and docs/*.md code type-checks against the built package', (
       expect(blocksOf.get('docs/testing.md')?.find(b => b.file === file)?.code, file).toBe(readFileSync(join(ROOT, 'tests', 'vue', 'recipe', file), 'utf8'))
   })
 
+  it('the recipe "give up a server down for N seconds" in docs/guide.md is, to the byte, the one tests/client/outage-visibility.test.ts runs', () => {
+    const test = readFileSync(join(ROOT, 'tests', 'client', 'outage-visibility.test.ts'), 'utf8')
+    const start = test.indexOf('/** Abandons a locked server once')
+    const recipe = test.slice(start, test.indexOf('// ──', start))
+    expect(start).toBeGreaterThan(0)
+    expect(recipe).toContain('function giveUpAfter(')
+    expect(blocksOf.get('docs/guide.md')?.some(b => b.code.includes(recipe))).toBe(true)
+  })
+
   it('reports an error in a block on its own Markdown line (the canary)', () => {
     expect(found.filter(d => d.file === 'canary/canary.ts')).toEqual([
       { file: 'canary/canary.ts', line: 6, code: 'TS2322', message: 'Type \'number\' is not assignable to type \'string\'.' },
