@@ -2,11 +2,12 @@
 // just seen a task end, while an image loads. Every promise handed out settles (with the task's outputs when it had
 // already succeeded, else CLIENT_DISPOSED), and nothing is opened or sent after dispose().
 import type { ComfySimulator } from 'comfy-tether/testing'
+import { startSimulators } from 'comfy-tether/testing'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { invertWorkflow, pngBlob } from '../helpers/workflows'
 import { emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
 
-const { servers } = simulatorPool()
+const { servers, onClose } = simulatorPool()
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -122,17 +123,24 @@ describe('dispose() while loadImage() loads', () => {
 })
 
 describe('dispose() while another call of the app awaits its server', () => {
-  it('rejects a cancel() whose GET /queue is held, and deletes or interrupts nothing afterwards', async () => {
-    const { sims: [sim] } = await servers(1)
+  // 0.3.44 has no jobs API: cancel reads GET /queue, then deletes or interrupts; 0.33.0 cancels by id in one request.
+  it.each([
+    { version: '0.3.44' as const, held: '/queue', asks: (r: { method?: string, path: string }) => r.method === 'GET' && r.path === '/queue' },
+    { version: '0.33.0' as const, held: '/api/jobs', asks: (r: { method?: string, path: string }) => r.method === 'POST' && /^\/api\/jobs\/[^/]+\/cancel$/.test(r.path) },
+  ])('rejects a cancel() whose request is held ($version), and deletes or interrupts nothing afterwards', async ({ version, held, asks }) => {
+    const started = await startSimulators(1, { speed: 1, version })
+    onClose(started.close)
+    const [sim] = started.sims
     const client = nodeClient({ servers: [sim!.url] })
     await client.submit(slowWorkflow(6, 1.2))
     const queued = await client.submit(emptyImageWorkflow()) // behind the slow one on the locked server
-    await waitFor(() => client.tasks.get(queued.promptId)?.state === 'queued', 'the second task to be queued')
-    sim!.delayResponses(HELD_MS, '/queue')
+    // (0.3.44 ignores the minted id: the handle follows the task under the server's own id)
+    await waitFor(() => queued.task?.state === 'queued', 'the second task to be queued')
+    sim!.delayResponses(HELD_MS, held)
     const asked = sim!.requests.length
-    const cancelling = client.cancel(queued.promptId)
+    const cancelling = client.cancel(queued.task!.promptId)
     cancelling.catch(() => {})
-    await waitFor(() => sim!.requests.slice(asked).some(r => r.method === 'GET' && r.path === '/queue'), 'the cancel to ask GET /queue')
+    await waitFor(() => sim!.requests.slice(asked).some(asks), `the cancel to ask ${held}`)
     const seen = sim!.requests.length
     client.dispose()
 
