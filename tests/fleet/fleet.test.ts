@@ -133,15 +133,15 @@ describe('a fleet of BullMQ workers', () => {
     const completed = await queue.getJobs(['completed'])
     expect((await queue.getJobs(['failed'])).map(j => j.failedReason)).toEqual([])
     expect(completed).toHaveLength(JOBS)
+    const posts = promptPosts(sims)
+    const ids = new Set(posts.map(p => p.promptId))
+    expect(posts.length).toBe(ids.size) // no prompt id sent twice
     // Jobs whose task was lost with the restarted server failed once with TASK_LOST and were retried as new prompts.
     const retried = completed.filter(j => (j.stacktrace ?? []).length > 0)
     expect(retried.length).toBeGreaterThan(0)
     // Jobs of the killed workers were followed on their servers by the last one.
     expect(completed.filter(j => j.returnvalue.resumed).length).toBeGreaterThan(0)
     for (const job of retried) expect((job.stacktrace ?? []).join('\n')).toContain('TASK_LOST')
-    const posts = promptPosts(sims)
-    const ids = new Set(posts.map(p => p.promptId))
-    expect(posts.length).toBe(ids.size) // no prompt id sent twice
     expect(ids.size).toBe(JOBS + retried.reduce((n, j) => n + (j.stacktrace ?? []).length, 0))
     // Each job's result names the prompt the server ran, on the server it was sent to.
     for (const job of completed) {
