@@ -72,6 +72,7 @@ async function fleet(servers: number) {
   // While Redis is away these connections retry; their errors are expected, not unhandled.
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null }).on('error', () => {})
   const queue = new Queue<ComfyJobData, ComfyJobResult>('comfy', { connection })
+  queue.on('error', () => {})
   cleanups.push(async () => {
     await queue.close()
     connection.disconnect()
