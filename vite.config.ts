@@ -6,7 +6,7 @@ import { comfyServersPlugin } from './playground/vite-plugin-comfy-servers'
 
 const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
 
-const PEERS = [/^vue$/, /^pinia$/, /^axios$/, /^@vueuse\//, /^@vue\/devtools-api$/, /^ws$/, /^pngjs$/, /^node:/]
+const PEERS = [/^vue$/, /^pinia$/, /^axios$/, /^@vueuse\//, /^@vue\/devtools-api$/, /^ws$/, /^pngjs$/, /^bullmq$/, /^node:/]
 
 export default defineConfig(({ command, mode }): UserConfig => {
   if (command === 'build' && mode !== 'playground') {
@@ -18,7 +18,7 @@ export default defineConfig(({ command, mode }): UserConfig => {
         minify: false,
         sourcemap: false,
         lib: {
-          entry: { index: src('index.ts'), core: src('core/index.ts'), client: src('client/index.ts'), testing: src('testing/index.ts'), 'testing-vitest-setup': src('testing/vitest-setup.ts') },
+          entry: { index: src('index.ts'), core: src('core/index.ts'), client: src('client/index.ts'), bullmq: src('bullmq/index.ts'), testing: src('testing/index.ts'), 'testing-vitest-setup': src('testing/vitest-setup.ts') },
           formats: ['es'],
         },
         rolldownOptions: { external: PEERS },

@@ -6,6 +6,7 @@ const alias = [
   { find: /^comfy-tether$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
   { find: /^comfy-tether\/core$/, replacement: fileURLToPath(new URL('./src/core/index.ts', import.meta.url)) },
   { find: /^comfy-tether\/client$/, replacement: fileURLToPath(new URL('./src/client/index.ts', import.meta.url)) },
+  { find: /^comfy-tether\/bullmq$/, replacement: fileURLToPath(new URL('./src/bullmq/index.ts', import.meta.url)) },
   { find: /^comfy-tether\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
   { find: /^comfy-tether\/testing\/vitest-setup$/, replacement: fileURLToPath(new URL('./src/testing/vitest-setup.ts', import.meta.url)) },
 ]
@@ -47,6 +48,11 @@ export default defineConfig({
           setupFiles: [HAPPY_DOM_SETUP],
           testTimeout: 30_000,
         },
+      },
+      {
+        resolve: { alias },
+        // Fleets of workers: a real redis-server, real BullMQ, worker child processes, simulators over loopback.
+        test: { name: 'fleet', environment: 'node', include: ['tests/fleet/**/*.test.ts'], testTimeout: 150_000, hookTimeout: 60_000, fileParallelism: false },
       },
       {
         resolve: { alias },

@@ -11,8 +11,9 @@ import type { ObjectInfo } from '../core/object-info'
 import type { LoadedImage } from '../http/load-image'
 import type { UploadImageOptions } from './inspect'
 import type { SocketUnavailable } from './server-tether'
+import type { ComfyResumeOptions } from './resume'
 import type { ComfySubmit } from './task-runner'
-import type { ComfyClientChange, ComfySocketState, LockDebugInfo } from './types'
+import type { ComfyClientChange, ComfyClientTaskHandle, ComfySocketState, LockDebugInfo } from './types'
 import type { TaskWorkflowView } from './workflow-insight'
 
 /**
@@ -66,6 +67,13 @@ export interface ComfyClient {
   submit: ComfySubmit
   /** Cancels a task on its own server (deleted from the queue, or interrupted once `/queue` shows it is ours that runs). */
   cancel: (promptId: string) => Promise<void>
+  /**
+   * Follows a prompt another process sent (its record written with `submit(…, { onBeforeSend })`) instead of sending
+   * it again: the task becomes pending on its server and is reconciled with `/history` and the queue at once, under
+   * the same lost rules as any task. A prompt that may not have reached the server is sent again under the same id
+   * only when the server provably lacks it (see {@link ComfyResumeOptions.workflow}). Resolves with the task's handle.
+   */
+  resume: (options: ComfyResumeOptions) => Promise<ComfyClientTaskHandle>
   /** What each server lacks to run `workflow` (`[]`: it can; `null`: unknown). */
   canRunOn: (workflow: ComfyWorkflow | UiWorkflow | WorkflowTemplate) => Promise<Record<string, string[] | null>>
   /**

@@ -29,6 +29,7 @@ import { CLIENT_ONLY_KEYS, checkSocketOptions } from './option-checks'
 import { installRequestWatchdog } from './request-watchdog'
 import { queryCredentialOf, resolveComfyOptions } from './resolve-options'
 import { restoreSnapshot } from './restore'
+import { createResume } from './resume'
 import { createServerQueue } from './server-queue'
 import { NO_WEBSOCKET, webSocketFactory } from './socket'
 import { createTaskBook } from './task-book'
@@ -309,6 +310,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     },
     submit: whileLive('submit()', runner.submit) as ComfySubmit,
     cancel: whileLive('cancel()', runner.cancel),
+    resume: whileLive('resume()', createResume(engine)),
     canRunOn: whileLive('canRunOn()', inspection.canRunOn),
     objectInfo: whileLive('objectInfo()', async (server: string) => objectInfos.all(configuredServer(server, serverUrls, 'objectInfo'))),
     refreshNodeInfo: whileLive('refreshNodeInfo()', inspection.refreshNodeInfo),

@@ -2,6 +2,8 @@ import type { ServerStatus } from '../core/server-pool'
 import type { Engine } from './engine'
 import type { ServerFit } from './workflow-checks'
 import { shouldHoldBack } from '../core/placement'
+import { InvalidArgumentError } from '../core/errors'
+import { configuredServer } from '../core/server-identity'
 import { chooseServer } from '../core/server-pool'
 import { createTask } from '../core/task-state'
 import { createDeadServerRules } from './dead-server'
@@ -44,11 +46,13 @@ export function createPlacement(engine: Engine) {
    * Chooses the server of a new task and creates the task there in the same synchronous step, so that concurrent
    * submits see each other's tasks (and their locks) when they choose.
    */
-  async function placeTask(promptId: string, fit?: ServerFit): Promise<string> {
+  async function placeTask(promptId: string, fit?: ServerFit, chosen?: string): Promise<string> {
     const create = (server: string): string => {
       engine.setTask(createTask({ promptId, server, clientId: state.clientId, now: Date.now() }))
       return server
     }
+    if (chosen !== undefined)
+      return create(await alive(placeOn(chosen, fit)))
     if (!sessionMode)
       return taskServer(create, fit)
     const held = state.heldSessionServer()
@@ -63,6 +67,21 @@ export function createPlacement(engine: Engine) {
       // The shared choice was made for a concurrent submit whose workflow fits nowhere: this one's own verdict.
       await alive(fit?.check(state.servers.filter(s => s.health === 'healthy').map(s => s.url)))
     }
+  }
+
+  /** The caller chose the server (`submit(…, { server })`): it must be configured and fit the workflow. */
+  async function placeOn(chosen: string, fit?: ServerFit): Promise<string> {
+    if (sessionMode)
+      throw new InvalidArgumentError('INVALID_OPTIONS', `[comfy-tether] submit(…, { server }) needs affinity: 'task' (with session affinity the lock decides the server). Drop the option, or create the client with affinity: 'task'.`)
+    const server = configuredServer(chosen, serverUrls, 'submit')
+    if (fit)
+      await alive(fit.check([server], server))
+    if (!state.tethers.has(server)) {
+      engine.openTether(server, 'task-submitted')
+      state.record('acquire', `locked ${server} for a new task (chosen by the caller)`, { server })
+    }
+    engine.releaseTimers.get(server)?.()
+    return server
   }
 
   /** Session affinity: the locked server while it holds, else a freshly chosen one (one choice at a time). */

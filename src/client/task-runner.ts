@@ -92,12 +92,12 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     const promptId = mintUuid()
     const nodeInfo = nodeInfoOf(source.classes)
     const fit = checks?.createServerFit(source, skip, nodeInfo, validate)
-    const server = await alive(placement.placeTask(promptId, fit))
+    const server = await alive(placement.placeTask(promptId, fit, submitOptions.server))
     const { prompt, filled } = source.placed(server, nodeInfo.peek(server))
     workflows.track(promptId, server, prompt, filled, nodesToRun(prompt, nodeInfo.peek(server)), source.format)
     const result = new Promise<ComfyTaskResult>((resolve, reject) => engine.settlers.set(promptId, { resolve, reject }))
     result.catch(() => {}) // the app may never await it; the task's state carries the error either way
-    void runTask(promptId, server, prompt, images, submitOptions.extraData, { validate, filled, fit, nodeInfo })
+    void runTask(promptId, server, prompt, images, submitOptions.extraData, { validate, filled, fit, nodeInfo, onBeforeSend: submitOptions.onBeforeSend })
     return {
       promptId,
       get task() {
@@ -129,7 +129,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
 
   const cancelled = (task: ComfyTask, server: string): void => engine.setTask(endTask(task, 'cancelled', new TaskCancelledError(server, task.promptId, 'not-sent'), Date.now()))
 
-  async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined, check: { validate: boolean, filled: FilledWorkflow | null, fit: ServerFit | undefined, nodeInfo: ReturnType<typeof nodeInfoOf> }): Promise<void> {
+  async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined, check: { validate: boolean, filled: FilledWorkflow | null, fit: ServerFit | undefined, nodeInfo: ReturnType<typeof nodeInfoOf>, onBeforeSend: SubmitOptions['onBeforeSend'] }): Promise<void> {
     try {
       await alive(waitForSocket(server, options.socketOpenTimeout))
       // Nothing is sent into a known outage: wait for the server (the outage rule ends the task after maxOutage).
@@ -152,6 +152,12 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
         return
       if (before.cancelRequested)
         return cancelled(before, server)
+      if (check.onBeforeSend) {
+        await alive(Promise.resolve(check.onBeforeSend({ server, promptId, clientId: state.clientId })))
+        const after = live(promptId)
+        if (!after || after.cancelRequested)
+          return after && cancelled(after, server)
+      }
       engine.unconfirmedPrompts.set(promptId, { prompt, extraData, resends: 0 })
       let accepted
       for (;;) {

@@ -16,6 +16,29 @@ export interface SubmitOptions {
    * @default true
    */
   validate?: boolean
+  /**
+   * Run the task on this configured server (affinity `'task'` only) instead of letting placement choose: for a caller
+   * that places tasks itself, e.g. under a fleet-wide cap. The workflow is still checked against that server, and
+   * the client's own `maxTasksPerServer` does not apply to it. A server that is not configured is refused with
+   * `INVALID_SERVER_URL`.
+   */
+  server?: string
+  /**
+   * Awaited just before `POST /prompt` (after placement and uploads) with the task's record: where it goes, the
+   * prompt id minted for it and the client id. Write it to durable storage here, so that another process can follow
+   * the prompt with `resume()` if this one dies. If it throws, the prompt is not sent and the task fails.
+   */
+  onBeforeSend?: (record: ComfyTaskRecord) => void | Promise<void>
+}
+
+/** Where a task's prompt goes, known before it is sent: what another process needs to follow it (`resume()`). */
+export interface ComfyTaskRecord {
+  /** The task's server (normalized base URL). */
+  server: string
+  /** The prompt id minted by the client, sent with `POST /prompt`. */
+  promptId: string
+  /** The client id the prompt is sent with (its progress frames go to sockets of this id). */
+  clientId: string
 }
 
 /** What a finished task produced. */

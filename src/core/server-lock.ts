@@ -1,7 +1,7 @@
 import { LockBusyError, ServerMismatchError } from './errors'
 
 /** Why the client is locked to its server. */
-export type LockReason = 'task-submitted' | 'restored-after-reload'
+export type LockReason = 'task-submitted' | 'restored-after-reload' | 'resumed'
 
 /** The server every request and the socket of the pending tasks go to, or `null` when free. */
 export interface ServerLock {

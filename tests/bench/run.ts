@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { benchBullmqFleet } from './bullmq-fleet'
 import { benchBundle } from './bundle'
 import { benchBinaryFrames, benchTextFrames } from './frames'
 import { benchAppFrames } from './frames-app'
@@ -44,6 +45,7 @@ const BENCHES: Bench[] = [
   { id: 'node-info-bytes', name: 'node info read before the first prompt', run: benchNodeInfoBytes },
   { id: 'checks-cost', name: 'checks per submit, 8 servers vs 1', run: benchChecksCost },
   { id: 'fleet', name: 'fleet: 8 servers, 1,000 tasks', run: benchFleet },
+  { id: 'bullmq', name: 'bullmq fleet: 3 workers, 8 servers', run: benchBullmqFleet },
   { id: 'frames-app', name: 'frames through the store and the peers', run: benchAppFrames },
   { id: 'scale-out', name: 'scale-out', run: benchScaleOut },
   { id: 'recovery', name: 'recovery', run: benchRecovery },

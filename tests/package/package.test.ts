@@ -15,6 +15,7 @@ const ENTRIES = [
   { name: 'comfy-tether', js: 'dist/index.js', types: 'dist/types/index.d.ts' },
   { name: 'comfy-tether/core', js: 'dist/core.js', types: 'dist/types/core/index.d.ts' },
   { name: 'comfy-tether/client', js: 'dist/client.js', types: 'dist/types/client/index.d.ts' },
+  { name: 'comfy-tether/bullmq', js: 'dist/bullmq.js', types: 'dist/types/bullmq/index.d.ts' },
   { name: 'comfy-tether/testing', js: 'dist/testing.js', types: 'dist/types/testing/index.d.ts' },
 ]
 
@@ -24,6 +25,8 @@ import type { ComfyWorkflow } from 'comfy-tether'
 import { comfyPlugin, isComfyTetherError, useComfyStore } from 'comfy-tether'
 import type { ComfyClient } from 'comfy-tether/client'
 import { createComfyClient } from 'comfy-tether/client'
+import type { ComfyJobData, ComfyJobResult } from 'comfy-tether/bullmq'
+import { COMFY_WORKER_DEFAULTS } from 'comfy-tether/bullmq'
 import { normalizeServerUrl, parseBinaryFrame } from 'comfy-tether/core'
 import type { ComfySimulator } from 'comfy-tether/testing'
 import { createComfySimulator } from 'comfy-tether/testing'
@@ -40,6 +43,9 @@ export async function run(): Promise<string[]> {
   return (await result).imageUrls
 }
 export const frame = parseBinaryFrame(new Uint8Array(8))
+export const jobData: ComfyJobData = { workflow }
+export const stalledAfter: number = COMFY_WORKER_DEFAULTS.lockDuration
+export const promptIdOf = (r: ComfyJobResult): string => r.promptId
 export const failed = (error: unknown): string | undefined => (isComfyTetherError(error) ? error.code : undefined)
 
 // @ts-expect-error createComfyClient takes options, not a number
@@ -50,6 +56,8 @@ client.notAMethod()
 parseBinaryFrame('frame')
 // @ts-expect-error createComfySimulator returns a promise of a simulator
 export const notASimulator: string = createComfySimulator()
+// @ts-expect-error a job's data holds a workflow, not a string
+export const badJob: ComfyJobData = { workflow: 'x' }
 // @ts-expect-error useComfyStore returns the store
 export const notAStore: number = useComfyStore()
 `

@@ -17,7 +17,7 @@ describe('public types', () => {
   })
 
   it('exposes the lock and the task states as literal unions', () => {
-    expectTypeOf<ComfyStore['lock']>().toEqualTypeOf<{ server: string, clientId: string, since: number, reason: 'task-submitted' | 'restored-after-reload' } | null>()
+    expectTypeOf<ComfyStore['lock']>().toEqualTypeOf<{ server: string, clientId: string, since: number, reason: 'task-submitted' | 'restored-after-reload' | 'resumed' } | null>()
     expectTypeOf<TaskState>().toEqualTypeOf<'preparing' | 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted' | 'cancelled' | 'lost'>()
   })
 
@@ -32,7 +32,7 @@ describe('public types', () => {
 describe('task affinity types', () => {
   it('exposes every lock and socket, and per-task debug helpers', () => {
     expectTypeOf<ComfyPluginOptions['affinity']>().toEqualTypeOf<'session' | 'task' | undefined>()
-    expectTypeOf<ComfyStore['locks']>().toEqualTypeOf<{ server: string, clientId: string, since: number, reason: 'task-submitted' | 'restored-after-reload' }[]>()
+    expectTypeOf<ComfyStore['locks']>().toEqualTypeOf<{ server: string, clientId: string, since: number, reason: 'task-submitted' | 'restored-after-reload' | 'resumed' }[]>()
     expectTypeOf<ComfyStore['sockets']>().toEqualTypeOf<Record<string, ComfySocketState>>()
     expectTypeOf<ComfyStore['debugLock']>().parameters.toEqualTypeOf<[promptId?: string]>()
     expectTypeOf<ComfyStore['checkUnlockCondition']>().parameters.toEqualTypeOf<[server?: string]>()

@@ -1,0 +1,117 @@
+import type { ComfyTetherError } from '../core/errors'
+import type { ComfyWorkflow } from '../core/validate-input'
+import type { Engine } from './engine'
+import type { ComfyClientTaskHandle, ComfyTaskResult } from './types'
+import { InvalidArgumentError } from '../core/errors'
+import { configuredServer } from '../core/server-identity'
+import { createTask, isTerminal } from '../core/task-state'
+import { currentId } from './engine'
+
+/** What `resume()` follows: a prompt that another process (or an earlier run of this one) sent. */
+export interface ComfyResumeOptions {
+  /** The configured server the prompt was sent to (any spelling of it). */
+  server: string
+  /** The prompt id it was sent under (the one minted before `POST /prompt`). */
+  promptId: string
+  /**
+   * The client id it was sent with. Progress frames go only to sockets of that id, so a prompt sent by another
+   * client is followed through `/history` and the queue (every `reconcile.interval`), not through frames. Kept in the
+   * log and the task.
+   */
+  clientId?: string
+  /**
+   * Give the prompt (API format, as it was to be sent) when the record says it may not have reached the server (the
+   * sender died around its `POST /prompt`). It is then looked up under `promptId`, and sent under that same id only
+   * once the server provably does not have it (on neither the queue nor the history past `reconcile.lostGrace`, and the
+   * server keeps client prompt ids). Without it, a prompt the server does not have ends `lost` (`TASK_LOST`).
+   */
+  workflow?: ComfyWorkflow
+  /** The `extra_data` to send with `workflow`, if it is sent again. */
+  extraData?: Record<string, unknown>
+}
+
+const PROMPT_ID = /^[\w-]{1,128}$/
+
+/**
+ * `resume()`: follows a prompt this client did not send. The task becomes pending on its server (the lock is taken,
+ * the socket opened) and is reconciled at once with `/history` and the queue, under the same lost rules as any task:
+ * it is never sent again, except as `workflow` above says.
+ */
+export function createResume(engine: Engine) {
+  const { state, workflows } = engine
+  const handleOf = (promptId: string, result: Promise<ComfyTaskResult>): ComfyClientTaskHandle => ({
+    promptId,
+    get task() {
+      return state.tasks.get(currentId(engine, promptId))
+    },
+    get workflow() {
+      return workflows.view(currentId(engine, promptId))
+    },
+    result,
+  })
+  return async function resume(options: ComfyResumeOptions): Promise<ComfyClientTaskHandle> {
+    const { promptId, workflow } = options ?? {}
+    if (typeof promptId !== 'string' || !PROMPT_ID.test(promptId))
+      throw new InvalidArgumentError('INVALID_OPTIONS', `[comfy-tether] resume() needs the promptId the prompt was sent under (letters, digits, "-" or "_"); got ${JSON.stringify(promptId)?.slice(0, 80)}.`)
+    if (workflow !== undefined && (typeof workflow !== 'object' || workflow === null || Array.isArray(workflow)))
+      throw new InvalidArgumentError('INVALID_WORKFLOW', `[comfy-tether] resume({ workflow }) takes the prompt in API format (an object of nodes by id), or nothing.`)
+    const server = configuredServer(options.server, engine.serverUrls, 'resume')
+    if (engine.sessionMode) {
+      const held = state.heldSessionServer()
+      if (held && held !== server)
+        throw new InvalidArgumentError('INVALID_OPTIONS', `[comfy-tether] resume() of ${promptId} on ${server} refused: this client (affinity 'session') is locked to ${held} while its tasks are pending. Use a client with affinity: 'task', or wait for them.`)
+    }
+    const id = currentId(engine, promptId)
+    const known = state.tasks.get(id)
+    if (known && !isTerminal(known.state)) {
+      if (known.server !== server)
+        throw new InvalidArgumentError('INVALID_OPTIONS', `[comfy-tether] resume() of ${promptId} on ${server} refused: this client follows it on ${known.server}.`)
+      return handleOf(id, resultOf(id))
+    }
+    await engine.untilDisposed('resume()', waitUntilReady())
+    if (!state.tethers.has(server))
+      engine.openTether(server, 'resumed')
+    engine.releaseTimers.get(server)?.()
+    const result = resultOf(promptId)
+    if (workflow)
+      engine.unconfirmedPrompts.set(promptId, { prompt: workflow, extraData: options.extraData, resends: 0 })
+    const task = createTask({ promptId, server, clientId: options.clientId ?? state.clientId, now: Date.now() })
+    engine.setTask({ ...task, state: 'queued', queuedAt: Date.now(), unconfirmed: workflow !== undefined })
+    state.record('acquire', `resumed ${promptId} on ${server}${options.clientId && options.clientId !== state.clientId ? ` (sent by client ${options.clientId}: followed through the history and the queue)` : ''}${workflow ? '; it may not have reached the server: looking it up before sending it again under the same id' : ''}`, { server, promptId })
+    const tether = state.tethers.get(server)
+    tether?.ensureSocket()
+    tether?.schedulePoll(0)
+    return handleOf(promptId, result)
+  }
+
+  function resultOf(promptId: string): Promise<ComfyTaskResult> {
+    const previous = engine.settlers.get(promptId)
+    const result = new Promise<ComfyTaskResult>((resolve, reject) => {
+      engine.settlers.set(promptId, {
+        resolve: (r) => {
+          previous?.resolve(r)
+          resolve(r)
+        },
+        reject: (e: ComfyTetherError) => {
+          previous?.reject(e)
+          reject(e)
+        },
+      })
+    })
+    result.catch(() => {})
+    return result
+  }
+
+  function waitUntilReady(): Promise<void> {
+    if (state.ready)
+      return Promise.resolve()
+    return new Promise((resolve) => {
+      const stop = engine.onChange(() => {
+        if (state.ready) {
+          stop()
+          resolve()
+        }
+      })
+    })
+  }
+}

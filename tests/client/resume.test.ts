@@ -1,0 +1,97 @@
+// A task outlives the process that sent it: the record written before POST /prompt (onBeforeSend) lets another client
+// follow the prompt with resume() instead of sending it again, and send it under the same id only when the server
+// provably never got it.
+import type { ComfyTaskRecord } from 'comfy-tether/client'
+import type { SimulatorRequest } from 'comfy-tether/testing'
+import { describe, expect, it } from 'vitest'
+import { emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+
+const pool = simulatorPool()
+const posts = (requests: readonly SimulatorRequest[], promptId: string): number => requests.filter(r => r.method === 'POST' && /\/prompt$/.test(r.path) && r.promptIds.includes(promptId)).length
+
+describe('onBeforeSend and resume()', () => {
+  it('hands the record to onBeforeSend before POST /prompt, and sends nothing when it throws', async () => {
+    const { urls, sims } = await pool.servers(1)
+    const client = nodeClient({ servers: urls, affinity: 'task' })
+    const seen: { record: ComfyTaskRecord, postsThen: number }[] = []
+    const handle = await client.submit(emptyImageWorkflow(), {
+      onBeforeSend: async (record) => {
+        seen.push({ record, postsThen: sims[0]!.requests.filter(r => r.method === 'POST' && r.path.endsWith('/prompt')).length })
+      },
+    })
+    await handle.result
+    expect(seen).toEqual([{ record: { server: urls[0], promptId: handle.promptId, clientId: client.clientId }, postsThen: 0 }])
+    expect(posts(sims[0]!.requests, handle.promptId)).toBe(1)
+
+    const failing = await client.submit(emptyImageWorkflow(), { onBeforeSend: () => Promise.reject(new Error('redis is down')) })
+    await expect(failing.result).rejects.toThrow('redis is down')
+    expect(posts(sims[0]!.requests, failing.promptId)).toBe(0)
+  })
+
+  it('follows a prompt another client sent to the end, on its server, without sending it again', async () => {
+    const { urls, sims } = await pool.servers(2)
+    const sender = nodeClient({ servers: urls, affinity: 'task' })
+    let record: ComfyTaskRecord | undefined
+    const handle = await sender.submit(slowWorkflow(6, 1), { onBeforeSend: (r) => {
+      record = r
+    } })
+    await waitFor(() => handle.task?.state === 'running', 'the task to run')
+    sender.dispose() // the process that sent it dies
+
+    const follower = nodeClient({ servers: urls, affinity: 'task' })
+    const resumed = await follower.resume({ server: record!.server, promptId: record!.promptId, clientId: record!.clientId })
+    expect(follower.locks).toMatchObject([{ server: record!.server, reason: 'resumed' }])
+    const result = await resumed.result
+    expect(result).toMatchObject({ server: record!.server, promptId: record!.promptId })
+    expect(result.imageUrls).toHaveLength(1)
+    const all = sims.flatMap(s => s.requests)
+    expect(posts(all, record!.promptId)).toBe(1)
+    const other = sims.find(s => s.url !== record!.server)!
+    expect(other.requests.filter(r => r.promptIds.includes(record!.promptId))).toEqual([])
+  })
+
+  it('reads an ended prompt\'s outputs from the history', async () => {
+    const { urls, sims } = await pool.servers(1)
+    const sender = nodeClient({ servers: urls, affinity: 'task' })
+    const handle = await sender.submit(emptyImageWorkflow())
+    const sent = await handle.result
+    const follower = nodeClient({ servers: urls, affinity: 'task' })
+    const again = await (await follower.resume({ server: urls[0]!, promptId: handle.promptId, workflow: emptyImageWorkflow() })).result
+    expect(again.imageUrls).toEqual(sent.imageUrls)
+    expect(posts(sims[0]!.requests, handle.promptId)).toBe(1)
+  })
+
+  it('sends a prompt that never reached the server once, under the same id', async () => {
+    const { urls, sims } = await pool.servers(1)
+    const client = nodeClient({ servers: urls, affinity: 'task' })
+    const promptId = '0c5b2a59-2f0e-4f55-9d3e-7d7c1f1d2a01'
+    const result = await (await client.resume({ server: urls[0]!, promptId, workflow: emptyImageWorkflow() })).result
+    expect(result.promptId).toBe(promptId)
+    expect(posts(sims[0]!.requests, promptId)).toBe(1)
+  })
+
+  it('ends a prompt the server does not have as TASK_LOST when no workflow is given', async () => {
+    const { urls, sims } = await pool.servers(1)
+    const client = nodeClient({ servers: urls, affinity: 'task' })
+    const promptId = '0c5b2a59-2f0e-4f55-9d3e-7d7c1f1d2a02'
+    const resumed = await client.resume({ server: urls[0]!, promptId })
+    await expect(resumed.result).rejects.toMatchObject({ code: 'TASK_LOST', server: urls[0], promptId })
+    expect(posts(sims[0]!.requests, promptId)).toBe(0)
+  })
+
+  it('refuses a server that is not configured and a malformed prompt id with typed errors', async () => {
+    const { urls } = await pool.servers(1)
+    const client = nodeClient({ servers: urls, affinity: 'task' })
+    await expect(client.resume({ server: 'http://127.0.0.1:1', promptId: 'abc' })).rejects.toMatchObject({ code: 'INVALID_SERVER_URL' })
+    await expect(client.resume({ server: urls[0]!, promptId: 'a b' })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
+  })
+
+  it('runs a task on the server the caller chose (submit server option)', async () => {
+    const { urls, sims } = await pool.servers(3)
+    const client = nodeClient({ servers: urls, affinity: 'task' })
+    const results = await Promise.all([0, 1, 2, 3].map(async () => (await client.submit(emptyImageWorkflow(), { server: `${urls[2]}/` })).result))
+    expect(results.map(r => r.server)).toEqual([urls[2], urls[2], urls[2], urls[2]])
+    expect(sims[0]!.requests.filter(r => r.method === 'POST')).toEqual([])
+    await expect(client.submit(emptyImageWorkflow(), { server: 'http://127.0.0.1:1' })).rejects.toMatchObject({ code: 'INVALID_SERVER_URL' })
+  })
+})
