@@ -153,7 +153,7 @@ describe('npm pack on a fresh clone', () => {
     expect(packed.files).not.toContain('dist/types/testing/order-compare.d.ts')
   })
 
-  it('declares MIT with the licence text, ESM only, and Vue, Pinia and vueuse as optional peers', () => {
+  it('declares MIT with the licence text, ESM only, and Vue, Pinia, vueuse and bullmq as optional peers', () => {
     const pkg = JSON.parse(readFileSync(join(consumerProject(packed, 'manifest', []), 'node_modules', 'comfy-tether', 'package.json'), 'utf8')) as {
       license: string
       type: string
@@ -163,7 +163,7 @@ describe('npm pack on a fresh clone', () => {
     expect(pkg.license).toBe('MIT')
     expect(pkg.type).toBe('module')
     const optional = Object.keys(pkg.peerDependencies).filter(name => pkg.peerDependenciesMeta[name]?.optional === true).sort()
-    expect(optional).toEqual(['@vue/devtools-api', '@vueuse/core', 'pinia', 'pngjs', 'vue', 'ws'])
+    expect(optional).toEqual(['@vue/devtools-api', '@vueuse/core', 'bullmq', 'pinia', 'pngjs', 'vue', 'ws'])
     expect(Object.keys(pkg.peerDependencies).filter(name => !optional.includes(name))).toEqual(['axios'])
   })
 
