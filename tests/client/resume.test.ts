@@ -84,6 +84,18 @@ describe('onBeforeSend and resume()', () => {
     const client = nodeClient({ servers: urls, affinity: 'task' })
     await expect(client.resume({ server: 'http://127.0.0.1:1', promptId: 'abc' })).rejects.toMatchObject({ code: 'INVALID_SERVER_URL' })
     await expect(client.resume({ server: urls[0]!, promptId: 'a b' })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
+    await expect(client.resume({ server: urls[0]!, promptId: 'abc', workflow: [] as never })).rejects.toMatchObject({ code: 'INVALID_WORKFLOW' })
+  })
+
+  it('refuses a chosen server in session affinity, and a resume on another server than the session lock', async () => {
+    const { urls, sims } = await pool.servers(2)
+    const client = nodeClient({ servers: urls })
+    await expect(client.submit(emptyImageWorkflow(), { server: urls[1]! })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
+    const handle = await client.submit(slowWorkflow(4, 1))
+    const other = urls.find(u => u !== handle.task?.server)!
+    await expect(client.resume({ server: other, promptId: 'abc' })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
+    await handle.result
+    expect(sims.flatMap(s => s.requests).filter(r => r.method === 'POST' && r.path.endsWith('/prompt'))).toHaveLength(1)
   })
 
   it('runs a task on the server the caller chose (submit server option)', async () => {
