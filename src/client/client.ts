@@ -30,6 +30,7 @@ import { CLIENT_ONLY_KEYS, checkSocketOptions } from './option-checks'
 import { installRequestWatchdog } from './request-watchdog'
 import { queryCredentialOf, resolveComfyOptions } from './resolve-options'
 import { startRestore } from './restore'
+import { createFollowSockets } from './follow-sockets'
 import { createResume } from './resume'
 import { createServerQueue } from './server-queue'
 import { NO_WEBSOCKET, webSocketFactory } from './socket'
@@ -174,6 +175,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     closeTether: (tether, why) => tethers.closeTether(tether, why),
     scheduleRelease: server => tethers.scheduleRelease(server),
     persist,
+    followPrompt: (server, promptId, clientId) => follows.follow(server, promptId, clientId),
     onChange(listener) {
       internalListeners.add(listener)
       return () => void internalListeners.delete(listener)
@@ -200,18 +202,15 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   })
 
   // ── tethers (one per locked server) and the task book ─────────────────────────────────────────────────────────
-  const tethers = createTethers(engine, {
-    socket: deps.socket,
-    resubmit: task => runner.resubmit(task),
-    onFrame: (frameServer, data) => {
-      const parsed = typeof data === 'string' ? parseMessage(data) : undefined // once, for both readers
-      if (parsed?.ok)
-        workflows.onMessage(frameServer, parsed.value) // first: it must see the last frame of a task before that task ends
-      objectInfos.noteFrame(frameServer, data)
-      handleFrame(frameServer, data, parsed)
-    },
-    changed: () => emit('tethers'),
-  })
+  const onFrame = (frameServer: string, data: unknown): void => {
+    const parsed = typeof data === 'string' ? parseMessage(data) : undefined // once, for both readers
+    if (parsed?.ok)
+      workflows.onMessage(frameServer, parsed.value) // first: it must see the last frame of a task before that task ends
+    objectInfos.noteFrame(frameServer, data)
+    handleFrame(frameServer, data, parsed)
+  }
+  const tethers = createTethers(engine, { socket: deps.socket, resubmit: task => runner.resubmit(task), onFrame, changed: () => emit('tethers') })
+  const follows = createFollowSockets(engine, { socket: deps.socket, onFrame })
   const book = createTaskBook(engine)
 
   // ── persistence ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -248,6 +247,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     comfyHttp.dispose()
     images.dispose()
     for (const tether of state.tethers.values()) tether.dispose()
+    follows.dispose()
     for (const wake of [...engine.slotWaiters]) wake()
     for (const url of state.previewUrls.values()) URL.revokeObjectURL(url)
     state.previewUrls.clear()
