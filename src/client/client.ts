@@ -5,6 +5,7 @@ import type { ClientState } from './client-state'
 import type { Engine } from './engine'
 import type { ComfyClient } from './client-types'
 import type { ComfyPluginOptions, ResolvedComfyOptions } from './options'
+import type { PersistedSnapshot } from './persistence'
 import type { ComfySocketFactory, ComfyWebSocketConstructor } from './socket'
 import type { ComfySubmit } from './task-runner'
 import type { ComfyClientChange, ComfyTaskResult } from './types'
@@ -23,12 +24,13 @@ import { createDisposal } from './disposal'
 import { createFrameRouter } from './frame-router'
 import { createInspection } from './inspect'
 import { createNodeInfoCache } from './node-info-cache'
-import { createClientIdGuard, loadSnapshot, saveSnapshot } from './persistence'
+import { createClientIdGuard, createSnapshotWriter, isPromiseLike, loadSnapshot, snapshotText } from './persistence'
 import { createPlacement } from './placement'
 import { CLIENT_ONLY_KEYS, checkSocketOptions } from './option-checks'
 import { installRequestWatchdog } from './request-watchdog'
 import { queryCredentialOf, resolveComfyOptions } from './resolve-options'
-import { restoreSnapshot } from './restore'
+import { startRestore } from './restore'
+import { createFollowSockets } from './follow-sockets'
 import { createResume } from './resume'
 import { createServerQueue } from './server-queue'
 import { NO_WEBSOCKET, webSocketFactory } from './socket'
@@ -90,7 +92,10 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   const serverUrls = options.servers.map(s => s.url)
   const headersByServer = new Map(options.servers.map(s => [s.url, s.headers ?? {}]))
   const credentials = new Map(options.servers.map(s => [s.url, queryCredentialOf(s)]))
-  const restored = options.persist ? loadSnapshot(options.persist.storage, options.persist.key) : undefined
+  // An asynchronous storage answers later: the client is not ready (submits wait) until its snapshot is restored.
+  const loaded = options.persist ? loadSnapshot(options.persist.storage, options.persist.key) : undefined
+  const loading = isPromiseLike<PersistedSnapshot | undefined>(loaded) ? loaded : undefined
+  const restored = loading ? undefined : loaded as PersistedSnapshot | undefined
   const listeners = new Set<(change: ComfyClientChange) => void>()
   const internalListeners = new Set<() => void>()
   const disposal = createDisposal()
@@ -108,7 +113,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     }
   }
 
-  const state: ClientState = createClientState(options, restored?.clientId ?? mintClientId(), !restored, emit)
+  const state: ClientState = createClientState(options, restored?.clientId ?? mintClientId(), !restored && !loading, emit)
 
   const comfyHttp = createComfyHttp({
     http: options.http,
@@ -170,6 +175,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     closeTether: (tether, why) => tethers.closeTether(tether, why),
     scheduleRelease: server => tethers.scheduleRelease(server),
     persist,
+    followPrompt: (server, promptId, clientId) => follows.follow(server, promptId, clientId),
     onChange(listener) {
       internalListeners.add(listener)
       return () => void internalListeners.delete(listener)
@@ -196,25 +202,25 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   })
 
   // ── tethers (one per locked server) and the task book ─────────────────────────────────────────────────────────
-  const tethers = createTethers(engine, {
-    socket: deps.socket,
-    resubmit: task => runner.resubmit(task),
-    onFrame: (frameServer, data) => {
-      const parsed = typeof data === 'string' ? parseMessage(data) : undefined // once, for both readers
-      if (parsed?.ok)
-        workflows.onMessage(frameServer, parsed.value) // first: it must see the last frame of a task before that task ends
-      objectInfos.noteFrame(frameServer, data)
-      handleFrame(frameServer, data, parsed)
-    },
-    changed: () => emit('tethers'),
-  })
+  const onFrame = (frameServer: string, data: unknown): void => {
+    const parsed = typeof data === 'string' ? parseMessage(data) : undefined // once, for both readers
+    if (parsed?.ok)
+      workflows.onMessage(frameServer, parsed.value) // first: it must see the last frame of a task before that task ends
+    objectInfos.noteFrame(frameServer, data)
+    handleFrame(frameServer, data, parsed)
+  }
+  const tethers = createTethers(engine, { socket: deps.socket, resubmit: task => runner.resubmit(task), onFrame, changed: () => emit('tethers') })
+  const follows = createFollowSockets(engine, { socket: deps.socket, onFrame })
   const book = createTaskBook(engine)
 
   // ── persistence ─────────────────────────────────────────────────────────────────────────────────────────────
+  const writer = options.persist
+    ? createSnapshotWriter(options.persist.storage, options.persist.key, () => options.logger.warn('[comfy-tether] could not save the pending tasks: persist.storage.setItem rejected; the next change tries again.'))
+    : undefined
   function persist(): void {
-    if (!options.persist || !state.ready || disposal.disposed)
+    if (!writer || !state.ready || disposal.disposed)
       return
-    saveSnapshot(options.persist.storage, options.persist.key, state.clientId, state.locks, [...state.pendingIds].map(id => state.tasks.get(id)).filter((t): t is ComfyTask => !!t))
+    writer.save(snapshotText(state.clientId, state.locks, [...state.pendingIds].map(id => state.tasks.get(id)).filter((t): t is ComfyTask => !!t)))
   }
 
   const placement = createPlacement(engine)
@@ -222,15 +228,13 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   const inspection = createInspection(engine, placement, images)
 
   const guard = createClientIdGuard(`comfy-tether:${options.persist ? options.persist.key : 'memory'}`, () => state.clientId)
-  if (restored)
-    restoreSnapshot(engine, restored, guard)
-  else
-    persist()
+  startRestore(engine, loading ?? restored, guard)
 
   function dispose(): void {
     if (disposal.disposed)
       return
     disposal.dispose() // first: every await pending in the client rejects, every request in flight is aborted
+    writer?.close() // the write in flight settles and the last state waiting is written; nothing after
     listeners.clear() // disposal's own clean-up is not news to anyone
     internalListeners.clear()
     workflows.dispose()
@@ -243,6 +247,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     comfyHttp.dispose()
     images.dispose()
     for (const tether of state.tethers.values()) tether.dispose()
+    follows.dispose()
     for (const wake of [...engine.slotWaiters]) wake()
     for (const url of state.previewUrls.values()) URL.revokeObjectURL(url)
     state.previewUrls.clear()

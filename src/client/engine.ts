@@ -54,6 +54,8 @@ export interface Engine {
   closeTether: (tether: ServerTether, why: string) => void
   scheduleRelease: (server: string) => void
   persist: () => void
+  /** Opens a socket of `clientId` to `server` for a resumed prompt sent under that id, while it is pending. */
+  followPrompt: (server: string, promptId: string, clientId: string) => void
   /** Calls `listener` after every state change until the returned function is called. */
   onChange: (listener: () => void) => () => void
 }

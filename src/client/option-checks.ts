@@ -39,8 +39,9 @@ export function checkLogger(logger: unknown): void {
 }
 
 /**
- * Refuses a `persist.storage` without `getItem`/`setItem` functions: a key-value client such as ioredis (`get`/`set`,
- * async) would be ignored silently and persistence be off. Wrap it in a synchronous `{ getItem, setItem }`.
+ * Refuses a `persist.storage` without `getItem`/`setItem` functions (synchronous or returning promises): a key-value
+ * client such as ioredis (`get`/`set`) would be ignored silently and persistence be off. Wrap it in
+ * `{ getItem, setItem }`.
  */
 export function checkStorage(persist: unknown): void {
   if (persist === undefined || typeof persist === 'boolean')
@@ -54,7 +55,7 @@ export function checkStorage(persist: unknown): void {
   if (storage === undefined || hasMethods(storage, ['getItem', 'setItem']))
     return
   throw invalidOption(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'
-    ? 'Option `persist.storage` must have getItem(key) and setItem(key, value) functions, as sessionStorage does. For a key-value store such as Redis, keep a synchronous copy: { getItem: k => cache.get(k) ?? null, setItem: (k, v) => { cache.set(k, v); void redis.set(k, v) } }.'
+    ? 'Option `persist.storage` must have getItem(key) and setItem(key, value) functions, as sessionStorage does; they may return promises. For a key-value store such as Redis: { getItem: k => redis.get(k), setItem: async (k, v) => { await redis.set(k, v) } }.'
     : 'Option `persist.storage`: no getItem/setItem')
 }
 

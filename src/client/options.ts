@@ -48,15 +48,23 @@ export interface ComfyReconcileOptions {
   lostGrace?: number
 }
 
-/** The part of `Storage` persistence uses: the browser's `sessionStorage`, or the app's own (a file, a key-value store). */
+/**
+ * The part of `Storage` persistence uses: the browser's `sessionStorage`, or the app's own (a file, a key-value store
+ * such as Redis). Either method may return a promise: the client is then `ready` (and submits go on) once `getItem`
+ * has answered and the snapshot is restored, and writes go one at a time, the newest state last.
+ */
 export interface ComfyStorage {
-  getItem: (key: string) => string | null
-  setItem: (key: string, value: string) => void
+  getItem: (key: string) => string | null | Promise<string | null>
+  setItem: (key: string, value: string) => void | Promise<void>
 }
 
 /** Where the lock and pending tasks are kept across reloads. */
 export interface ComfyPersistOptions {
-  /** Where the snapshot is kept: a `Storage` (per tab), or any object with `getItem`/`setItem`. @default window.sessionStorage */
+  /**
+   * Where the snapshot is kept: a `Storage` (per tab), or any object with `getItem`/`setItem`, synchronous or returning
+   * promises (e.g. `{ getItem: k => redis.get(k), setItem: async (k, v) => void await redis.set(k, v) }`).
+   * @default window.sessionStorage
+   */
   storage?: ComfyStorage
   /** The key. @default 'comfy-tether' */
   key?: string

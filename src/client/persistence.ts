@@ -10,16 +10,30 @@ export interface PersistedSnapshot {
   tasks: { promptId: string, server: string, state: TaskState, createdAt: number, number: number | null, cancelRequested: boolean, unconfirmed: boolean }[]
 }
 
-/** Reads a snapshot, or `undefined` when there is none or it is unreadable (then it is ignored, not thrown). */
-export function loadSnapshot(storage: ComfyStorage, key: string): PersistedSnapshot | undefined {
-  let raw: string | null
+/**
+ * Reads a snapshot, or `undefined` when there is none or it is unreadable (then it is ignored, not thrown). A storage
+ * whose `getItem` returns a promise gives a promise (that never rejects); a synchronous one gives the snapshot at once.
+ */
+export function loadSnapshot(storage: ComfyStorage, key: string): PersistedSnapshot | undefined | Promise<PersistedSnapshot | undefined> {
+  let raw: string | null | Promise<string | null>
   try {
     raw = storage.getItem(key)
   }
   catch {
     return undefined
   }
-  if (!raw)
+  if (isPromiseLike(raw))
+    return Promise.resolve(raw).then(parseSnapshot, () => undefined)
+  return parseSnapshot(raw)
+}
+
+/** Whether a storage answered with a promise (an asynchronous storage) rather than a value. */
+export function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
+}
+
+function parseSnapshot(raw: unknown): PersistedSnapshot | undefined {
+  if (!raw || typeof raw !== 'string')
     return undefined
   try {
     const value = JSON.parse(raw) as Partial<PersistedSnapshot>
@@ -49,18 +63,59 @@ export function capRestoredTasks<T extends { createdAt: number }>(tasks: readonl
   return { kept: tasks.filter(t => newest.has(t)), dropped: tasks.filter(t => !newest.has(t)) }
 }
 
-/** Writes the snapshot of the pending tasks (quota errors are swallowed: persistence is best effort). */
-export function saveSnapshot(storage: ComfyStorage, key: string, clientId: string, locks: ServerLock[], pending: Iterable<ComfyTask>): void {
+/** The snapshot of the pending tasks, as the text a storage keeps. */
+export function snapshotText(clientId: string, locks: ServerLock[], pending: Iterable<ComfyTask>): string {
   const snapshot: PersistedSnapshot = {
     v: 2,
     clientId,
     locks,
     tasks: Array.from(pending, t => ({ promptId: t.promptId, server: t.server, state: t.state, createdAt: t.createdAt, number: t.number, cancelRequested: t.cancelRequested, unconfirmed: t.unconfirmed })),
   }
-  try {
-    storage.setItem(key, JSON.stringify(snapshot))
+  return JSON.stringify(snapshot)
+}
+
+/**
+ * Writes snapshots to a storage one at a time. A synchronous `setItem` writes at once; while an asynchronous one is in
+ * flight, only the newest snapshot waits for it (older ones are skipped: the last state wins, and writes never race
+ * out of order). Errors are swallowed (persistence is best effort; `failed` hears of asynchronous ones). `close()`
+ * (at dispose) refuses new snapshots, but lets the write in flight settle and writes the one waiting.
+ */
+export function createSnapshotWriter(storage: ComfyStorage, key: string, failed: () => void): { save: (text: string) => void, close: () => void } {
+  let writing = false
+  let waiting: string | undefined
+  let closed = false
+  function write(text: string): void {
+    let done: void | Promise<void>
+    try {
+      done = storage.setItem(key, text)
+    }
+    catch {
+      return // a full quota: the next change tries again
+    }
+    if (!isPromiseLike(done))
+      return
+    writing = true
+    Promise.resolve(done).catch(failed).finally(() => {
+      writing = false
+      const next = waiting
+      waiting = undefined
+      if (next !== undefined)
+        write(next)
+    })
   }
-  catch {}
+  return {
+    save(text) {
+      if (closed)
+        return
+      if (writing)
+        waiting = text
+      else
+        write(text)
+    },
+    close() {
+      closed = true
+    },
+  }
 }
 
 type ClaimMessage = { kind: 'who-has', clientId: string, nonce: string } | { kind: 'taken', clientId: string, nonce: string }

@@ -2,9 +2,34 @@ import type { Engine } from './engine'
 import type { createClientIdGuard, PersistedSnapshot } from './persistence'
 import { mintClientId } from '../core/ids'
 import { createTask, isTerminal } from '../core/task-state'
-import { capRestoredTasks } from './persistence'
+import { capRestoredTasks, isPromiseLike } from './persistence'
 
 const CLAIM_WAIT_MS = 150
+
+/**
+ * Starts the client from what the storage held: a snapshot is restored; nothing makes the client ready at once; a
+ * promise (an asynchronous storage) keeps it not ready, so submits wait, until the snapshot arrives and is restored
+ * under its clientId.
+ */
+export function startRestore(engine: Engine, loaded: PersistedSnapshot | undefined | PromiseLike<PersistedSnapshot | undefined>, guard: ReturnType<typeof createClientIdGuard>): void {
+  const start = (snapshot: PersistedSnapshot | undefined): void => {
+    if (engine.isDisposed())
+      return
+    if (snapshot) {
+      if (engine.state.clientId !== snapshot.clientId)
+        engine.state.clientId = snapshot.clientId
+      restoreSnapshot(engine, snapshot, guard)
+      return
+    }
+    if (!engine.state.ready)
+      engine.state.ready = true
+    engine.persist()
+  }
+  if (isPromiseLike<PersistedSnapshot | undefined>(loaded))
+    void Promise.resolve(loaded).then(start)
+  else
+    start(loaded)
+}
 
 /**
  * Restores the locks and pending tasks of a snapshot after a reload, then (unless a live tab owns the clientId: a

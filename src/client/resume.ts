@@ -14,9 +14,10 @@ export interface ComfyResumeOptions {
   /** The prompt id it was sent under (the one minted before `POST /prompt`). */
   promptId: string
   /**
-   * The client id it was sent with. Progress frames go only to sockets of that id, so a prompt sent by another
-   * client is followed through `/history` and the queue (every `reconcile.interval`), not through frames. Kept in the
-   * log and the task.
+   * The client id it was sent with. ComfyUI sends a prompt's progress frames only to the socket of that id, so for a
+   * prompt sent by another client (whose process is gone) a second socket of that id is opened to the prompt's server
+   * while the task is pending; `/history` and the queue are asked too (every `reconcile.interval` while it is silent).
+   * Do not resume a prompt whose sender is still connected: the new socket would take its frames.
    */
   clientId?: string
   /**
@@ -77,10 +78,12 @@ export function createResume(engine: Engine) {
       engine.unconfirmedPrompts.set(promptId, { prompt: workflow, extraData: options.extraData, resends: 0 })
     const task = createTask({ promptId, server, clientId: options.clientId ?? state.clientId, now: Date.now() })
     engine.setTask({ ...task, state: 'queued', queuedAt: Date.now(), unconfirmed: workflow !== undefined })
-    state.record('acquire', `resumed ${promptId} on ${server}${options.clientId && options.clientId !== state.clientId ? ` (sent by client ${options.clientId}: followed through the history and the queue)` : ''}${workflow ? '; it may not have reached the server: looking it up before sending it again under the same id' : ''}`, { server, promptId })
+    state.record('acquire', `resumed ${promptId} on ${server}${options.clientId && options.clientId !== state.clientId ? ` (sent by client ${options.clientId}: followed through a socket of that id, the history and the queue)` : ''}${workflow ? '; it may not have reached the server: looking it up before sending it again under the same id' : ''}`, { server, promptId })
     const tether = state.tethers.get(server)
     tether?.ensureSocket()
     tether?.schedulePoll(0)
+    if (options.clientId && options.clientId !== state.clientId)
+      engine.followPrompt(server, promptId, options.clientId)
     return handleOf(promptId, result)
   }
 

@@ -42,6 +42,11 @@ describe('options of the wrong shape', () => {
     expect(error.message).toContain(name)
   })
 
+  it('accepts a persist.storage whose getItem/setItem return promises (an async store)', () => {
+    const storage = { getItem: async () => null, setItem: async () => {} }
+    createComfyClient({ servers: ['http://127.0.0.1:1'], WebSocket, persist: { storage }, logger: false }).dispose()
+  })
+
   it('accepts a class, a plain constructor function and a bound class as WebSocket', () => {
     function Legacy(this: unknown, url: string) {
       return new WebSocket(url)

@@ -50,6 +50,51 @@ describe('onBeforeSend and resume()', () => {
     expect(other.requests.filter(r => r.promptIds.includes(record!.promptId))).toEqual([])
   })
 
+  it('sees a resumed prompt\'s progress as it runs, through a socket of its clientId to its server only, closed when it ends', async () => {
+    const { urls, sims } = await pool.servers(2)
+    const sender = nodeClient({ servers: urls, affinity: 'task' })
+    let record: ComfyTaskRecord | undefined
+    const handle = await sender.submit(slowWorkflow(10, 2), { onBeforeSend: (r) => {
+      record = r
+    } })
+    await waitFor(() => handle.task?.state === 'running', 'the task to run')
+    sender.dispose() // the process that sent it dies: its socket closes on the server
+    const server = sims.find(s => s.url === record!.server)!
+    await waitFor(() => server.requests.some(r => r.kind === 'ws-close' && r.clientId === record!.clientId), 'the sender\'s socket to close')
+
+    // Polling alone would show no progress: frames of the prompt go only to sockets of the clientId it was sent with.
+    const follower = nodeClient({ servers: urls, affinity: 'task', reconcile: { interval: 5000, lostGrace: 10_000 } })
+    const resumed = await follower.resume({ server: record!.server, promptId: record!.promptId, clientId: record!.clientId })
+    const seen = await waitFor(() => {
+      const task = resumed.task
+      return task?.state === 'running' && task.progress && task.progress.value > 0 && task.progress.value < task.progress.max ? task.progress : undefined
+    }, 'progress of the resumed prompt while it runs')
+    expect(seen.max).toBe(10)
+    await resumed.result
+    const opens = sims.flatMap(s => s.requests).filter(r => r.kind === 'ws-open' && r.clientId === record!.clientId)
+    expect(opens.map(r => r.server)).toEqual([record!.server, record!.server]) // the sender's, then the follower's
+    await waitFor(() => server.requests.filter(r => r.kind === 'ws-close' && r.clientId === record!.clientId).length === 2, 'the follow socket to close once the task ended')
+    expect(posts(sims.flatMap(s => s.requests), record!.promptId)).toBe(1)
+  })
+
+  it('closes a resumed prompt\'s socket on dispose', async () => {
+    const { urls, sims } = await pool.servers(1)
+    const sender = nodeClient({ servers: urls, affinity: 'task' })
+    let record: ComfyTaskRecord | undefined
+    const handle = await sender.submit(slowWorkflow(10, 3), { onBeforeSend: (r) => {
+      record = r
+    } })
+    await waitFor(() => handle.task?.state === 'running', 'the task to run')
+    sender.dispose()
+    await waitFor(() => sims[0]!.requests.some(r => r.kind === 'ws-close' && r.clientId === record!.clientId), 'the sender\'s socket to close')
+    const follower = nodeClient({ servers: urls, affinity: 'task' })
+    const resumed = await follower.resume({ ...record! })
+    await waitFor(() => sims[0]!.requests.filter(r => r.kind === 'ws-open' && r.clientId === record!.clientId).length === 2, 'the follow socket to open')
+    follower.dispose()
+    await expect(resumed.result).rejects.toMatchObject({ code: 'CLIENT_DISPOSED' })
+    await waitFor(() => sims[0]!.requests.filter(r => r.kind === 'ws-close' && r.clientId === record!.clientId).length === 2, 'the follow socket to close on dispose')
+  })
+
   it('reads an ended prompt\'s outputs from the history', async () => {
     const { urls, sims } = await pool.servers(1)
     const sender = nodeClient({ servers: urls, affinity: 'task' })
@@ -84,6 +129,18 @@ describe('onBeforeSend and resume()', () => {
     const client = nodeClient({ servers: urls, affinity: 'task' })
     await expect(client.resume({ server: 'http://127.0.0.1:1', promptId: 'abc' })).rejects.toMatchObject({ code: 'INVALID_SERVER_URL' })
     await expect(client.resume({ server: urls[0]!, promptId: 'a b' })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
+    await expect(client.resume({ server: urls[0]!, promptId: 'abc', workflow: [] as never })).rejects.toMatchObject({ code: 'INVALID_WORKFLOW' })
+  })
+
+  it('refuses a chosen server in session affinity, and a resume on another server than the session lock', async () => {
+    const { urls, sims } = await pool.servers(2)
+    const client = nodeClient({ servers: urls })
+    await expect(client.submit(emptyImageWorkflow(), { server: urls[1]! })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
+    const handle = await client.submit(slowWorkflow(4, 1))
+    const other = urls.find(u => u !== handle.task?.server)!
+    await expect(client.resume({ server: other, promptId: 'abc' })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
+    await handle.result
+    expect(sims.flatMap(s => s.requests).filter(r => r.method === 'POST' && r.path.endsWith('/prompt'))).toHaveLength(1)
   })
 
   it('runs a task on the server the caller chose (submit server option)', async () => {

@@ -83,6 +83,9 @@ beforeAll(() => {
     mkdirSync(dirname(join(APP, path)), { recursive: true })
     writeFileSync(join(APP, path), block.text)
   }
+  // The app is a package of its own: without this, `comfy-tether/*` would resolve as a self-reference of the
+  // repository's package.json (the nearest one up the tree) to a stale dist/ instead of the declarations built above.
+  writeFileSync(join(APP, 'package.json'), JSON.stringify({ name: 'readme-app', private: true }, null, 2))
   // What a strict app of a user has; dependencies (vue, pinia, vitest, …) resolve from the repository's node_modules.
   writeFileSync(join(APP, 'tsconfig.json'), JSON.stringify({
     compilerOptions: {

@@ -33,10 +33,10 @@ function workflow(i: number, ms: number): ComfyWorkflow {
 interface WorkerProcess { child: ChildProcess, output: () => string, exited: Promise<number | null> }
 
 /** examples/bullmq-worker.ts as a child process, with short lock and stalled intervals so a dead worker's jobs move soon. */
-async function startWorker(redis: TestRedis, servers: string[], queue: string): Promise<WorkerProcess> {
+async function startWorker(redis: TestRedis, servers: string[], queue: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'examples/bullmq-worker.ts'], {
     cwd: ROOT,
-    env: { ...process.env, REDIS_URL: redis.url, COMFY_SERVERS: servers.join(','), COMFY_QUEUE: queue, COMFY_CONCURRENCY: '4', COMFY_MAX_PER_SERVER: String(CAP), COMFY_LOCK_MS: '2000', COMFY_STALLED_MS: '1000', COMFY_LEASE_MS: '8000', COMFY_RECONCILE_MS: '200', COMFY_GRACE_MS: '5000', NO_COLOR: '1' },
+    env: { ...process.env, REDIS_URL: redis.url, COMFY_SERVERS: servers.join(','), COMFY_QUEUE: queue, COMFY_CONCURRENCY: '4', COMFY_MAX_PER_SERVER: String(CAP), COMFY_LOCK_MS: '2000', COMFY_STALLED_MS: '1000', COMFY_LEASE_MS: '8000', COMFY_RECONCILE_MS: '200', COMFY_GRACE_MS: '5000', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -194,5 +194,31 @@ describe('a fleet of BullMQ workers', () => {
     const posts = promptPosts(sims)
     expect(posts.length).toBe(done.length) // jobs it had not started stay in the queue, unsent
     expect(await queue.getJobCounts('active')).toMatchObject({ active: 0 })
+  })
+
+  it('hands a job whose task outlasts graceMs back on SIGTERM; another worker follows the same prompt to the end', async () => {
+    const { sims, urls, queue, redis } = await fleet(2)
+    const leaving = await startWorker(redis, urls, 'comfy', { COMFY_GRACE_MS: '300' })
+    await queue.add('render', { workflow: workflow(0, 4000) }, { jobId: 'long', attempts: 3 })
+    // The task runs on its server and the job's record says the server took it.
+    for (;;) {
+      const job = await queue.getJob('long')
+      if (job?.data.tether?.state === 'queued' && sims.some(s => s.state.running))
+        break
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+    const { promptId, server } = (await queue.getJob('long'))!.data.tether!
+    const taker = await startWorker(redis, urls, 'comfy')
+    leaving.child.kill('SIGTERM')
+    expect(await leaving.exited).toBe(0)
+    expect(leaving.output()).toContain('stopped')
+    expect(await queue.getJobCounts('completed')).toMatchObject({ completed: 0 }) // it left before the task ended
+    await allDone(queue, 1, 60_000)
+
+    const job = (await queue.getJob('long'))!
+    expect(job.failedReason ?? '').toBe('')
+    expect(job.returnvalue).toMatchObject({ server, promptId, resumed: true })
+    expect(promptPosts(sims)).toEqual([{ server, promptId }]) // one POST /prompt for the job, on one server
+    expect(taker.output()).not.toContain('failed')
   })
 })
