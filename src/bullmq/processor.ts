@@ -69,7 +69,7 @@ export function createComfyProcessor(options: ComfyProcessorOptions): ComfyProce
       if (follows) {
         server = record.server
         await leases.hold(server, jobId) // its task is on that server whatever the count says
-        handle = await client.resume({ server, promptId: record.promptId, clientId: record.clientId, ...(record.state === 'sending' ? { workflow } : {}) })
+        handle = await client.resume({ server, promptId: record.promptId, clientId: record.clientId, ...(record.state === 'sending' ? { workflow } : { prompt: workflow }) })
       }
       else {
         server = await placeInFleet({ client, leases, workflow, jobId, pollMs: options.slotPollMs ?? 500, stopped: () => handingBack })

@@ -5,6 +5,7 @@ import type { ComfyClientTaskHandle, ComfyTaskResult } from './types'
 import { InvalidArgumentError } from '../core/errors'
 import { configuredServer } from '../core/server-identity'
 import { createTask, isTerminal } from '../core/task-state'
+import { nodesToRun } from '../core/workflow-progress'
 import { currentId } from './engine'
 
 /** What `resume()` follows: a prompt that another process (or an earlier run of this one) sent. */
@@ -29,6 +30,11 @@ export interface ComfyResumeOptions {
   workflow?: ComfyWorkflow
   /** The `extra_data` to send with `workflow`, if it is sent again. */
   extraData?: Record<string, unknown>
+  /**
+   * The prompt as it was sent (API format), when the record says it reached the server: it is never sent again, only
+   * read to follow the whole workflow's progress (`handle.workflow`), as for a task this client sent.
+   */
+  prompt?: ComfyWorkflow
 }
 
 const PROMPT_ID = /^[\w-]{1,128}$/
@@ -54,8 +60,10 @@ export function createResume(engine: Engine) {
     const { promptId, workflow } = options ?? {}
     if (typeof promptId !== 'string' || !PROMPT_ID.test(promptId))
       throw new InvalidArgumentError('INVALID_OPTIONS', `[comfy-tether] resume() needs the promptId the prompt was sent under (letters, digits, "-" or "_"); got ${JSON.stringify(promptId)?.slice(0, 80)}.`)
-    if (workflow !== undefined && (typeof workflow !== 'object' || workflow === null || Array.isArray(workflow)))
-      throw new InvalidArgumentError('INVALID_WORKFLOW', `[comfy-tether] resume({ workflow }) takes the prompt in API format (an object of nodes by id), or nothing.`)
+    for (const [name, given] of [['workflow', workflow], ['prompt', options.prompt]] as const) {
+      if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given)))
+        throw new InvalidArgumentError('INVALID_WORKFLOW', `[comfy-tether] resume({ ${name} }) takes the prompt in API format (an object of nodes by id), or nothing.`)
+    }
     const server = configuredServer(options.server, engine.serverUrls, 'resume')
     if (engine.sessionMode) {
       const held = state.heldSessionServer()
@@ -76,6 +84,9 @@ export function createResume(engine: Engine) {
     const result = resultOf(promptId)
     if (workflow)
       engine.unconfirmedPrompts.set(promptId, { prompt: workflow, extraData: options.extraData, resends: 0 })
+    const followed = workflow ?? options.prompt
+    if (followed) // the whole workflow's progress, as for a task this client sent
+      workflows.track(promptId, server, followed, null, nodesToRun(followed, undefined))
     const task = createTask({ promptId, server, clientId: options.clientId ?? state.clientId, now: Date.now() })
     engine.setTask({ ...task, state: 'queued', queuedAt: Date.now(), unconfirmed: workflow !== undefined })
     state.record('acquire', `resumed ${promptId} on ${server}${options.clientId && options.clientId !== state.clientId ? ` (sent by client ${options.clientId}: followed through a socket of that id, the history and the queue)` : ''}${workflow ? '; it may not have reached the server: looking it up before sending it again under the same id' : ''}`, { server, promptId })

@@ -54,7 +54,8 @@ describe('onBeforeSend and resume()', () => {
     const { urls, sims } = await pool.servers(2)
     const sender = nodeClient({ servers: urls, affinity: 'task' })
     let record: ComfyTaskRecord | undefined
-    const handle = await sender.submit(slowWorkflow(10, 2), { onBeforeSend: (r) => {
+    const sent = slowWorkflow(10, 2)
+    const handle = await sender.submit(sent, { onBeforeSend: (r) => {
       record = r
     } })
     await waitFor(() => handle.task?.state === 'running', 'the task to run')
@@ -64,12 +65,18 @@ describe('onBeforeSend and resume()', () => {
 
     // Polling alone would show no progress: frames of the prompt go only to sockets of the clientId it was sent with.
     const follower = nodeClient({ servers: urls, affinity: 'task', reconcile: { interval: 5000, lostGrace: 10_000 } })
-    const resumed = await follower.resume({ server: record!.server, promptId: record!.promptId, clientId: record!.clientId })
+    const resumed = await follower.resume({ server: record!.server, promptId: record!.promptId, clientId: record!.clientId, prompt: sent })
     const seen = await waitFor(() => {
       const task = resumed.task
       return task?.state === 'running' && task.progress && task.progress.value > 0 && task.progress.value < task.progress.max ? task.progress : undefined
     }, 'progress of the resumed prompt while it runs')
     expect(seen.max).toBe(10)
+    // Given the prompt as sent, the whole workflow's progress is followed too (what a BullMQ job reports).
+    const overall = await waitFor(() => {
+      const progress = resumed.workflow?.progress
+      return progress !== undefined && progress > 0 && progress < 1 ? progress : undefined
+    }, 'the whole workflow\'s progress of the resumed prompt')
+    expect(overall).toBeGreaterThan(0)
     await resumed.result
     const opens = sims.flatMap(s => s.requests).filter(r => r.kind === 'ws-open' && r.clientId === record!.clientId)
     expect(opens.map(r => r.server)).toEqual([record!.server, record!.server]) // the sender's, then the follower's
