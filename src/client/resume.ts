@@ -7,6 +7,7 @@ import { configuredServer } from '../core/server-identity'
 import { createTask, isTerminal } from '../core/task-state'
 import { nodesToRun } from '../core/workflow-progress'
 import { currentId } from './engine'
+import { taskHandle } from './task-handle'
 
 /** What `resume()` follows: a prompt that another process (or an earlier run of this one) sent. */
 export interface ComfyResumeOptions {
@@ -46,16 +47,7 @@ const PROMPT_ID = /^[\w-]{1,128}$/
  */
 export function createResume(engine: Engine) {
   const { state, workflows } = engine
-  const handleOf = (promptId: string, result: Promise<ComfyTaskResult>): ComfyClientTaskHandle => ({
-    promptId,
-    get task() {
-      return state.tasks.get(currentId(engine, promptId))
-    },
-    get workflow() {
-      return workflows.view(currentId(engine, promptId))
-    },
-    result,
-  })
+  const handleOf = (promptId: string, result: Promise<ComfyTaskResult>): ComfyClientTaskHandle => taskHandle(engine, promptId, result)
   return async function resume(options: ComfyResumeOptions): Promise<ComfyClientTaskHandle> {
     const { promptId, workflow } = options ?? {}
     if (typeof promptId !== 'string' || !PROMPT_ID.test(promptId))

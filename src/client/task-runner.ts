@@ -14,6 +14,7 @@ import { endTask, isTerminal, updateTask } from '../core/task-state'
 import { nodesToRun } from '../core/workflow-progress'
 import { createCanceller } from './cancel-task'
 import { currentId } from './engine'
+import { taskHandle } from './task-handle'
 import { loadWorkflowChecks, workflowChecks } from './load-workflow-checks'
 import { resolveSource, uncheckedInputs } from './workflow-source'
 
@@ -98,16 +99,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     const result = new Promise<ComfyTaskResult>((resolve, reject) => engine.settlers.set(promptId, { resolve, reject }))
     result.catch(() => {}) // the app may never await it; the task's state carries the error either way
     void runTask(promptId, server, prompt, images, submitOptions.extraData, { validate, filled, fit, nodeInfo, onBeforeSend: submitOptions.onBeforeSend })
-    return {
-      promptId,
-      get task() {
-        return state.tasks.get(currentId(engine, promptId))
-      },
-      get workflow() {
-        return workflows.view(currentId(engine, promptId))
-      },
-      result,
-    }
+    return taskHandle(engine, promptId, result)
   }
 
   /** Waits while the task's server is in an outage; `false` when the task ended meanwhile (lost, cancelled). */

@@ -1,5 +1,5 @@
 import type { ObjectInfo, ObjectInfoInputSpec } from './object-info'
-import { isLink } from './workflow-link'
+import { dependenciesOf, isLink } from './workflow-link'
 import { isV3Type, expandInputs } from './dynamic-inputs'
 import { comboOptions } from './object-info'
 import type { ComfyWorkflow } from './validate-input'
@@ -172,7 +172,7 @@ export function judgeWorkflow(workflow: ComfyWorkflow, objectInfo: ObjectInfo, o
   const runnable: string[] = []
   const checked = new Set<string>()
   for (const output of outputs) {
-    const needed = dependencies(workflow, output)
+    const needed = dependenciesOf(workflow, [output])
     let ok = true
     for (const id of needed) {
       checked.add(id)
@@ -191,23 +191,6 @@ export function judgeWorkflow(workflow: ComfyWorkflow, objectInfo: ObjectInfo, o
   else if (knowsOutputs ? runnable.length === 0 : problems.length > 0)
     refused = 'prompt_outputs_failed_validation'
   return { outputs, runnable: knowsOutputs || problems.length === 0 ? runnable : [], problems, refused }
-}
-
-/** `output` and every node it depends on through links (links to missing nodes end there). */
-function dependencies(workflow: ComfyWorkflow, output: string): Set<string> {
-  const seen = new Set<string>()
-  const stack = [output]
-  for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
-    const node = workflow[id]
-    if (seen.has(id) || !node)
-      continue
-    seen.add(id)
-    for (const value of Object.values(node.inputs ?? {})) {
-      if (isLink(value))
-        stack.push(String(value[0]))
-    }
-  }
-  return seen
 }
 
 /**

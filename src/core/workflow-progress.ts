@@ -1,7 +1,7 @@
 import type { ObjectInfo } from './object-info'
 import type { ComfyMessage } from './protocol'
 import type { ComfyWorkflow } from './validate-input'
-import { isLink } from './workflow-link'
+import { dependenciesOf, isLink } from './workflow-link'
 
 /** Overall progress of one prompt: plain data, advanced by {@link advanceWorkflowProgress}. */
 export interface WorkflowProgress {
@@ -27,18 +27,7 @@ export function nodesToRun(workflow: ComfyWorkflow, objectInfo?: ObjectInfo, ign
   const outputs = all.filter(id => objectInfo[workflow[id]?.class_type ?? '']?.output_node === true && !ignored.has(id))
   if (outputs.length === 0)
     return all
-  const seen = new Set<string>()
-  const stack = [...outputs]
-  for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
-    const node = workflow[id]
-    if (seen.has(id) || !node)
-      continue
-    seen.add(id)
-    for (const value of Object.values(node.inputs ?? {})) {
-      if (isLink(value))
-        stack.push(String(value[0]))
-    }
-  }
+  const seen = dependenciesOf(workflow, outputs)
   return all.filter(id => seen.has(id))
 }
 
