@@ -1,9 +1,9 @@
 /**
- * The Redis commands the fleet needs: `EVAL` only. An ioredis client (`new Redis(url, { maxRetriesPerRequest: null })`)
- * fits as it is, as does BullMQ's own connection.
+ * The Redis connection the fleet needs: one generic `call`, with which it runs Lua scripts (`EVAL`) only. An ioredis
+ * client (`new Redis(url, { maxRetriesPerRequest: null })`) fits as it is, as does BullMQ's own connection.
  */
 export interface FleetRedis {
-  eval: (script: string, numKeys: number, ...args: (string | number)[]) => Promise<unknown>
+  call: (command: string, ...args: (string | number)[]) => Promise<unknown>
 }
 
 // One sorted set per server: members are job ids, scores the epoch ms their lease ends (Redis's own clock, so the
@@ -40,10 +40,12 @@ export interface SlotLeases {
 export function createSlotLeases(redis: FleetRedis, options: { prefix: string, cap: number, ttl: number }): SlotLeases {
   const key = (server: string): string => `${options.prefix}:slots:${server}`
   const cap = Number.isFinite(options.cap) ? options.cap : Number.MAX_SAFE_INTEGER
+  // A Lua script run atomically by Redis (the command named EVAL), never anything evaluated in this process.
+  const script = (lua: string, keys: readonly string[], ...args: (string | number)[]): Promise<unknown> => redis.call('EVAL', lua, keys.length, ...keys, ...args)
   return {
-    acquire: async (server, jobId) => (await redis.eval(ACQUIRE, 1, key(server), jobId, cap, options.ttl, '0')) === 1,
-    hold: async (server, jobId) => void await redis.eval(ACQUIRE, 1, key(server), jobId, cap, options.ttl, '1'),
-    release: async (server, jobId) => void await redis.eval(RELEASE, 1, key(server), jobId),
-    counts: async servers => (servers.length === 0 ? [] : (await redis.eval(COUNT, servers.length, ...servers.map(key)) as number[]).map(Number)),
+    acquire: async (server, jobId) => (await script(ACQUIRE, [key(server)], jobId, cap, options.ttl, '0')) === 1,
+    hold: async (server, jobId) => void await script(ACQUIRE, [key(server)], jobId, cap, options.ttl, '1'),
+    release: async (server, jobId) => void await script(RELEASE, [key(server)], jobId),
+    counts: async servers => (servers.length === 0 ? [] : (await script(COUNT, servers.map(key)) as number[]).map(Number)),
   }
 }

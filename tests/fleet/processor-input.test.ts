@@ -15,7 +15,7 @@ afterEach(() => {
 /** A Redis that records every command: none may be sent. */
 function recordingRedis() {
   const commands: string[] = []
-  return { commands, redis: { eval: async (script: string) => void commands.push(script) } }
+  return { commands, redis: { call: async (_command: string, script: string | number) => void commands.push(String(script)) } }
 }
 
 function client(affinity: 'session' | 'task') {
