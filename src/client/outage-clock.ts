@@ -17,14 +17,21 @@ export interface OutageContext {
   changed: () => void
   /** The server gave no answer for longer than `maxOutage`: end its pending tasks as lost. */
   onExpired: () => void
+  /**
+   * Asks the server now (`GET /prompt` within `healthTimeout`): `true` if it answered. Its answer ends the outage by
+   * itself (every HTTP answer does); the clock only needs to know whether one came.
+   */
+  askNow: () => Promise<boolean>
 }
 
 /**
  * The outage rule of one locked server. An outage starts when a request to the server fails (a socket that drops while
  * HTTP answers is none), and ends when the server answers again. Its tasks are lost once the server has given no answer
  * for `maxOutage`, counted from its last answer (an HTTP response or a socket frame), not from when the failure was
- * noticed: a black-holed server is noticed only when a request times out. Waiters (a submit that must not send into
- * the outage) wake when it ends either way.
+ * noticed: a black-holed server is noticed only when a request times out. When `maxOutage` has passed, the server is
+ * asked once more before the tasks are lost: the client may have sent nothing fresh for a while (its poll and socket
+ * stuck on requests a black hole swallowed), and a server that answers now is not down. Waiters (a submit that must not
+ * send into the outage) wake when it ends either way.
  */
 export function createOutageClock(ctx: OutageContext) {
   const { server, maxOutage } = ctx
@@ -52,10 +59,20 @@ export function createOutageClock(ctx: OutageContext) {
         return
       if (Date.now() - lastAnswerAt < maxOutage)
         return armExpiry()
-      tell('warn', `${server} gave no answer for longer than maxOutage (${maxOutage} ms, since ${new Date(lastAnswerAt).toISOString()}): its ${ctx.pendingCount()} pending task(s) are lost`, { code: 'TASK_LOST' })
-      ctx.onExpired()
-      wake()
+      void expireUnlessAnswered()
     })
+  }
+
+  /** `maxOutage` has passed: one request sent now decides. An answer (it ends the outage) or a frame meanwhile keeps the tasks. */
+  async function expireUnlessAnswered(): Promise<void> {
+    const answered = await ctx.askNow()
+    if (since === null || stopped)
+      return
+    if (answered || Date.now() - lastAnswerAt < maxOutage)
+      return armExpiry()
+    tell('warn', `${server} gave no answer for longer than maxOutage (${maxOutage} ms, since ${new Date(lastAnswerAt).toISOString()}), nor to a GET /prompt sent then: its ${ctx.pendingCount()} pending task(s) are lost`, { code: 'TASK_LOST' })
+    ctx.onExpired()
+    wake()
   }
 
   /** The server answered a request: healthy, and the outage (if any) is over. */

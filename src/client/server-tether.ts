@@ -36,6 +36,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       for (const task of ctx.pendingOn(server))
         ctx.setTask(endTask(task, 'lost', new TaskLostError(server, task.promptId, 'server-unreachable', ctx.wasSent(task)), Date.now()))
     },
+    askNow: () => api.queueRemaining(server, options.healthTimeout).then(() => true, () => false),
   })
   const pendingCount = (): number => ctx.pendingOn(server).length
   let outageSeen = false
