@@ -56,6 +56,12 @@ export function createReconcilePass(ctx: ReconcilePassContext): (targets: readon
       const where = queue.running.includes(target.promptId) ? 'running' as const : queue.pending.includes(target.promptId) ? 'pending' as const : null
       if (where !== null)
         return { target, where, history: null }
+      // A lane reaches a task only when an earlier read was answered, maybe long after the pass began: by then the
+      // task may have ended, its lock been released and another server be held. Read only for a task still pending
+      // on a live tether (a request sent then would go off the held lock).
+      const current = ctx.getTask(target.promptId)
+      if (ctx.isDisposed() || !current || isTerminal(current.state))
+        return { target, where, history: null, skipped: true }
       try {
         return { target, where, history: await ctx.api.history(ctx.server, target.promptId) }
       }
@@ -67,9 +73,9 @@ export function createReconcilePass(ctx: ReconcilePassContext): (targets: readon
       }
     })
     const changed: ComfyTask[] = []
-    for (const { target, where, history, failure } of results) {
+    for (const { target, where, history, failure, skipped } of results) {
       const current = ctx.getTask(target.promptId)
-      if (!current || isTerminal(current.state) || ctx.isDisposed()) {
+      if (skipped || !current || isTerminal(current.state) || ctx.isDisposed()) {
         unreadable.delete(target.promptId)
         continue
       }

@@ -64,3 +64,38 @@ describe('a cancelled task gone from the server', () => {
     expect(changed).toMatchObject({ state: 'cancelled', error: { code: 'TASK_CANCELLED', how: 'dequeued' } })
   })
 })
+
+describe('a pass whose tasks end while it waits for answers', () => {
+  // Found by the chaos run: with more tasks than HISTORY_CONCURRENCY and slow answers, the last /history/{id} read of
+  // a pass went out a second after the pass began, when that task had ended, its lock had been released and the
+  // client held another server: a request off the held lock. A read starts only for a task still pending on a live
+  // tether.
+  it('does not read the history of a task that ended, nor any once its tether is gone', async () => {
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g']
+    const tasks = new Map(ids.map(id => [id, task(id)]))
+    const calls: string[] = []
+    const answers: (() => void)[] = []
+    let disposed = false
+    const slowApi = {
+      queue: async () => ({ running: [], pending: [], runningItems: [], pendingItems: [] }),
+      history: (_s: string, id: string) => {
+        calls.push(id)
+        return new Promise<null>(resolve => answers.push(() => resolve(null)))
+      },
+    } as unknown as ComfyApi
+    const pass = createReconcilePass({ server: SERVER, api: slowApi, lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => false, outageSeen: () => false, isDisposed: () => disposed })
+    const done = pass([...tasks.values()])
+    await new Promise(resolve => setTimeout(resolve, 0))
+    expect(calls).toEqual(['a', 'b', 'c', 'd'])
+    // Meanwhile 'e' succeeds by its frames; then the first answer frees a lane.
+    tasks.set('e', { ...task('e'), state: 'succeeded' })
+    answers.shift()!()
+    await new Promise(resolve => setTimeout(resolve, 0))
+    expect(calls).toEqual(['a', 'b', 'c', 'd', 'f'])
+    // The tether is released (disposed) before the other answers: 'g' is not read.
+    disposed = true
+    for (const answer of answers.splice(0)) answer()
+    await done
+    expect(calls).toEqual(['a', 'b', 'c', 'd', 'f'])
+  })
+})
