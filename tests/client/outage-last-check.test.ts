@@ -13,7 +13,7 @@ describe('maxOutage running out', () => {
     const { sims, urls } = await servers(1)
     const sim = sims[0]!
     // requestTimeout well above maxOutage: a request stuck in the black hole outlives the outage clock.
-    const client = nodeClient({ servers: urls, maxOutage: 1500, requestTimeout: 8000, healthTimeout: 1000 })
+    const client = nodeClient({ servers: urls, maxOutage: 2500, requestTimeout: 8000, healthTimeout: 1000 })
     const handle = await client.submit(slowWorkflow(6, 1.5))
     await waitFor(() => handle.task?.state === 'running', 'the task to run')
 
