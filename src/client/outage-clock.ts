@@ -2,6 +2,9 @@ import type { LockEvent, LockEventKind } from '../core/lock-log'
 import type { ServerStatus } from '../core/server-pool'
 import type { ComfyLogger } from './options'
 
+/** The shortest wait for the last check's answer, when the outage is noticed after its deadline. */
+const LAST_CHECK_MIN_MS = 250
+
 /** What one server's outage clock needs. */
 export interface OutageContext {
   server: string
@@ -17,14 +20,23 @@ export interface OutageContext {
   changed: () => void
   /** The server gave no answer for longer than `maxOutage`: end its pending tasks as lost. */
   onExpired: () => void
+  /** How long the last check before the tasks are lost may take (the client's `healthTimeout`). */
+  healthTimeout: number
+  /**
+   * Asks the server now (`GET /prompt` within `timeoutMs`): `true` if it answered. Its answer ends the outage by itself
+   * (every HTTP answer does); the clock only needs to know whether one came.
+   */
+  askNow: (timeoutMs: number) => Promise<boolean>
 }
 
 /**
  * The outage rule of one locked server. An outage starts when a request to the server fails (a socket that drops while
  * HTTP answers is none), and ends when the server answers again. Its tasks are lost once the server has given no answer
  * for `maxOutage`, counted from its last answer (an HTTP response or a socket frame), not from when the failure was
- * noticed: a black-holed server is noticed only when a request times out. Waiters (a submit that must not send into
- * the outage) wake when it ends either way.
+ * noticed: a black-holed server is noticed only when a request times out. Before the tasks are lost the server is
+ * asked once more, so that the answer is in by the deadline: the client may have sent nothing fresh for a while (its
+ * poll and socket stuck on requests a black hole swallowed), and a server that answers now is not down. Waiters (a
+ * submit that must not send into the outage) wake when it ends either way.
  */
 export function createOutageClock(ctx: OutageContext) {
   const { server, maxOutage } = ctx
@@ -44,17 +56,48 @@ export function createOutageClock(ctx: OutageContext) {
     ctx.logger[level](message)
   }
 
-  /** Ends the tasks once `maxOutage` has passed since the last answer; an answer meanwhile (a frame) pushes it back. */
+  /**
+   * Ends the tasks once `maxOutage` has passed since the last answer; an answer meanwhile (a frame) pushes it back. The
+   * server is asked once more first, `healthTimeout` before that deadline, so that the verdict is in by then.
+   */
   function armExpiry(): void {
-    cancelExpiry = ctx.after(Math.max(0, lastAnswerAt + maxOutage - Date.now()), () => {
+    const lead = Math.min(ctx.healthTimeout, maxOutage)
+    cancelExpiry = ctx.after(Math.max(0, lastAnswerAt + maxOutage - lead - Date.now()), () => {
       cancelExpiry = undefined
       if (since === null || stopped)
         return
-      if (Date.now() - lastAnswerAt < maxOutage)
+      if (Date.now() - lastAnswerAt < maxOutage - lead)
         return armExpiry()
-      tell('warn', `${server} gave no answer for longer than maxOutage (${maxOutage} ms, since ${new Date(lastAnswerAt).toISOString()}): its ${ctx.pendingCount()} pending task(s) are lost`, { code: 'TASK_LOST' })
+      // Its answer must be in by the deadline; an outage noticed after it (a timed-out request) still gets a moment.
+      const deadline = lastAnswerAt + maxOutage
+      expireUnlessAnswered(deadline, Math.max(deadline - Date.now(), Math.min(lead, LAST_CHECK_MIN_MS)))
+    })
+  }
+
+  /**
+   * The last check, given `timeoutMs` (also when the deadline has passed already: an outage noticed late). An answer to
+   * it (which ends the outage) or a frame meanwhile keeps the tasks; else they are lost, not before `deadline`.
+   */
+  function expireUnlessAnswered(deadline: number, timeoutMs: number): void {
+    let answered: boolean | undefined
+    let due = false
+    const decide = (): void => {
+      if (answered === undefined || !due || since === null || stopped)
+        return
+      if (answered || Date.now() - lastAnswerAt < maxOutage)
+        return armExpiry()
+      tell('warn', `${server} gave no answer for longer than maxOutage (${maxOutage} ms, since ${new Date(lastAnswerAt).toISOString()}), nor to a last GET /prompt: its ${ctx.pendingCount()} pending task(s) are lost`, { code: 'TASK_LOST' })
       ctx.onExpired()
       wake()
+    }
+    void ctx.askNow(timeoutMs).then((ok) => {
+      answered = ok
+      decide()
+    })
+    cancelExpiry = ctx.after(Math.max(0, deadline - Date.now()), () => {
+      cancelExpiry = undefined
+      due = true
+      decide()
     })
   }
 
@@ -93,6 +136,10 @@ export function createOutageClock(ctx: OutageContext) {
       tell('warn', `${server} is unreachable${why ? ` (${why})` : ''}; its ${ctx.pendingCount()} task(s) stay pending until it answers again${until}`)
       armExpiry()
       return true
+    },
+    /** Epoch ms of the server's last answer (an HTTP response or a socket frame). */
+    get lastAnswerAt(): number {
+      return lastAnswerAt
     },
     /** A socket frame arrived: the server is alive (it pushes the expiry back, but says nothing of HTTP). */
     noteAnswer(): void {

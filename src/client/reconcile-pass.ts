@@ -11,6 +11,8 @@ import { historyReadError, isAnsweredFailure, MAX_UNREADABLE_PASSES } from './hi
 interface HistoryRead {
   history: HistoryEntry | null
   failure?: RequestFailedError | ProtocolError
+  /** Not read: the task had ended (or the client was disposed) before its turn came. */
+  skipped?: boolean
 }
 
 /**
@@ -73,11 +75,11 @@ export function createReconcilePass(ctx: ReconcilePassContext): (targets: readon
     const pending = new Set(waiting.pending)
     const located = targets.map(target => ({ target, where: running.has(target.promptId) ? 'running' as const : pending.has(target.promptId) ? 'pending' as const : null }))
     const histories = await historiesOf(located.filter(l => l.where === null).map(l => l.target.promptId))
-    const results = located.map(({ target, where }) => ({ target, where, history: histories.get(target.promptId)?.history ?? null, failure: histories.get(target.promptId)?.failure }))
+    const results = located.map(({ target, where }) => ({ target, where, history: histories.get(target.promptId)?.history ?? null, failure: histories.get(target.promptId)?.failure, skipped: histories.get(target.promptId)?.skipped }))
     const changed: ComfyTask[] = []
-    for (const { target, where, history, failure } of results) {
+    for (const { target, where, history, failure, skipped } of results) {
       const current = ctx.getTask(target.promptId)
-      if (!current || isTerminal(current.state) || ctx.isDisposed()) {
+      if (skipped || !current || isTerminal(current.state) || ctx.isDisposed()) {
         unreadable.delete(target.promptId)
         continue
       }
@@ -119,6 +121,12 @@ export function createReconcilePass(ctx: ReconcilePassContext): (targets: readon
       }
     }
     const readOne = async (id: string): Promise<readonly [string, HistoryRead]> => {
+      // A lane reaches a task only when an earlier read was answered, maybe long after the pass began: by then the
+      // task may have ended, its lock been released and another server be held. Read only for a task still pending
+      // (a request sent then would go off the held lock).
+      const current = ctx.getTask(id)
+      if (ctx.isDisposed() || !current || isTerminal(current.state))
+        return [id, { history: null, skipped: true }]
       try {
         return [id, { history: await ctx.api.history(ctx.server, id) }]
       }

@@ -36,6 +36,8 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       for (const task of ctx.pendingOn(server))
         ctx.setTask(endTask(task, 'lost', new TaskLostError(server, task.promptId, 'server-unreachable', ctx.wasSent(task)), Date.now()))
     },
+    healthTimeout: options.healthTimeout,
+    askNow: timeoutMs => api.queueRemaining(server, timeoutMs).then(() => true, () => false),
   })
   const pendingCount = (): number => ctx.pendingOn(server).length
   let outageSeen = false
@@ -142,6 +144,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     const targets = ctx.pendingOn(server).filter(t => t.state !== 'preparing' || t.unconfirmed)
     if (targets.length === 0)
       return probeOutage()
+    const startedAt = Date.now()
     try {
       const changed = await reconcilePass(targets)
       if (disposed) // its tasks' results were settled by dispose(); nothing changes after it
@@ -161,7 +164,8 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     catch (error) {
       if (disposed)
         return
-      if (isComfyTetherError(error, 'SERVER_UNREACHABLE'))
+      // A pass stuck on a request the server swallowed (a black hole since gone) while it answered others: no outage.
+      if (isComfyTetherError(error, 'SERVER_UNREACHABLE') && outage.lastAnswerAt < startedAt)
         markUnreachable(`${error.operation}: ${error.detail}`)
       ctx.record('reconcile', `reconcile with ${server} failed (${reason}): ${error instanceof Error ? error.message : String(error)}`, { server, code: isComfyTetherError(error) ? error.code : undefined })
     }

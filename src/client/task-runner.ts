@@ -108,10 +108,15 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     return !!live(currentId(engine, promptId))
   }
 
-  /** POST /prompt got no answer: only the server can say whether it was queued, so reconcile asks instead of resending. */
+  /**
+   * POST /prompt got no answer: only the server can say whether it was queued, so reconcile asks instead of resending.
+   * A prompt whose frames said it runs is on the server: confirmed, never sent again (a restart loses it, as any other).
+   */
   function markUnconfirmed(promptId: string, server: string): void {
     const task = state.tasks.get(promptId)
-    if (task && !isTerminal(task.state))
+    if (task?.state === 'running')
+      engine.unconfirmedPrompts.delete(promptId)
+    else if (task && !isTerminal(task.state))
       engine.setTask({ ...task, state: 'queued', unconfirmed: true, queuedAt: Date.now() })
     state.record('reconcile', `POST /prompt of ${promptId} got no answer from ${server}; asking the server instead of resending`, { server, promptId })
     state.tethers.get(server)?.schedulePoll(0)

@@ -36,14 +36,23 @@ describe.each(['session', 'task'] as const)('dispose() while the first submit re
     const { sims: [sim] } = await servers(1)
     sim!.delayResponses(HELD_MS, '/object_info')
     const client = nodeClient({ servers: [sim!.url], affinity })
+    // Judged by when the client sent a request, not when it arrived: the submit reads its classes' node info together,
+    // and under load the second read may arrive after dispose() although it left before (a flaky failure once).
+    client.http.interceptors.request.use((config) => {
+      config.headers.set('x-sent-at', String(Date.now()))
+      return config
+    })
     const submitting = client.submit(emptyImageWorkflow())
     submitting.catch(() => {})
     await waitFor(() => sim!.requests.some(r => r.path.startsWith('/object_info')), 'the submit to ask for /object_info')
     const seen = sim!.requests.length
+    const disposedAt = Date.now()
     client.dispose()
 
     await expect(submitting).rejects.toMatchObject({ code: 'CLIENT_DISPOSED' })
-    expect(await sentAfter(sim!, seen)).toEqual([])
+    await sentAfter(sim!, seen)
+    const sentLate = sim!.requests.slice(seen).filter(r => r.kind !== 'http' || Number(r.headers?.['x-sent-at']) >= disposedAt)
+    expect(sentLate.map(r => `${r.kind} ${r.method ?? ''} ${r.path}`)).toEqual([])
     expect(sim!.requests.filter(r => r.kind === 'ws-open')).toEqual([])
     expect(client.locks).toEqual([])
     expect(client.tasks.size).toBe(0)

@@ -3,6 +3,11 @@
 // store alive: a WeakRef to it is cleared by gc. Disposed while a task is pending, which is when the store holds the
 // most (the lock, an open socket, a reconcile poll).
 //
+// Timers are judged by the ones started while the store lived (tests/helpers/track-timers.ts), not by the process's
+// count: that count also moved with the test runner's own timers and with the 3 s timer Vue's dev build arms at the
+// first createApp of the file, so it failed ("timers back to 0 (now 1)") whenever the runner's timer had ended before
+// the count was taken, with no timer of the store left.
+//
 // Run with the `memory` project (happy-dom, --expose-gc): npx vitest run --project memory
 import type { ComfySimulator } from '../../src/testing/index'
 import axios from 'axios'
@@ -12,11 +17,15 @@ import { createApp, h } from 'vue'
 import { comfyPlugin, useComfyStore } from '../../src/index'
 import { createComfySimulator } from '../../src/testing/index'
 import { FAST, waitFor } from '../helpers/mount-comfy'
+import { trackTimers } from '../helpers/track-timers'
 import { slowWorkflow } from '../helpers/workflows'
 
 const gc = (globalThis as { gc?: () => void }).gc
 /** Module-level, so its closure does not share a scope (and so a V8 context) with the test's store variable. */
 const Root = { render: () => h('div') }
+// Vue's dev build arms a 3 s timer at its first createApp in a DOM (for a devtools hook injected late): Vue's, not the
+// store's, so it is started here, before any test tracks timers.
+createApp(Root)
 
 let sim: ComfySimulator
 beforeEach(async () => {
@@ -26,10 +35,6 @@ afterEach(async () => {
   setActivePinia(undefined as never)
   await sim.close()
 })
-
-function timeouts(): number {
-  return process.getActiveResourcesInfo().filter(kind => kind === 'Timeout').length
-}
 
 /** Is `ref` cleared by gc within `timeoutMs`? */
 async function collected(ref: WeakRef<object>, timeoutMs = 5000): Promise<boolean> {
@@ -74,20 +79,32 @@ describe.each<Variant>(['app.unmount()', 'store.$dispose()'])('disposing with %s
     expect(gc, 'run this file with --expose-gc (vitest project "memory")').toBeTypeOf('function')
     // An axios instance of the app's that outlives the store: its interceptors must not keep the store alive.
     const http = axios.create()
-    const before = timeouts()
-    const refs = await runAndDispose(variant, http)
-
-    // The simulator sees the socket closed: gone from its socket table, and a ws-close of this clientId logged.
-    await waitFor(() => sim.state.connectedClients.length === 0, 'the simulator to see the socket closed', 3000)
-    expect(sim.requests.filter(r => r.kind === 'ws-close' && r.clientId === refs.clientId)).toHaveLength(1)
-    // The interceptors the store added to the app's instance are gone.
-    const handlers = (manager: object): number => (manager as { handlers: (object | null)[] }).handlers.filter(Boolean).length
-    expect(handlers(http.interceptors.request)).toBe(0)
-    expect(handlers(http.interceptors.response)).toBe(0)
-    // No timer of the store is left: once the task has ended on the simulator (its own sleeps are timers too),
-    // the count is back to what it was before mounting.
-    await waitFor(() => sim.state.running === null, 'the task to end on the simulator', 5000)
-    await waitFor(() => timeouts() <= before, `timers back to ${before} (now ${timeouts()})`, 2000)
+    const timers = trackTimers()
+    let refs: Awaited<ReturnType<typeof runAndDispose>>
+    try {
+      refs = await runAndDispose(variant, http)
+      // Right after dispose(), nothing the store started is pending: only the simulator's own sleeps (the task still
+      // runs there) and ws's timer of the closing handshake that dispose() began.
+      const foreign = (where: string): boolean => where.includes('/src/testing/') || where.includes('/node_modules/ws/')
+      expect(timers.pending().filter(where => !foreign(where)), 'timers of the store pending at dispose()').toEqual([])
+      // The simulator sees the socket closed: gone from its socket table, and a ws-close of this clientId logged.
+      await waitFor(() => sim.state.connectedClients.length === 0, 'the simulator to see the socket closed', 3000)
+      expect(sim.requests.filter(r => r.kind === 'ws-close' && r.clientId === refs.clientId)).toHaveLength(1)
+      // The interceptors the store added to the app's instance are gone.
+      const handlers = (manager: object): number => (manager as { handlers: (object | null)[] }).handlers.filter(Boolean).length
+      expect(handlers(http.interceptors.request)).toBe(0)
+      expect(handlers(http.interceptors.response)).toBe(0)
+      // No timer started since the mount is pending any more, once the task has ended on the simulator (its own sleeps
+      // are timers too) and the socket's closing handshake is done (ws times it until the server's close frame comes).
+      // Checked at that moment, not after waiting for timers to run out: a timer left by dispose() is found even if it
+      // would end by itself soon. The failure lists where each one was started.
+      await waitFor(() => sim.state.running === null, 'the task to end on the simulator', 5000)
+      await waitFor(() => !timers.pending().some(t => t.includes('/node_modules/ws/')), 'the socket\'s closing handshake', 3000)
+      expect(timers.pending(), 'timers pending after dispose').toEqual([])
+    }
+    finally {
+      timers.stop()
+    }
     // Nothing global holds the store.
     expect(await collected(refs.store), 'the store is still reachable after dispose').toBe(true)
     // (Not checked: the Pinia and the store's state. Pinia keeps a disposed store's state for HMR, and its dev build

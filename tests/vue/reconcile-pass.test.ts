@@ -67,3 +67,45 @@ describe('a cancelled task gone from the server', () => {
     expect(changed).toMatchObject({ state: 'cancelled', error: { code: 'TASK_CANCELLED', how: 'dequeued' } })
   })
 })
+
+describe('a pass whose tasks end while it waits for answers', () => {
+  // Found by the chaos run: a /history/{id} read that went out long after the pass began, when that task had ended,
+  // its lock had been released and the client held another server: a request off the held lock. A pass reads at most
+  // HISTORY_CONCURRENCY entries, all at once, once the queue has answered: a read starts only for a task still pending
+  // then, and none once the tether is gone.
+  function slowQueuePass(ids: string[]) {
+    const tasks = new Map(ids.map(id => [id, task(id)]))
+    const calls: string[] = []
+    let answerQueue: () => void = () => {}
+    let disposed = false
+    const slowApi = {
+      queue: () => new Promise(resolve => answerQueue = () => resolve({ running: [], pending: [], runningItems: [], pendingItems: [] })),
+      history: async (_s: string, id: string) => {
+        calls.push(id)
+        return null
+      },
+      jobs: async () => null,
+    } as unknown as ComfyApi
+    const pass = createReconcilePass({ server: SERVER, api: slowApi, queue: createServerQueue(slowApi), lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => false, outageSeen: () => false, isDisposed: () => disposed })
+    return { tasks, calls, done: pass([...tasks.values()]), answerQueue: () => answerQueue(), dispose: () => void (disposed = true) }
+  }
+
+  it('does not read the history of a task that ended while the queue was being read', async () => {
+    const run = slowQueuePass(['a', 'b', 'c'])
+    await new Promise(resolve => setTimeout(resolve, 0))
+    run.tasks.set('b', { ...task('b'), state: 'succeeded' }) // 'b' succeeds by its frames meanwhile
+    run.answerQueue()
+    await run.done
+    expect(run.calls).toEqual(['a', 'c'])
+    expect(HISTORY_CONCURRENCY).toBeGreaterThanOrEqual(3)
+  })
+
+  it('reads no history once its tether is gone', async () => {
+    const run = slowQueuePass(['a', 'b', 'c'])
+    await new Promise(resolve => setTimeout(resolve, 0))
+    run.dispose()
+    run.answerQueue()
+    await run.done
+    expect(run.calls).toEqual([])
+  })
+})
