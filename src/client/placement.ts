@@ -18,7 +18,10 @@ export function createPlacement(engine: Engine) {
   const health = createHealthRefresh({
     check: url => engine.api.queueRemaining(url, options.healthTimeout),
     updateServer: state.updateServer,
-    onUnreachable: (url, why) => state.tethers.get(url)?.markUnreachable(why), // a locked server's outage starts now
+    onUnreachable: (url, why) => {
+      state.tethers.get(url)?.markUnreachable(why) // a locked server's outage starts now
+      engine.objectInfos.suspect(url) // it may be restarting, maybe with other nodes: read it again on next use
+    },
   })
   const deadServer = createDeadServerRules({ tethers: state.tethers, serverUrls, pendingOn: state.pendingOn, setTask: engine.setTask, closeTether: engine.closeTether, record: state.record, wasSent: task => wasSent(engine, task) })
   const ownPending = (url: string): number => state.pendingOn(url).length
