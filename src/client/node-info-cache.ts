@@ -37,14 +37,12 @@ export interface NodeInfoCache {
   all: (server: string) => Promise<ObjectInfo>
   /** Per server, the classes cached so far (seed ranges of templates are looked up there). */
   known: () => Iterable<ObjectInfo>
-  /** A sign that `server` restarted (it forgot our prompts, its prompt numbers started again): read it again on next use. */
+  /** A sign that `server` restarted (it forgot our prompts, its prompt numbers started again, it did not answer): read it again on next use. */
   suspect: (server: string) => void
   /** Reads the cached classes of `server` (or of every server) again now. */
   refresh: (servers: readonly string[]) => Promise<void>
   /** Every socket frame of `server`: the `status` with `sid` a server sends on connect counts as a hello. */
   noteFrame: (server: string, data: unknown) => void
-  /** The `number` of an accepted `POST /prompt`: lower than one seen before means the server restarted. */
-  noteQueueNumber: (server: string, number: number) => void
   /**
    * We are closing our open socket to `server` (code 1000, a release): it watched the server until now, so what it
    * made believed counts as read now, unwatched. Call it before the socket stops being open; a socket that already
@@ -72,7 +70,6 @@ interface ServerNodes {
   helloAt: number
   /** The last clean close of our socket while no hello came since (a read in flight then counts as read at it). */
   cleanClose: { at: number, hellos: number } | undefined
-  lastNumber: number
   /** Bumped by `suspect`, so a read that started before does not refill the cache. */
   generation: number
 }
@@ -86,7 +83,7 @@ export function createNodeInfoCache(fetch: NodeInfoFetch, now: () => number = Da
   function of(server: string): ServerNodes {
     let s = servers.get(server)
     if (!s) {
-      s = { classes: new Map(), inFlight: new Map(), hellos: 0, helloAt: -Infinity, cleanClose: undefined, lastNumber: -1, generation: 0 }
+      s = { classes: new Map(), inFlight: new Map(), hellos: 0, helloAt: -Infinity, cleanClose: undefined, generation: 0 }
       servers.set(server, s)
     }
     return s
@@ -230,12 +227,6 @@ export function createNodeInfoCache(fetch: NodeInfoFetch, now: () => number = Da
         s.helloAt = now()
         s.cleanClose = undefined
       }
-    },
-    noteQueueNumber(server, number) {
-      const s = of(server)
-      if (number < s.lastNumber)
-        suspect(server)
-      s.lastNumber = number
     },
     noteCleanClose(server) {
       const s = servers.get(server)

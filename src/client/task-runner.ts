@@ -15,6 +15,7 @@ import { nodesToRun } from '../core/workflow-progress'
 import { createCanceller } from './cancel-task'
 import { currentId } from './engine'
 import { loadWorkflowChecks, workflowChecks } from './load-workflow-checks'
+import { createQueueNumbers } from './queue-numbers'
 import { resolveSource, uncheckedInputs } from './workflow-source'
 
 /** How often an unconfirmed prompt may be sent again (each after a grace period on neither /queue nor /history). */
@@ -34,6 +35,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     get: (server: string, fresh?: boolean) => objectInfos.get(server, classes, fresh).catch(() => undefined),
     peek: (server: string) => objectInfos.peek(server, classes),
   })
+  const queueNumbers = createQueueNumbers()
   const live = (promptId: string): ComfyTask | undefined => {
     const task = state.tasks.get(promptId)
     return task && !isTerminal(task.state) ? task : undefined
@@ -154,6 +156,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
         return cancelled(before, server)
       engine.unconfirmedPrompts.set(promptId, { prompt, extraData, resends: 0 })
       let accepted
+      let mark = 0
       for (;;) {
         if (!await waitForServer(server, promptId))
           return
@@ -161,6 +164,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
         if (now?.cancelRequested) // cancelled while it waited for the server
           return cancelled(now, server)
         engine.sending.add(promptId)
+        mark = queueNumbers.mark(server)
         try {
           accepted = await alive(api.queuePrompt({ server, promptId, clientId: state.clientId, prompt, extraData }))
           break
@@ -175,7 +179,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
           state.tethers.get(server)?.markUnreachable(`POST /prompt: ${error.detail}`)
         }
       }
-      onAccepted(promptId, server, accepted)
+      onAccepted(promptId, server, accepted, mark)
       const ignored = new Set(Object.values(accepted.node_errors).flatMap(e => e.dependent_outputs ?? []))
       if (ignored.size > 0) // a partly valid prompt: the server runs only the outputs that passed
         workflows.retarget(currentId(engine, promptId), nodesToRun(prompt, check.nodeInfo.peek(server), ignored))
@@ -188,7 +192,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
   }
 
   /** `POST /prompt` was answered: follow the prompt under the id the server gave, and carry out a cancel made meanwhile. */
-  function onAccepted(promptId: string, server: string, accepted: { prompt_id: string, number: number, node_errors: Record<string, ComfyNodeError> }): void {
+  function onAccepted(promptId: string, server: string, accepted: { prompt_id: string, number: number, node_errors: Record<string, ComfyNodeError> }, mark: number): void {
     engine.unconfirmedPrompts.delete(promptId)
     engine.sending.delete(promptId)
     if (accepted.prompt_id !== promptId && state.tasks.has(accepted.prompt_id)) {
@@ -199,10 +203,12 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
       return
     }
     engine.honoursIds.set(server, accepted.prompt_id === promptId)
-    objectInfos.noteQueueNumber(server, accepted.number)
     const id = accepted.prompt_id === promptId ? promptId : rekey(promptId, accepted.prompt_id)
     const tether = state.tethers.get(server)
-    tether?.noteQueueNumber(accepted.number)
+    if (queueNumbers.answered(server, mark, accepted.number)) {
+      objectInfos.suspect(server)
+      tether?.noteRestart()
+    }
     const task = live(id)
     if (task)
       engine.setTask({ ...task, state: task.state === 'preparing' ? 'queued' : task.state, number: accepted.number, queuedAt: task.queuedAt ?? Date.now(), nodeErrors: accepted.node_errors })

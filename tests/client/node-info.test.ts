@@ -104,6 +104,23 @@ describe('node info', () => {
     expect(nodeInfoReads(s).slice(2).sort()).toEqual(['/object_info/EmptyImage', '/object_info/SaveImage'])
   })
 
+  it('does not take the answers of concurrent submits, arriving out of order, for a restart', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] }) // the trust window counts on this clock, not on how loaded the machine is
+    const s = await sim()
+    const client = nodeClient({ servers: [s.url] })
+    // Two POST /prompt on two connections: the answer with number 0 reaches the client after the one with number 1.
+    client.http.interceptors.response.use(async (response) => {
+      if (response.config.method === 'post' && (response.data as { number?: unknown } | undefined)?.number === 0)
+        await waitFor(() => client.taskList.some(t => t.number === 1), 'the answer with number 1 to be taken')
+      return response
+    })
+    const handles = await Promise.all([client.submit(emptyImageWorkflow(1)), client.submit(emptyImageWorkflow(2))])
+    await Promise.all(handles.map(h => h.result))
+    expect(nodeInfoReads(s)).toHaveLength(2)
+    await (await client.submit(emptyImageWorkflow(3))).result
+    expect(nodeInfoReads(s)).toHaveLength(2)
+  })
+
   it('reads a server again on refreshNodeInfo(), and refuses a server that is not configured', async () => {
     const s = await sim()
     const client = nodeClient({ servers: [s.url] })
