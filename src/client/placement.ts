@@ -155,7 +155,13 @@ export function createPlacement(engine: Engine) {
   /** The healthy ones of `usable`, and those with room for one more of our tasks (`waiting` submits count for the tail rule). */
   function roomIn(usable: readonly ServerStatus[], waiting: number): { healthy: ServerStatus[], open: ServerStatus[] } {
     const healthy = usable.filter(s => s.health === 'healthy')
-    const loads = healthy.map(s => ({ url: s.url, pending: ownPending(s.url), serviceMs: engine.serviceTimes.get(s.url) ?? null }))
+    const pending = new Map<string, number>() // one pass over the pending tasks, not one per server
+    for (const id of state.pendingIds) {
+      const server = state.tasks.get(id)?.server
+      if (server !== undefined)
+        pending.set(server, (pending.get(server) ?? 0) + 1)
+    }
+    const loads = healthy.map(s => ({ url: s.url, pending: pending.get(s.url) ?? 0, serviceMs: engine.serviceTimes.get(s.url) ?? null }))
     const roomy = new Set(loads.filter(l => l.pending < options.maxTasksPerServer && !shouldHoldBack(l, loads, waiting)).map(l => l.url))
     return { healthy, open: healthy.filter(s => roomy.has(s.url)) }
   }
