@@ -10,6 +10,7 @@ export interface QueueNumbers {
   answered: (server: string, mark: number, number: number) => boolean
 }
 
+/** Creates the prompt-number record of one client, per server. */
 export function createQueueNumbers(): QueueNumbers {
   const highest = new Map<string, number>()
   return {

@@ -16,6 +16,7 @@ import { createCanceller } from './cancel-task'
 import { currentId } from './engine'
 import { loadWorkflowChecks, workflowChecks } from './load-workflow-checks'
 import { createQueueNumbers } from './queue-numbers'
+import { createSubmitWaits } from './submit-waits'
 import { resolveSource, uncheckedInputs } from './workflow-source'
 
 /** How often an unconfirmed prompt may be sent again (each after a grace period on neither /queue nor /history). */
@@ -44,36 +45,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
   /** Goes on only while the client lives: each await of a submit and of its background run goes through it. */
   const alive = <T>(work: Promise<T>): Promise<T> => engine.untilDisposed('submit()', work)
 
-  function waitUntilReady(): Promise<void> {
-    if (state.ready)
-      return Promise.resolve()
-    return alive(new Promise((resolve) => {
-      const stop = engine.onChange(() => {
-        if (state.ready) {
-          stop()
-          resolve()
-        }
-      })
-    }))
-  }
-
-  /** Waits until the socket is open, known to be unavailable (refused upgrade), or `timeout` passed. */
-  function waitForSocket(server: string, timeout: number): Promise<void> {
-    const tether = state.tethers.get(server)
-    tether?.ensureSocket()
-    const usable = (): boolean => !tether || tether.socket.status === 'OPEN' || tether.socketUnavailable !== null
-    if (usable() || timeout === 0)
-      return Promise.resolve()
-    return new Promise((resolve) => {
-      const cancel = engine.after(timeout, () => done())
-      const stop = engine.onChange(() => usable() && done())
-      function done(): void {
-        cancel()
-        stop()
-        resolve()
-      }
-    })
-  }
+  const { waitUntilReady, waitForSocket } = createSubmitWaits(engine, alive)
 
   /**
    * Submits a workflow, or a template with its values: places it, then runs it in the background (see `runTask`).
