@@ -161,6 +161,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     settlers: new Map<string, { resolve: (r: ComfyTaskResult) => void, reject: (e: ComfyTetherError) => void }>(),
     releaseTimers: new Map(),
     slotWaiters: new Set(),
+    slotFreed: () => placement.slotFreed(),
     serviceTimes: new Map(),
     unconfirmedPrompts: new Map(),
     honoursIds: new Map(),

@@ -33,8 +33,10 @@ export interface Engine {
   settlers: Map<string, { resolve: (r: ComfyTaskResult) => void, reject: (e: ComfyTetherError) => void }>
   /** Per server, the cancel of its pending lock release. */
   releaseTimers: Map<string, () => void>
-  /** Task-affinity submits waiting for a free slot. */
-  slotWaiters: Set<() => void>
+  /** Task-affinity submits waiting for a free slot: each is woken with the round of wakes it gets the turn in. */
+  slotWaiters: Set<(round?: number) => void>
+  /** A task ended: wake the submits waiting for a slot, one look at a time (see placement). */
+  slotFreed: () => void
   /** Smoothed run time of a task per server, for task affinity's tail rule. */
   serviceTimes: Map<string, number>
   /** Prompts sent but not confirmed, kept so they can be sent again under the same id (see `resubmit`). */

@@ -37,14 +37,18 @@ export interface NodeInfoCache {
   all: (server: string) => Promise<ObjectInfo>
   /** Per server, the classes cached so far (seed ranges of templates are looked up there). */
   known: () => Iterable<ObjectInfo>
-  /** A sign that `server` restarted (it forgot our prompts, its prompt numbers started again): read it again on next use. */
+  /** A sign that `server` restarted (it forgot our prompts, its prompt numbers started again, it did not answer): read it again on next use. */
   suspect: (server: string) => void
   /** Reads the cached classes of `server` (or of every server) again now. */
   refresh: (servers: readonly string[]) => Promise<void>
   /** Every socket frame of `server`: the `status` with `sid` a server sends on connect counts as a hello. */
   noteFrame: (server: string, data: unknown) => void
-  /** The `number` of an accepted `POST /prompt`: lower than one seen before means the server restarted. */
-  noteQueueNumber: (server: string, number: number) => void
+  /**
+   * We are closing our open socket to `server` (code 1000, a release): it watched the server until now, so what it
+   * made believed counts as read now, unwatched. Call it before the socket stops being open; a socket that already
+   * dropped (the server may be restarting) renews nothing.
+   */
+  noteCleanClose: (server: string) => void
 }
 
 interface ClassEntry {
@@ -62,7 +66,10 @@ interface ServerNodes {
   classes: Map<string, ClassEntry>
   inFlight: Map<string, Promise<void>>
   hellos: number
-  lastNumber: number
+  /** When the last hello came. */
+  helloAt: number
+  /** The last clean close of our socket while no hello came since (a read in flight then counts as read at it). */
+  cleanClose: { at: number, hellos: number } | undefined
   /** Bumped by `suspect`, so a read that started before does not refill the cache. */
   generation: number
 }
@@ -76,7 +83,7 @@ export function createNodeInfoCache(fetch: NodeInfoFetch, now: () => number = Da
   function of(server: string): ServerNodes {
     let s = servers.get(server)
     if (!s) {
-      s = { classes: new Map(), inFlight: new Map(), hellos: 0, lastNumber: -1, generation: 0 }
+      s = { classes: new Map(), inFlight: new Map(), hellos: 0, helloAt: -Infinity, cleanClose: undefined, generation: 0 }
       servers.set(server, s)
     }
     return s
@@ -92,14 +99,20 @@ export function createNodeInfoCache(fetch: NodeInfoFetch, now: () => number = Da
     return key
   }
 
-  function store(s: ServerNodes, name: string, node: ObjectInfoNode | undefined, watched: boolean): void {
-    s.classes.set(name, { node, key: keyOf(node), readAt: now(), hellos: s.hellos, watched })
+  /** `watched`: a socket of ours was open when the read started, with `hellos` hellos seen by then. */
+  function store(server: string, s: ServerNodes, name: string, node: ObjectInfoNode | undefined, watched: boolean, hellos: number): void {
+    const entry = { node, key: keyOf(node), readAt: now(), hellos: s.hellos, watched }
+    // That socket was closed by us while this read was in flight, with no hello since: as if read at the close.
+    if (watched && !fetch.watching(server) && hellos === s.hellos && s.cleanClose?.hellos === s.hellos)
+      Object.assign(entry, { readAt: s.cleanClose.at, watched: false })
+    s.classes.set(name, entry)
   }
 
   /**
    * Believed: read while one of our sockets watched the server and that socket is still open (a restart would have
-   * closed it), or read unwatched and either the first socket opened since is still open or it is younger than
-   * `UNWATCHED_TRUST_MS`. Any later hello (a reconnect) or a socket that closed since means: read it again.
+   * closed it), or read unwatched (or renewed by a clean close of ours) and either younger than `UNWATCHED_TRUST_MS`
+   * or the first socket opened since said hello within that time of the read and is still open. Any later hello (a
+   * reconnect) or a socket that closed since means: read it again.
    */
   function isBelieved(server: string, s: ServerNodes, entry: ClassEntry | undefined): boolean {
     if (!entry)
@@ -107,7 +120,7 @@ export function createNodeInfoCache(fetch: NodeInfoFetch, now: () => number = Da
     const since = s.hellos - entry.hellos
     if (since === 0)
       return entry.watched ? fetch.watching(server) : now() - entry.readAt <= UNWATCHED_TRUST_MS
-    return since === 1 && !entry.watched && fetch.watching(server)
+    return since === 1 && !entry.watched && s.helloAt - entry.readAt <= UNWATCHED_TRUST_MS && fetch.watching(server)
   }
 
   function read(server: string, s: ServerNodes, name: string): Promise<void> {
@@ -115,6 +128,7 @@ export function createNodeInfoCache(fetch: NodeInfoFetch, now: () => number = Da
     if (!pending) {
       const generation = s.generation
       const watched = fetch.watching(server)
+      const hellos = s.hellos
       // A keep-alive connection the server dropped (a restart) fails the first request on it: one retry, GET is safe.
       pending = fetch.one(server, name).catch((error: unknown) => {
         if ((error as { cause?: { code?: unknown } } | null)?.cause?.code !== 'ECONNRESET')
@@ -122,7 +136,7 @@ export function createNodeInfoCache(fetch: NodeInfoFetch, now: () => number = Da
         return fetch.one(server, name)
       }).then((info) => {
         if (s.generation === generation)
-          store(s, name, Object.hasOwn(info, name) ? info[name] : undefined, watched)
+          store(server, s, name, Object.hasOwn(info, name) ? info[name] : undefined, watched, hellos)
       }).finally(() => {
         if (s.inFlight.get(name) === pending)
           s.inFlight.delete(name)
@@ -187,10 +201,11 @@ export function createNodeInfoCache(fetch: NodeInfoFetch, now: () => number = Da
     async all(server) {
       const s = of(server)
       const watched = fetch.watching(server)
+      const hellos = s.hellos
       const generation = s.generation
       const info = await fetch.all(server)
       if (s.generation === generation) {
-        for (const [name, node] of Object.entries(info)) store(s, name, node, watched)
+        for (const [name, node] of Object.entries(info)) store(server, s, name, node, watched, hellos)
       }
       return info
     },
@@ -206,14 +221,23 @@ export function createNodeInfoCache(fetch: NodeInfoFetch, now: () => number = Da
       await Promise.all(list.map(server => get(server, [...of(server).classes.keys()], true)))
     },
     noteFrame(server, data) {
-      if (typeof data === 'string' && data.startsWith('{"type": "status"') && data.includes('"sid"'))
-        of(server).hellos++
+      if (typeof data === 'string' && data.startsWith('{"type": "status"') && data.includes('"sid"')) {
+        const s = of(server)
+        s.hellos++
+        s.helloAt = now()
+        s.cleanClose = undefined
+      }
     },
-    noteQueueNumber(server, number) {
-      const s = of(server)
-      if (number < s.lastNumber)
-        suspect(server)
-      s.lastNumber = number
+    noteCleanClose(server) {
+      const s = servers.get(server)
+      if (!s || !fetch.watching(server))
+        return
+      const at = now()
+      s.classes.forEach((entry, name) => {
+        if (isBelieved(server, s, entry))
+          s.classes.set(name, { ...entry, readAt: at, hellos: s.hellos, watched: false })
+      })
+      s.cleanClose = { at, hellos: s.hellos }
     },
   }
 }

@@ -17,10 +17,16 @@ export function createPlacement(engine: Engine) {
   const { options, state, sessionMode, serverUrls } = engine
   let acquiring: Promise<string | undefined> | undefined
   let refreshing: Promise<ServerStatus[]> | undefined
+  /** Rounds of wakes so far (one per task end), and the round each waiting submit began to wait in. */
+  let round = 0
+  const waitingSince = new WeakMap<() => void, number>()
   const health = createHealthRefresh({
     check: url => engine.api.queueRemaining(url, options.healthTimeout),
     updateServer: state.updateServer,
-    onUnreachable: (url, why) => state.tethers.get(url)?.markUnreachable(why), // a locked server's outage starts now
+    onUnreachable: (url, why) => {
+      state.tethers.get(url)?.markUnreachable(why) // a locked server's outage starts now
+      engine.objectInfos.suspect(url) // it may be restarting, maybe with other nodes: read it again on next use
+    },
   })
   const deadServer = createDeadServerRules({ tethers: state.tethers, serverUrls, pendingOn: state.pendingOn, setTask: engine.setTask, closeTether: engine.closeTether, record: state.record, wasSent: task => wasSent(engine, task) })
   const ownPending = (url: string): number => state.pendingOn(url).length
@@ -116,20 +122,47 @@ export function createPlacement(engine: Engine) {
    * the same synchronous step as the choice, so the next chooser counts the slot as taken.
    */
   async function taskServer(take: (server: string) => string = server => server, fit?: ServerFit): Promise<string> {
-    for (;;) {
-      if (state.servers.some(s => s.checkedAt === null || Date.now() - s.checkedAt > HEALTH_MAX_AGE_MS))
-        await alive(refreshServers())
-      const choice = chooseWithRoom(await alive(fitting(fit)))
-      if (choice !== undefined)
-        return take(choice)
-      await alive(new Promise<void>((resolve) => {
-        const wake = (): void => {
-          engine.slotWaiters.delete(wake)
-          resolve()
-        }
-        engine.slotWaiters.add(wake)
-      }))
+    /** The round of wakes this submit was woken in, while it has the turn. */
+    let turn: number | undefined
+    try {
+      for (;;) {
+        if (state.servers.some(s => s.checkedAt === null || Date.now() - s.checkedAt > HEALTH_MAX_AGE_MS))
+          await alive(refreshServers())
+        const choice = chooseWithRoom(await alive(fitting(fit)))
+        if (choice !== undefined)
+          return take(choice)
+        if (turn !== undefined)
+          passTurn(turn) // room this workflow cannot use may suit the next one
+        turn = undefined
+        turn = await alive(new Promise<number>((resolve) => {
+          const wake = (wakeRound?: number): void => {
+            engine.slotWaiters.delete(wake)
+            resolve(wakeRound ?? round)
+          }
+          waitingSince.set(wake, round)
+          engine.slotWaiters.add(wake)
+        }))
+      }
     }
+    finally {
+      if (turn !== undefined)
+        passTurn(turn) // placed (room may be left) or failed: the next one looks
+    }
+  }
+
+  /**
+   * A task ended: a slot may have freed. Only the longest-waiting submit is woken; each woken one passes the turn on
+   * while some server has room, to those that waited before this round, so one end costs one look, not one per waiter.
+   */
+  function slotFreed(): void {
+    round++
+    passTurn(round)
+  }
+
+  function passTurn(ofRound: number): void {
+    const next = engine.slotWaiters.values().next()
+    if (!next.done && (waitingSince.get(next.value) ?? 0) < ofRound && anyRoom())
+      next.value(ofRound)
   }
 
   /** The healthy servers that fit the workflow (`undefined`: no check, or no healthy server to check). */
@@ -138,13 +171,30 @@ export function createPlacement(engine: Engine) {
     return fit && healthy.length > 0 ? fit.check(healthy) : undefined
   }
 
+  /** The healthy ones of `usable`, and those with room for one more of our tasks (`waiting` submits count for the tail rule). */
+  function roomIn(usable: readonly ServerStatus[], waiting: number): { healthy: ServerStatus[], open: ServerStatus[] } {
+    const healthy = usable.filter(s => s.health === 'healthy')
+    const pending = new Map<string, number>() // one pass over the pending tasks, not one per server
+    for (const id of state.pendingIds) {
+      const server = state.tasks.get(id)?.server
+      if (server !== undefined)
+        pending.set(server, (pending.get(server) ?? 0) + 1)
+    }
+    const loads = healthy.map(s => ({ url: s.url, pending: pending.get(s.url) ?? 0, serviceMs: engine.serviceTimes.get(s.url) ?? null }))
+    const roomy = new Set(loads.filter(l => l.pending < options.maxTasksPerServer && !shouldHoldBack(l, loads, waiting)).map(l => l.url))
+    return { healthy, open: healthy.filter(s => roomy.has(s.url)) }
+  }
+
+  /** Would a waiting submit find room now (or, with no healthy server, fail at once as it would)? */
+  function anyRoom(): boolean {
+    const { healthy, open } = roomIn(state.servers, engine.slotWaiters.size)
+    return open.length > 0 || healthy.length === 0
+  }
+
   /** Synchronous: a healthy server with room for one more of our tasks (locked on return), or `undefined` if all are full. */
   function chooseWithRoom(allowed?: ReadonlySet<string>): string | undefined {
     const usable = allowed ? state.servers.filter(s => allowed.has(s.url)) : state.servers
-    const healthy = usable.filter(s => s.health === 'healthy')
-    const loads = healthy.map(s => ({ url: s.url, pending: ownPending(s.url), serviceMs: engine.serviceTimes.get(s.url) ?? null }))
-    const roomy = new Set(loads.filter(l => l.pending < options.maxTasksPerServer && !shouldHoldBack(l, loads, engine.slotWaiters.size + 1)).map(l => l.url))
-    const open = healthy.filter(s => roomy.has(s.url))
+    const { healthy, open } = roomIn(usable, engine.slotWaiters.size + 1)
     if (open.length === 0 && healthy.length > 0)
       return undefined
     const server = chooseServer(open.length > 0 ? open : usable, options.strategy, ownPending)
@@ -174,5 +224,5 @@ export function createPlacement(engine: Engine) {
     }
   }
 
-  return { placeTask, sessionServer, taskServer, refreshServers, likelyServer, abandon: deadServer.abandon, dispose: () => health.dispose() }
+  return { placeTask, sessionServer, taskServer, refreshServers, likelyServer, slotFreed, abandon: deadServer.abandon, dispose: () => health.dispose() }
 }

@@ -43,7 +43,6 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
   let outageSeen = false
   /** Epoch ms of the last sign that the server may have restarted (socket cut, outage, queue counter reset). */
   let lastBreakAt = 0
-  let lastQueueNumber = -1
   let socketUnavailable: SocketUnavailable | null = null
   let lastTaskFrameAt = 0
   let cancelPoll: (() => void) | undefined
@@ -238,10 +237,8 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       if (!disposed && socket.state.status === 'CLOSED')
         socket.open()
     },
-    noteQueueNumber(number) {
-      if (number < lastQueueNumber)
-        lastBreakAt = Date.now()
-      lastQueueNumber = number
+    noteRestart() {
+      lastBreakAt = Date.now()
     },
     whenReachable: () => (disposed ? Promise.resolve() : outage.whenReachable()),
     dispose() {

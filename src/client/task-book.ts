@@ -50,7 +50,7 @@ export function createTaskBook(engine: Engine) {
     pruneFinished()
     engine.persist()
     engine.scheduleRelease(task.server)
-    for (const wake of [...engine.slotWaiters]) wake()
+    engine.slotFreed()
   }
 
   /** Resolves (succeeded) or rejects the result promise `submit()` handed out for the task. */

@@ -16,6 +16,8 @@ import { createCanceller } from './cancel-task'
 import { currentId } from './engine'
 import { taskHandle } from './task-handle'
 import { loadWorkflowChecks, workflowChecks } from './load-workflow-checks'
+import { createQueueNumbers } from './queue-numbers'
+import { createSubmitWaits } from './submit-waits'
 import { resolveSource, uncheckedInputs } from './workflow-source'
 
 /** How often an unconfirmed prompt may be sent again (each after a grace period on neither /queue nor /history). */
@@ -35,6 +37,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     get: (server: string, fresh?: boolean) => objectInfos.get(server, classes, fresh).catch(() => undefined),
     peek: (server: string) => objectInfos.peek(server, classes),
   })
+  const queueNumbers = createQueueNumbers()
   const live = (promptId: string): ComfyTask | undefined => {
     const task = state.tasks.get(promptId)
     return task && !isTerminal(task.state) ? task : undefined
@@ -43,36 +46,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
   /** Goes on only while the client lives: each await of a submit and of its background run goes through it. */
   const alive = <T>(work: Promise<T>): Promise<T> => engine.untilDisposed('submit()', work)
 
-  function waitUntilReady(): Promise<void> {
-    if (state.ready)
-      return Promise.resolve()
-    return alive(new Promise((resolve) => {
-      const stop = engine.onChange(() => {
-        if (state.ready) {
-          stop()
-          resolve()
-        }
-      })
-    }))
-  }
-
-  /** Waits until the socket is open, known to be unavailable (refused upgrade), or `timeout` passed. */
-  function waitForSocket(server: string, timeout: number): Promise<void> {
-    const tether = state.tethers.get(server)
-    tether?.ensureSocket()
-    const usable = (): boolean => !tether || tether.socket.status === 'OPEN' || tether.socketUnavailable !== null
-    if (usable() || timeout === 0)
-      return Promise.resolve()
-    return new Promise((resolve) => {
-      const cancel = engine.after(timeout, () => done())
-      const stop = engine.onChange(() => usable() && done())
-      function done(): void {
-        cancel()
-        stop()
-        resolve()
-      }
-    })
-  }
+  const { waitUntilReady, waitForSocket } = createSubmitWaits(engine, alive)
 
   /**
    * Submits a workflow, or a template with its values: places it, then runs it in the background (see `runTask`).
@@ -157,6 +131,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
       }
       engine.unconfirmedPrompts.set(promptId, { prompt, extraData, resends: 0 })
       let accepted
+      let mark = 0
       for (;;) {
         if (!await waitForServer(server, promptId))
           return
@@ -164,6 +139,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
         if (now?.cancelRequested) // cancelled while it waited for the server
           return cancelled(now, server)
         engine.sending.add(promptId)
+        mark = queueNumbers.mark(server)
         try {
           accepted = await alive(api.queuePrompt({ server, promptId, clientId: state.clientId, prompt, extraData }))
           break
@@ -178,7 +154,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
           state.tethers.get(server)?.markUnreachable(`POST /prompt: ${error.detail}`)
         }
       }
-      onAccepted(promptId, server, accepted)
+      onAccepted(promptId, server, accepted, mark)
       const ignored = new Set(Object.values(accepted.node_errors).flatMap(e => e.dependent_outputs ?? []))
       if (ignored.size > 0) // a partly valid prompt: the server runs only the outputs that passed
         workflows.retarget(currentId(engine, promptId), nodesToRun(prompt, check.nodeInfo.peek(server), ignored))
@@ -191,7 +167,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
   }
 
   /** `POST /prompt` was answered: follow the prompt under the id the server gave, and carry out a cancel made meanwhile. */
-  function onAccepted(promptId: string, server: string, accepted: { prompt_id: string, number: number, node_errors: Record<string, ComfyNodeError> }): void {
+  function onAccepted(promptId: string, server: string, accepted: { prompt_id: string, number: number, node_errors: Record<string, ComfyNodeError> }, mark: number): void {
     engine.unconfirmedPrompts.delete(promptId)
     engine.sending.delete(promptId)
     if (accepted.prompt_id !== promptId && state.tasks.has(accepted.prompt_id)) {
@@ -202,10 +178,12 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
       return
     }
     engine.honoursIds.set(server, accepted.prompt_id === promptId)
-    objectInfos.noteQueueNumber(server, accepted.number)
     const id = accepted.prompt_id === promptId ? promptId : rekey(promptId, accepted.prompt_id)
     const tether = state.tethers.get(server)
-    tether?.noteQueueNumber(accepted.number)
+    if (queueNumbers.answered(server, mark, accepted.number)) {
+      objectInfos.suspect(server)
+      tether?.noteRestart()
+    }
     const task = live(id)
     if (task)
       engine.setTask({ ...task, state: task.state === 'preparing' ? 'queued' : task.state, number: accepted.number, queuedAt: task.queuedAt ?? Date.now(), nodeErrors: accepted.node_errors })

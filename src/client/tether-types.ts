@@ -67,8 +67,8 @@ export interface ServerTether {
   whenReachable: () => Promise<void>
   /** Opens the socket again if it closed for good (e.g. during `releaseDelay`) and a task needs it now. */
   ensureSocket: () => void
-  /** A `POST /prompt` answer's queue number: a number lower than the last one means the server restarted. */
-  noteQueueNumber: (number: number) => void
+  /** A sign that the server restarted (its prompt numbers started again): a task gone from it since was lost there. */
+  noteRestart: () => void
   /** Stops the socket and every timer of this tether. */
   dispose: () => void
 }

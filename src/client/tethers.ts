@@ -67,6 +67,8 @@ export function createTethers(engine: Engine, ctx: TethersContext) {
           closingSockets.delete(tether.server)
       })
     }
+    // Our own clean close: the socket watched the server until now (an abnormal close never comes here).
+    engine.objectInfos.noteCleanClose(tether.server)
     tether.dispose()
     state.tethers.delete(tether.server)
     state.record('release', `released the lock on ${tether.server}: ${why}`, { server: tether.server })

@@ -1,10 +1,20 @@
 // createComfyClient in plain Node (environment 'node': no DOM, no Vue, no Pinia), with the `ws` package's WebSocket,
 // against simulators over loopback: the lock and affinity rules the store is tested on hold without any framework.
+import type { ComfyWorkflow } from 'comfy-tether/client'
 import { describe, expect, it, vi } from 'vitest'
 import { isComfyTetherError } from 'comfy-tether/client'
 import { emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
 
 const { servers } = simulatorPool()
+
+function upscaleWorkflow(): ComfyWorkflow {
+  return {
+    1: { class_type: 'EmptyImage', inputs: { width: 4, height: 4, batch_size: 1, color: 0 } },
+    2: { class_type: 'UpscaleModelLoader', inputs: { model_name: '4x-UltraSharp.pth' } },
+    3: { class_type: 'ImageUpscaleWithModel', inputs: { upscale_model: ['2', 0], image: ['1', 0] } },
+    4: { class_type: 'SaveImage', inputs: { images: ['3', 0], filename_prefix: 'up' } },
+  }
+}
 
 describe('without a DOM', () => {
   it('runs where there is no window, document or global WebSocket of the browser', () => {
@@ -71,6 +81,26 @@ describe('task affinity', () => {
     expect(results.map(r => r.server)).toEqual([a!.task!.server, serverB])
     for (const sim of sims)
       expect(sim.requests.filter(r => r.kind === 'ws-open').map(r => r.clientId)).toEqual([client.clientId])
+  })
+
+  it('gives a freed slot to a waiting task that fits there, though one waiting longer fits only elsewhere', async () => {
+    const { sims: [a, b], urls } = await servers(2)
+    a!.addModel('upscale_models', '4x-UltraSharp.pth')
+    const client = nodeClient({ servers: urls, affinity: 'task', maxTasksPerServer: 1, strategy: cs => (cs.find(c => c.url === a!.url && c.healthy) ?? cs.find(c => c.healthy))?.url })
+    const onA = await client.submit(slowWorkflow(60, 60)) // holds a's slot until cancelled
+    const onB = await client.submit(slowWorkflow(60, 60))
+    onA.result.catch(() => {})
+    onB.result.catch(() => {})
+    expect([onA.task?.server, onB.task?.server]).toEqual([a!.url, b!.url])
+    const upscale = client.submit(upscaleWorkflow()) // only a has the model: it waits for a's slot
+    await waitFor(() => [a!, b!].every(s => s.requests.some(r => r.path === '/object_info/UpscaleModelLoader')), 'the upscale workflow to be checked')
+    await new Promise(resolve => setTimeout(resolve, 50)) // only to put it first in line; nothing is asserted on time
+    const plain = client.submit(emptyImageWorkflow(1)) // fits both: waits behind it
+    await client.cancel(onB.promptId) // b's slot frees, and the upscale workflow cannot use it
+    expect((await (await plain).result).server).toBe(b!.url)
+    expect(client.tasks.get(onA.promptId)?.state).toMatch(/^(queued|running)$/) // a's slot never freed
+    await client.cancel(onA.promptId)
+    expect((await (await upscale).result).server).toBe(a!.url)
   })
 })
 

@@ -2,13 +2,15 @@
 // it may be stale (a restart, a model copied on, an explicit refresh), against simulators over loopback.
 import type { ComfyWorkflow } from 'comfy-tether/client'
 import type { ComfySimulator } from 'comfy-tether/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { isComfyTetherError } from 'comfy-tether/client'
 import { createComfySimulator } from 'comfy-tether/testing'
+import { UNWATCHED_TRUST_MS } from '../../src/client/node-info-cache'
 import { disposeAll, emptyImageWorkflow, nodeClient, slowWorkflow, waitFor } from './helpers'
 
 const sims: ComfySimulator[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   disposeAll()
   await Promise.all(sims.splice(0).map(s => s.close()))
 })
@@ -86,6 +88,37 @@ describe('node info', () => {
     const results = await Promise.all(handles.map(h => h.result))
     expect(results.map(r => r.server)).toEqual([b.url, b.url])
     expect(posts(a)).toBe(postsOnA)
+  })
+
+  it('reads node info once for tasks sent one after another, though each ends its lock, until nothing watched the server for the trust window', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] }) // the trust window counts on this clock, not on how loaded the machine is
+    const s = await sim()
+    const client = nodeClient({ servers: [s.url], affinity: 'task' })
+    for (let i = 1; i <= 3; i++) {
+      await (await client.submit(emptyImageWorkflow(i))).result
+      await waitFor(() => client.locks.length === 0, 'the lock to be released')
+    }
+    expect(nodeInfoReads(s)).toHaveLength(2)
+    vi.setSystemTime(Date.now() + UNWATCHED_TRUST_MS + 1) // no socket of ours saw the server since: it may have restarted
+    await (await client.submit(emptyImageWorkflow(4))).result
+    expect(nodeInfoReads(s).slice(2).sort()).toEqual(['/object_info/EmptyImage', '/object_info/SaveImage'])
+  })
+
+  it('does not take the answers of concurrent submits, arriving out of order, for a restart', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] }) // the trust window counts on this clock, not on how loaded the machine is
+    const s = await sim()
+    const client = nodeClient({ servers: [s.url] })
+    // Two POST /prompt on two connections: the answer with number 0 reaches the client after the one with number 1.
+    client.http.interceptors.response.use(async (response) => {
+      if (response.config.method === 'post' && (response.data as { number?: unknown } | undefined)?.number === 0)
+        await waitFor(() => client.taskList.some(t => t.number === 1), 'the answer with number 1 to be taken')
+      return response
+    })
+    const handles = await Promise.all([client.submit(emptyImageWorkflow(1)), client.submit(emptyImageWorkflow(2))])
+    await Promise.all(handles.map(h => h.result))
+    expect(nodeInfoReads(s)).toHaveLength(2)
+    await (await client.submit(emptyImageWorkflow(3))).result
+    expect(nodeInfoReads(s)).toHaveLength(2)
   })
 
   it('reads a server again on refreshNodeInfo(), and refuses a server that is not configured', async () => {
