@@ -216,8 +216,12 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
         honours = await alive(api.honoursClientPromptIds(task.server))
         engine.honoursIds.set(task.server, honours)
       }
-      catch {
-        return false
+      catch (error) {
+        const current = live(task.promptId)
+        if (!current || !isComfyTetherError(error, 'SERVER_UNREACHABLE'))
+          return false
+        engine.setTask(updateTask(current, { missingSince: null })) // no answer: ask again after another grace period
+        return true
       }
     }
     if (!honours)

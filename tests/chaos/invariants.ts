@@ -180,17 +180,28 @@ export function checkInvariants(input: InvariantInput): { invariants: Invariant[
   for (const v of input.socketViolations) flag('off-lock socket', `c${v.client} created a WebSocket to ${v.url} at ${v.at} while its lock was ${v.lock ?? 'none'}`)
 
   // 4. No duplicated completion: each prompt id queued at most once, and each task ended (and settled) at most once.
+  //    One repeat is the documented resend, not a duplicate: the first POST was never answered because its server
+  //    restarted in between (so it forgot the prompt), and the client, which never heard of it, found it on neither
+  //    /queue nor /history (a prompt seen running is never resent: tests/client/unanswered-post-seen-running.test.ts).
   const posts = new Map<string, number>()
+  const postsOf = new Map<string, { server: string, time: number, answered: boolean }[]>()
   for (const sim of input.sims) {
     for (const e of sim.requests) {
       if (e.kind === 'http' && e.method === 'POST' && /(^|\/)prompt$/.test(e.path)) {
-        for (const id of e.promptIds) posts.set(id, (posts.get(id) ?? 0) + 1)
+        for (const id of e.promptIds) {
+          posts.set(id, (posts.get(id) ?? 0) + 1)
+          postsOf.set(id, [...(postsOf.get(id) ?? []), { server: sim.url, time: e.time, answered: e.status !== undefined }])
+        }
       }
     }
   }
-  for (const [id, n] of posts) {
-    if (n > 1)
-      flag('duplicate POST /prompt', `task ${id} was sent ${n} times`)
+  const restartsOn = (server: string, from: number, to: number): boolean =>
+    input.faults.some(f => f.kind === 'restart' && f.server === server && f.startedAt >= from && f.startedAt <= to)
+  for (const [id, list] of postsOf) {
+    const sorted = [...list].sort((a, b) => a.time - b.time)
+    const repeats = sorted.slice(1).filter((p, i) => !sorted.slice(0, i + 1).some(q => !q.answered && q.server === p.server && restartsOn(p.server, q.time, p.time)))
+    if (repeats.length > 0)
+      flag('duplicate POST /prompt', `task ${id} was sent ${sorted.length} times (${sorted.map(p => `${p.answered ? 'answered' : 'unanswered'} at ${p.time}`).join(', ')})`)
   }
   for (const c of input.clients) {
     const ends = new Map<string, number>()
