@@ -1,6 +1,6 @@
 // A Node process whose client is disposed at an awkward moment (issue #20) exits by itself: a submit still reading
 // /object_info, a listener that disposes on the success it was told of, a loadImage still loading. Each scenario
-// runs in a child process (tests/client/scripts/dispose-child.ts) against a simulator in this process; the child
+// runs in a child process (tests/client/dispose-child.ts) against a simulator in this process; the child
 // must print what its promises settled with and exit with code 0 on its own.
 import type { ComfySimulator } from 'comfy-tether/testing'
 import { spawn } from 'node:child_process'
@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { simulatorPool, waitFor } from './helpers'
 
 const { servers } = simulatorPool()
-const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'scripts', 'dispose-child.ts')
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'dispose-child.ts')
 /** A guard against a hang (the bug this file is about), not a speed limit. */
 const HANG_GUARD_MS = 60_000
 /** Each test waits for the hang guard, not for the project's test timeout. */

@@ -2,10 +2,10 @@
 // `node --import tsx dispose-child.ts <scenario> <server>`: it prints what each promise settled with, and must then
 // exit by itself (no socket, timer or request of the client left). The simulator lives in the parent process.
 // Where the moment is "while a request is held", the parent writes a line to stdin once the simulator has it.
-import type { ComfyClient, ComfyWorkflow } from '../../../src/client/index'
+import type { ComfyClient, ComfyWorkflow } from '../../src/client/index'
 import { createInterface } from 'node:readline'
 import WebSocket from 'ws'
-import { createComfyClient } from '../../../src/client/index'
+import { createComfyClient } from '../../src/client/index'
 
 const [scenario, server] = process.argv.slice(2)
 if (!scenario || !server)
