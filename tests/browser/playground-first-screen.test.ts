@@ -1,26 +1,23 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import type { ServersInfo } from '../helpers/playground-browser'
 import type { ViteDevServer } from 'vite'
-import { existsSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
 import { PNG } from 'pngjs'
-import { createServer } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, playgroundApi, startPlayground } from '../helpers/playground-browser'
 
 // What a newcomer sees first: the playground at 1280×900 and at 390×844 in headless Chromium, with its simulators.
 // The lock, why it holds, the task cards and the timeline must be on the first screen; an outage must read as waiting.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CHROMIUM = '/usr/bin/chromium'
 // Written on every run to an ignored folder; docs/playground.png is a copy of the first one.
 const ARTIFACTS = join(ROOT, 'tests', 'browser', 'artifacts')
 const DESKTOP = { width: 1280, height: 900 }
 const PHONE = { width: 390, height: 844 }
 const TERMINAL = ['succeeded', 'failed', 'interrupted', 'cancelled', 'lost']
 
-interface ServersInfo { servers: string[], labels: string[], simulated: boolean }
 
 let vite: ViteDevServer
 let browser: Browser
@@ -28,15 +25,7 @@ let baseUrl: string
 let info: ServersInfo
 const contexts = new Set<BrowserContext>()
 
-async function devApi<T>(path: string, body?: unknown): Promise<T> {
-  const res = await fetch(new URL(`/__comfy${path}`, baseUrl), body === undefined
-    ? {}
-    : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
-  const text = await res.text()
-  if (!res.ok)
-    throw new Error(`/__comfy${path} answered ${res.status}: ${text}`)
-  return JSON.parse(text) as T
-}
+const devApi = <T>(path: string, body?: unknown): Promise<T> => playgroundApi<T>(baseUrl, path, body)
 
 /** A small PNG of its own (`seed`), so no server answers it from its cache unless a test wants that. */
 function png(seed: number): Buffer {
@@ -125,28 +114,8 @@ async function overflowing(page: Page): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`The browser tests need Debian's Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (no browser is ever downloaded).`)
-  delete process.env.COMFY_SERVERS
-  vite = await createServer({
-    configFile: join(ROOT, 'vite.config.ts'),
-    configLoader: 'runner',
-    logLevel: 'warn',
-    clearScreen: false,
-    cacheDir: join(ROOT, 'node_modules/.vite-browser-tests'),
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-  })
-  await vite.listen()
-  baseUrl = vite.resolvedUrls?.local[0] ?? ''
-  if (!baseUrl)
-    throw new Error('The playground dev server did not report its URL.')
-  info = await devApi<ServersInfo>('/servers')
-  if (!info.simulated || info.servers.length !== 3)
-    throw new Error(`The playground should run three simulators, got ${JSON.stringify(info)}.`)
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  ;({ vite, baseUrl, info } = await startPlayground())
+  browser = await launchChromium()
   await mkdir(ARTIFACTS, { recursive: true })
 })
 

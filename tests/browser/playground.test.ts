@@ -1,25 +1,22 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import type { ServersInfo } from '../helpers/playground-browser'
 import type { ViteDevServer } from 'vite'
-import { existsSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
 import { PNG } from 'pngjs'
-import { createServer } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, playgroundApi, startPlayground } from '../helpers/playground-browser'
 import { invertUiWorkflow } from '../helpers/ui-workflows'
 
 // The playground (playground/) served by Vite with its three simulators, driven in headless Chromium.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CHROMIUM = '/usr/bin/chromium'
 // Written on every run to an ignored folder (docs/playground.png is copied from playground-first-screen.test.ts's shot).
 const SCREENSHOT = join(ROOT, 'tests', 'browser', 'artifacts', 'playground.png')
 const TASK_MODE_SCREENSHOT = join(ROOT, 'tests', 'browser', 'artifacts', 'playground-task-mode.png')
 const TERMINAL = ['succeeded', 'failed', 'interrupted', 'cancelled', 'lost']
 
-interface ServersInfo { servers: string[], labels: string[], simulated: boolean }
 interface LoggedRequest { seq: number, kind: 'http' | 'ws-open' | 'ws-close', method?: string, path: string, clientId?: string, promptIds: string[], server: string }
 interface SimLog { index: number, label: string, url: string, requests: LoggedRequest[] }
 
@@ -30,15 +27,7 @@ let info: ServersInfo
 const contexts = new Set<BrowserContext>()
 
 /** `/__comfy/*` of the dev server, as JSON. */
-async function devApi<T>(path: string, body?: unknown): Promise<T> {
-  const res = await fetch(new URL(`/__comfy${path}`, baseUrl), body === undefined
-    ? {}
-    : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
-  const text = await res.text()
-  if (!res.ok)
-    throw new Error(`${body === undefined ? 'GET' : 'POST'} /__comfy${path} answered ${res.status}: ${text}`)
-  return JSON.parse(text) as T
-}
+const devApi = <T>(path: string, body?: unknown): Promise<T> => playgroundApi<T>(baseUrl, path, body)
 
 /**
  * A PNG of `width`×`height` with a fixed pattern of distinct colours. Each test uses its own `seed`: a server caches
@@ -133,29 +122,8 @@ async function resultImageLoaded(card: Locator): Promise<Locator> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`The browser tests need Debian's Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (no browser is ever downloaded).`)
-  delete process.env.COMFY_SERVERS // the tests drive the simulators
-  vite = await createServer({
-    configFile: join(ROOT, 'vite.config.ts'),
-    configLoader: 'runner', // as `npm run dev` loads it
-    logLevel: 'warn',
-    clearScreen: false,
-    cacheDir: join(ROOT, 'node_modules/.vite-browser-tests'),
-    // No HMR and no watcher: a source edit elsewhere must not reload the page in the middle of a test.
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-  })
-  await vite.listen()
-  baseUrl = vite.resolvedUrls?.local[0] ?? ''
-  if (!baseUrl)
-    throw new Error('The playground dev server did not report its URL.')
-  info = await devApi<ServersInfo>('/servers')
-  if (!info.simulated || info.servers.length !== 3)
-    throw new Error(`The playground should run three simulators, got ${JSON.stringify(info)}.`)
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  ;({ vite, baseUrl, info } = await startPlayground())
+  browser = await launchChromium()
 })
 
 afterAll(async () => {

@@ -15,13 +15,12 @@ import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { extname, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
 import { PNG } from 'pngjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { extractCodeBlocks } from '../docs/readme-blocks'
+import { launchChromium } from '../helpers/playground-browser'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CHROMIUM = '/usr/bin/chromium'
 /** The port the README's simulator and servers use. */
 const SIM_PORT = 8188
 /** What a user installs next to comfy-tether for the two quick starts (README, Install), resolved from our node_modules. */
@@ -78,8 +77,6 @@ function serve(dir: string): Promise<Server> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`The browser tests need Debian's Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (no browser is ever downloaded).`)
   if (await portInUse(SIM_PORT))
     throw new Error(`Port ${SIM_PORT} is in use: the README's quick start runs its simulator there. Stop what listens on it and run again.`)
   const blocks = quickStart()
@@ -121,10 +118,7 @@ beforeAll(async () => {
 
   web = await serve(join(app, 'dist'))
   pageUrl = `http://127.0.0.1:${(web.address() as AddressInfo).port}/`
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  browser = await launchChromium()
 }, 300_000)
 
 afterAll(async () => {

@@ -1,24 +1,21 @@
 import type { Browser, Locator, Page } from 'playwright-core'
+import type { ServersInfo } from '../helpers/playground-browser'
 import type { ViteDevServer } from 'vite'
-import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
 import { PNG } from 'pngjs'
-import { createServer } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, playgroundApi, startPlayground } from '../helpers/playground-browser'
 
 // The playground's lock timeline after a fault storm, in headless Chromium: tasks on several servers, a socket drop
 // and a restart sent with the page's own fault buttons; each task's bar must sit on its own server's lane only.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CHROMIUM = '/usr/bin/chromium'
 // Written on every run to an ignored folder; docs/timeline.png is a copy chosen by hand for the README.
 const SCREENSHOT = join(ROOT, 'tests', 'browser', 'artifacts', 'timeline.png')
 const TERMINAL = ['succeeded', 'failed', 'interrupted', 'cancelled', 'lost']
 
-interface ServersInfo { servers: string[], labels: string[], simulated: boolean }
 interface SimLog { index: number, url: string, requests: { promptIds: string[] }[] }
 
 let vite: ViteDevServer
@@ -26,15 +23,7 @@ let browser: Browser
 let baseUrl: string
 let info: ServersInfo
 
-async function devApi<T>(path: string, body?: unknown): Promise<T> {
-  const res = await fetch(new URL(`/__comfy${path}`, baseUrl), body === undefined
-    ? {}
-    : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
-  const text = await res.text()
-  if (!res.ok)
-    throw new Error(`/__comfy${path} answered ${res.status}: ${text}`)
-  return JSON.parse(text) as T
-}
+const devApi = <T>(path: string, body?: unknown): Promise<T> => playgroundApi<T>(baseUrl, path, body)
 
 /** A small PNG; `seed` makes it differ from other tests' images, so no server answers from its cache. */
 function png(seed: number): Buffer {
@@ -64,28 +53,8 @@ function lane(page: Page, server: string): Locator {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`The browser tests need Debian's Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (no browser is ever downloaded).`)
-  delete process.env.COMFY_SERVERS
-  vite = await createServer({
-    configFile: join(ROOT, 'vite.config.ts'),
-    configLoader: 'runner',
-    logLevel: 'warn',
-    clearScreen: false,
-    cacheDir: join(ROOT, 'node_modules/.vite-browser-tests'),
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-  })
-  await vite.listen()
-  baseUrl = vite.resolvedUrls?.local[0] ?? ''
-  if (!baseUrl)
-    throw new Error('The playground dev server did not report its URL.')
-  info = await devApi<ServersInfo>('/servers')
-  if (!info.simulated || info.servers.length !== 3)
-    throw new Error(`The playground should run three simulators, got ${JSON.stringify(info)}.`)
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  ;({ vite, baseUrl, info } = await startPlayground())
+  browser = await launchChromium()
 })
 
 afterAll(async () => {

@@ -3,13 +3,11 @@ import type { ViteDevServer } from 'vite'
 import type { isComfyTetherError } from '../../src/core/errors'
 import type { createComfyHttp } from '../../src/http/create-comfy-http'
 import type { ComfySimulator } from '../../src/testing/index'
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
-import { createServer } from 'vite'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startSimulators } from '../../src/testing/index'
+import { launchChromium, startDevServer } from '../helpers/playground-browser'
 import { startPrefixProxy } from '../helpers/prefix-proxy'
 
 // The URL model's table of tricks in a real browser (issue #11): headless Chromium loads the library through Vite and
@@ -19,7 +17,6 @@ import { startPrefixProxy } from '../helpers/prefix-proxy'
 // simulators' logs must show that nothing reached /b or the other host and that A's token went nowhere but A.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CHROMIUM = '/usr/bin/chromium'
 const TOKENS = { a: 'url-model-token-alpha', b: 'url-model-token-bravo', c: 'url-model-token-charlie' }
 /** A blank page that loads the library's HTTP layer through Vite; served by the dev server, so Chromium lets it reach loopback. */
 const PAGE = `/@fs${join(ROOT, 'tests', 'helpers', 'url-model-page.html')}`
@@ -73,8 +70,6 @@ function sentValues(sim: ComfySimulator): string[] {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`The browser tests need Debian's Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (no browser is ever downloaded).`)
   delete process.env.COMFY_SERVERS
   const started = await startSimulators(3, i => ({ speed: 50, auth: { token: Object.values(TOKENS)[i]!, query: false } }))
   closers.push(started.close)
@@ -83,22 +78,10 @@ beforeAll(async () => {
   closers.push(proxy.close)
   d = { A: `${proxy.url}/a`, B: `${proxy.url}/b`, C: started.urls[2]!, proxy: proxy.url }
 
-  vite = await createServer({
-    configFile: join(ROOT, 'vite.config.ts'),
-    configLoader: 'runner',
-    logLevel: 'warn',
-    clearScreen: false,
-    cacheDir: join(ROOT, 'node_modules/.vite-browser-tests'),
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-  })
-  await vite.listen()
-  const baseUrl = vite.resolvedUrls?.local[0] ?? ''
-  if (!baseUrl)
-    throw new Error('The Vite dev server did not report its URL.')
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  const dev = await startDevServer()
+  vite = dev.vite
+  const baseUrl = dev.baseUrl
+  browser = await launchChromium()
   context = await browser.newContext()
   page = await context.newPage()
   await page.goto(new URL(PAGE, baseUrl).href)
