@@ -149,7 +149,7 @@ function confirmWhenQueued(client: ComfyClient, job: ComfyJob, handle: ComfyClie
       void job.updateData({ ...job.data, tether: { ...record, state: 'queued' } }).catch(() => {})
     }
   }
-  const off = client.subscribe(change => change === 'tasks' && check())
+  const off = client.observe(handle.promptId, () => check())
   check()
 }
 

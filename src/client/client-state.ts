@@ -4,9 +4,10 @@ import type { ServerStatus } from '../core/server-pool'
 import type { ComfyTask } from '../core/task-state'
 import type { ResolvedComfyOptions } from './options'
 import type { ServerTether, SocketUnavailable } from './server-tether'
-import type { ComfyClientChange, ComfySocketState } from './types'
+import type { TaskCache } from './task-cache'
+import type { ComfyClientStateChange, ComfySocketState } from './types'
 import { appendBounded } from '../core/lock-log'
-import { NotifyingMap, NotifyingSet } from './state-map'
+import { NotifyingMap } from './state-map'
 import { CLOSED_SOCKET } from './types'
 
 /** The client's state: plain data, each change reported through `emit`. */
@@ -16,10 +17,6 @@ export interface ClientState {
   malformedFrames: number
   servers: ServerStatus[]
   readonly log: LockEvent[]
-  readonly tasks: Map<string, ComfyTask>
-  /** Ids of the tasks not ended yet. */
-  readonly pendingIds: Set<string>
-  readonly previewUrls: Map<string, string>
   /** One tether per locked server. */
   readonly tethers: Map<string, ServerTether>
   readonly locks: ServerLock[]
@@ -37,24 +34,21 @@ export interface ClientState {
   heldSessionServer: () => string | undefined
   record: (kind: LockEventKind, message: string, extra?: Partial<LockEvent>) => void
   updateServer: (url: string, patch: Partial<ServerStatus>) => void
-  emit: (change: ComfyClientChange) => void
+  emit: (change: ComfyClientStateChange) => void
 }
 
 /** How old `checkedAt` may get while a server keeps reporting the same status. */
 const UNCHANGED_STATUS_REFRESH_MS = 1000
 
 /** Creates the state of a client with `clientId` (a restored one, or a new one). */
-export function createClientState(options: ResolvedComfyOptions, clientId: string, ready: boolean, emit: (change: ComfyClientChange) => void): ClientState {
+export function createClientState(options: ResolvedComfyOptions, cache: TaskCache, clientId: string, ready: boolean, emit: (change: ComfyClientStateChange) => void, now: () => number): ClientState {
   const sessionMode = options.affinity === 'session'
   let id = clientId
   let isReady = ready
   let malformed = 0
   let servers: ServerStatus[] = options.servers.map(s => ({ url: s.url, label: s.label ?? s.url, health: 'unknown', queueRemaining: null, checkedAt: null, error: null, unreachableSince: null }))
   const log: LockEvent[] = []
-  const tasks = new NotifyingMap<string, ComfyTask>(() => emit('tasks'))
-  const pendingIds = new NotifyingSet<string>(() => emit('tasks'))
-  const previewUrls = new NotifyingMap<string, string>(() => emit('previewUrls'))
-  const tethers = new NotifyingMap<string, ServerTether>(() => emit('tethers'))
+  const tethers = new NotifyingMap<string, ServerTether>(() => emit('locks'))
 
   const sessionTether = (): ServerTether | undefined => (sessionMode ? tethers.values().next().value : undefined)
 
@@ -88,9 +82,6 @@ export function createClientState(options: ResolvedComfyOptions, clientId: strin
       emit('servers')
     },
     log,
-    tasks,
-    pendingIds,
-    previewUrls,
     tethers,
     get locks() {
       return Array.from(tethers.values(), t => t.lock)
@@ -116,29 +107,21 @@ export function createClientState(options: ResolvedComfyOptions, clientId: strin
       return Object.fromEntries([...tethers.values()].flatMap(t => (t.socketUnavailable ? [[t.server, t.socketUnavailable]] : [])))
     },
     get taskList() {
-      return [...tasks.values()].sort((a, b) => b.createdAt - a.createdAt)
+      return [...cache.snapshots.values()].sort((a, b) => b.createdAt - a.createdAt)
     },
-    pendingOn(server) {
-      const list: ComfyTask[] = []
-      for (const pendingId of pendingIds) {
-        const task = tasks.get(pendingId)
-        if (task?.server === server)
-          list.push(task)
-      }
-      return list
-    },
+    pendingOn: server => cache.pendingOn(server),
     sessionTether,
     heldSessionServer() {
       const tether = sessionTether()
       return tether?.holds() ? tether.server : undefined
     },
     record(kind, message, extra = {}) {
-      appendBounded(log, { at: Date.now(), kind, message, ...extra }, options.logLimit)
+      appendBounded(log, { at: now(), kind, message, ...extra }, options.logLimit)
       emit('log')
       options.logger.debug(message, extra)
     },
     updateServer(url, patch) {
-      const at = Date.now()
+      const at = now()
       const current = servers.find(s => s.url === url)
       // Status frames repeat the same queue length many times a second: no news, unless `checkedAt` gets old.
       if (current && current.checkedAt !== null && at - current.checkedAt < UNCHANGED_STATUS_REFRESH_MS && (Object.keys(patch) as (keyof ServerStatus)[]).every(key => Object.is(current[key], patch[key])))

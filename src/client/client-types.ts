@@ -13,7 +13,7 @@ import type { UploadImageOptions } from './inspect'
 import type { SocketUnavailable } from './server-tether'
 import type { ComfyResumeOptions } from './resume'
 import type { ComfySubmit } from './task-runner'
-import type { ComfyClientChange, ComfyClientTaskHandle, ComfySocketState, LockDebugInfo } from './types'
+import type { ComfyClientEvent, ComfyClientTaskHandle, ComfySocketState, LockDebugInfo } from './types'
 import type { TaskWorkflowView } from './workflow-insight'
 
 /**
@@ -57,8 +57,18 @@ export interface ComfyClient {
   readonly disposed: boolean
   /** The client's axios instance: relative URLs go to the locked server; requests elsewhere while locked are refused. */
   readonly http: AxiosInstance
-  /** Calls `listener` after every change of the state above, with what changed. Returns the unsubscribe. */
-  subscribe: (listener: (change: ComfyClientChange) => void) => () => void
+  /**
+   * Calls `listener` after every change of the state above with a typed event: `{ type: 'added' | 'updated' |
+   * 'removed', task }` for a task (its snapshot after the change), `{ type: 'locks' | 'servers' | … }` for the rest.
+   * Returns the unsubscribe.
+   */
+  subscribe: (listener: (event: ComfyClientEvent) => void) => () => void
+  /**
+   * Follows one task (like TanStack query's `QueryObserver`): `listener` gets the task's snapshot after each change of
+   * it (state, progress, preview, workflow view), and `undefined` once the client no longer keeps it; it follows the
+   * id an old server gave the task. Returns the unsubscribe.
+   */
+  observe: (promptId: string, listener: (task: ComfyTask | undefined) => void) => () => void
   /**
    * Submits a workflow (API or UI format), or a template with its values: locks a server that can run it (or uses
    * the locked one), uploads `images` there, queues it there under a prompt id minted here, and follows it to the end.

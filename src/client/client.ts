@@ -1,5 +1,3 @@
-import type { ComfyTetherError } from '../core/errors'
-import type { ComfyTask } from '../core/task-state'
 import type { Timers } from '../core/timers'
 import type { ClientState } from './client-state'
 import type { Engine } from './engine'
@@ -8,13 +6,14 @@ import type { ComfyPluginOptions, ResolvedComfyOptions } from './options'
 import type { PersistedSnapshot } from './persistence'
 import type { ComfySocketFactory, ComfyWebSocketConstructor } from './socket'
 import type { ComfySubmit } from './task-runner'
-import type { ComfyClientChange, ComfyTaskResult } from './types'
+import type { Task } from './task'
+import type { ComfyClientEvent, ComfyClientStateChange, ComfyTaskResult } from './types'
 import { ClientDisposedError, InvalidArgumentError } from '../core/errors'
 import { mintClientId } from '../core/ids'
-import { parseMessage } from '../core/protocol'
 import { registerSecrets } from '../core/safe-error'
 import { configuredServer } from '../core/server-identity'
-import { createTimerGroup } from '../core/timers'
+import { createTimerGroup, defaultTimers } from '../core/timers'
+import { serverViewUrl } from '../core/server-url'
 import { createComfyApi } from '../http/comfy-api'
 import { createComfyServerApi } from '../http/comfy-server-api'
 import { createComfyHttp } from '../http/create-comfy-http'
@@ -34,10 +33,13 @@ import { createFollowSockets } from './follow-sockets'
 import { createResume } from './resume'
 import { createServerQueue } from './server-queue'
 import { NO_WEBSOCKET, webSocketFactory } from './socket'
-import { createTaskBook } from './task-book'
+import { TaskCache } from './task-cache'
+import { createTaskEnds } from './task-ends'
+import { wasSent } from './engine'
 import { createTaskRunner } from './task-runner'
 import { createTethers } from './tethers'
 import { createWorkflowInsight } from './workflow-insight'
+import { observeTask } from './observe'
 
 /** Options of {@link createComfyClient}: the plugin's options, plus where sockets and timers come from. */
 export interface ComfyClientOptions extends ComfyPluginOptions {
@@ -88,7 +90,9 @@ export function createComfyClient(options: ComfyClientOptions): ComfyClient {
 
 /** Builds the engine from resolved options. Internal: the Vue plugin uses it with its own socket factory. */
 export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): ComfyClient {
-  const timers = createTimerGroup(deps.timers)
+  const clock = deps.timers ?? defaultTimers
+  const now = (): number => clock.now()
+  const timers = createTimerGroup(clock)
   const serverUrls = options.servers.map(s => s.url)
   const headersByServer = new Map(options.servers.map(s => [s.url, s.headers ?? {}]))
   const credentials = new Map(options.servers.map(s => [s.url, queryCredentialOf(s)]))
@@ -96,31 +100,45 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   const loaded = options.persist ? loadSnapshot(options.persist.storage, options.persist.key) : undefined
   const loading = isPromiseLike<PersistedSnapshot | undefined>(loaded) ? loaded : undefined
   const restored = loading ? undefined : loaded as PersistedSnapshot | undefined
-  const listeners = new Set<(change: ComfyClientChange) => void>()
+  const listeners = new Set<(event: ComfyClientEvent) => void>()
   const internalListeners = new Set<() => void>()
   const disposal = createDisposal()
 
   // A Set visits what is added during the loop and skips what is deleted, so no copy per change (one per frame).
-  function emit(change: ComfyClientChange): void {
+  function tell(event: ComfyClientEvent): void {
     for (const listener of internalListeners) listener()
     for (const listener of listeners) {
       try {
-        listener(change)
+        listener(event)
       }
       catch (error) {
         options.logger.error('a subscribe() listener threw', error)
       }
     }
   }
+  const emit = (change: ComfyClientStateChange): void => tell({ type: change })
 
-  const state: ClientState = createClientState(options, restored?.clientId ?? mintClientId(), !restored && !loading, emit)
+  const cache: TaskCache = new TaskCache({
+    retention: options.taskRetention,
+    resultOf: task => resultOf(task),
+    wasSent: task => wasSent(engine, task.snapshot),
+    onChange: (task, previous, ended) => ends.onChange(task, previous, ended),
+    onListenerError: error => options.logger.error('a subscribe() or observe() listener threw', error),
+  })
+  cache.subscribe(tell)
+  function resultOf(task: Task): ComfyTaskResult {
+    const t = task.snapshot
+    return { promptId: t.promptId, server: t.server, outputs: t.outputs, images: t.images, imageUrls: t.images.map(i => serverViewUrl(t.server, i, credentials.get(t.server))), files: workflows.filesOf(task) }
+  }
+
+  const state: ClientState = createClientState(options, cache, restored?.clientId ?? mintClientId(), !restored && !loading, emit, now)
 
   const comfyHttp = createComfyHttp({
     http: options.http,
     // axios reads 0 as "no timeout"; Infinity would fire at once in the fetch adapter and be refused by Node's.
     config: { timeout: options.requestTimeout === Number.POSITIVE_INFINITY ? 0 : options.requestTimeout, ...options.httpConfig },
     lockedServer: state.heldSessionServer,
-    taskServer: promptId => state.tasks.get(engine.renamed.get(promptId) ?? promptId)?.server,
+    taskServer: promptId => cache.get(promptId)?.server,
     servers: () => serverUrls,
     fallbackServer: () => inspection.getApiBaseUrl(),
     headersFor: server => headersByServer.get(server),
@@ -143,7 +161,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     all: server => serverApi.objectInfo(server),
     watching: server => state.tethers.get(server)?.socket.status === 'OPEN',
   })
-  const workflows = createWorkflowInsight({ getTask: id => state.tasks.get(id), pendingOn: state.pendingOn, queue: server => serverQueue.waiting(server), credentialOf: server => credentials.get(server), changed: () => emit('workflows') })
+  const workflows = createWorkflowInsight({ cache, queue: server => serverQueue.waiting(server), credentialOf: server => credentials.get(server), now })
 
   const engine: Engine = {
     options,
@@ -155,20 +173,18 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     serverApi,
     serverQueue,
     objectInfos,
+    cache,
     workflows,
+    now,
     after: (ms, callback) => (disposal.disposed ? () => {} : timers.after(ms, callback)), // nothing starts after dispose()
-    renamed: new Map(),
-    settlers: new Map<string, { resolve: (r: ComfyTaskResult) => void, reject: (e: ComfyTetherError) => void }>(),
     releaseTimers: new Map(),
     slotWaiters: new Set(),
     slotFreed: () => placement.slotFreed(),
     serviceTimes: new Map(),
-    unconfirmedPrompts: new Map(),
     honoursIds: new Map(),
-    sending: new Set(),
     isDisposed: () => disposal.disposed,
     untilDisposed: disposal.untilDisposed,
-    setTask: task => book.setTask(task),
+    setTask: task => void cache.put(task),
     openTether: (server, reason, since) => {
       disposal.assertLive(`locking ${server}`) // the last line of defence: no lock, no socket after dispose()
       return tethers.openTether(server, reason, since)
@@ -184,10 +200,10 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   }
 
   const handleFrame = createFrameRouter({
-    tasks: state.tasks,
-    previewUrls: state.previewUrls,
-    pendingOn: state.pendingOn,
-    setTask: engine.setTask,
+    cache,
+    now,
+    onStatus: server => workflows.onStatus(server),
+    onSuccess: (task, at) => workflows.onSuccess(task, at),
     updateServer: state.updateServer,
     history: (server, promptId) => api.history(server, promptId),
     lostGraceMs: options.reconcile.lostGrace,
@@ -202,17 +218,14 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     requestReconcile: server => state.tethers.get(server)?.schedulePoll(),
   })
 
-  // ── tethers (one per locked server) and the task book ─────────────────────────────────────────────────────────
+  // ── tethers (one per locked server) and the task ends ─────────────────────────────────────────────────────────
   const onFrame = (frameServer: string, data: unknown): void => {
-    const parsed = typeof data === 'string' ? parseMessage(data) : undefined // once, for both readers
-    if (parsed?.ok)
-      workflows.onMessage(frameServer, parsed.value) // first: it must see the last frame of a task before that task ends
     objectInfos.noteFrame(frameServer, data)
-    handleFrame(frameServer, data, parsed)
+    handleFrame(frameServer, data)
   }
-  const tethers = createTethers(engine, { socket: deps.socket, resubmit: task => runner.resubmit(task), onFrame, changed: () => emit('tethers') })
+  const tethers = createTethers(engine, { socket: deps.socket, resubmit: task => runner.resubmit(task), onFrame, changed: () => emit('locks') })
   const follows = createFollowSockets(engine, { socket: deps.socket, onFrame })
-  const book = createTaskBook(engine)
+  const ends = createTaskEnds(engine)
 
   // ── persistence ─────────────────────────────────────────────────────────────────────────────────────────────
   const writer = options.persist
@@ -221,7 +234,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   function persist(): void {
     if (!writer || !state.ready || disposal.disposed)
       return
-    writer.save(snapshotText(state.clientId, state.locks, [...state.pendingIds].map(id => state.tasks.get(id)).filter((t): t is ComfyTask => !!t)))
+    writer.save(snapshotText(state.clientId, state.locks, Array.from(cache.pending(), t => t.snapshot)))
   }
 
   const placement = createPlacement(engine)
@@ -239,8 +252,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     listeners.clear() // disposal's own clean-up is not news to anyone
     internalListeners.clear()
     workflows.dispose()
-    for (const [id, settle] of [...engine.settlers]) settle.reject(new ClientDisposedError('The task', id))
-    engine.settlers.clear()
+    cache.dispose(task => new ClientDisposedError('The task', task.promptId)) // ended tasks keep their outcome
     placement.dispose()
     timers.clearAll()
     guard.stop()
@@ -250,8 +262,6 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     for (const tether of state.tethers.values()) tether.dispose()
     follows.dispose()
     for (const wake of [...engine.slotWaiters]) wake()
-    for (const url of state.previewUrls.values()) URL.revokeObjectURL(url)
-    state.previewUrls.clear()
   }
 
   const { whileLive } = disposal
@@ -269,13 +279,13 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
       return state.servers
     },
     get tasks() {
-      return state.tasks
+      return cache.snapshots
     },
     get taskList() {
       return state.taskList
     },
     get pendingCount() {
-      return state.pendingIds.size
+      return cache.pendingCount
     },
     get log() {
       return state.log
@@ -284,7 +294,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
       return state.malformedFrames
     },
     get previewUrls() {
-      return state.previewUrls
+      return cache.previewUrls
     },
     get lock() {
       return state.lock
@@ -314,13 +324,14 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
       listeners.add(listener)
       return () => void listeners.delete(listener)
     },
+    observe: (promptId, listener) => (disposal.disposed ? () => {} : observeTask(cache, promptId, listener)),
     submit: whileLive('submit()', runner.submit) as ComfySubmit,
     cancel: whileLive('cancel()', runner.cancel),
     resume: whileLive('resume()', createResume(engine)),
     canRunOn: whileLive('canRunOn()', inspection.canRunOn),
     objectInfo: whileLive('objectInfo()', async (server: string) => objectInfos.all(configuredServer(server, serverUrls, 'objectInfo'))),
     refreshNodeInfo: whileLive('refreshNodeInfo()', inspection.refreshNodeInfo),
-    taskWorkflow: promptId => workflows.view(engine.renamed.get(promptId) ?? promptId),
+    taskWorkflow: promptId => workflows.view(promptId),
     uploadImage: whileLive('uploadImage()', inspection.uploadImage),
     viewUrl: inspection.viewUrl,
     loadImage: whileLive('loadImage()', inspection.loadImage),

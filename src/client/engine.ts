@@ -1,8 +1,6 @@
 import type { QueryCredential } from '../core/server-url'
 import type { LockReason } from '../core/server-lock'
-import type { ComfyTetherError } from '../core/errors'
 import type { ComfyTask } from '../core/task-state'
-import type { ComfyWorkflow } from '../core/validate-input'
 import type { ComfyApi } from '../http/comfy-api'
 import type { ComfyServerApi } from '../http/comfy-server-api'
 import type { ClientState } from './client-state'
@@ -10,8 +8,8 @@ import type { NodeInfoCache } from './node-info-cache'
 import type { ResolvedComfyOptions } from './options'
 import type { ServerQueue } from './server-queue'
 import type { ServerTether } from './server-tether'
-import type { ComfyTaskResult } from './types'
-import type { createWorkflowInsight } from './workflow-insight'
+import type { TaskCache } from './task-cache'
+import type { WorkflowInsight } from './workflow-insight'
 
 /** The parts of one client that its task runner, placement and inspection share. Internal. */
 export interface Engine {
@@ -25,12 +23,13 @@ export interface Engine {
   /** Queue reads and cancel by id, through the jobs API where a server has it. */
   serverQueue: ServerQueue
   objectInfos: NodeInfoCache
-  workflows: ReturnType<typeof createWorkflowInsight>
+  /** Every task of the client: the one owner of each task's state, result, unsent prompt and preview. */
+  cache: TaskCache
+  workflows: WorkflowInsight
+  /** The client's clock (the timer provider's `now`): every time stamp of the engine comes from it. */
+  now: () => number
   /** A timer of the client's group (cleared on dispose). */
   after: (ms: number, callback: () => void) => () => void
-  /** Old prompt ids of tasks an old server re-keyed. */
-  renamed: Map<string, string>
-  settlers: Map<string, { resolve: (r: ComfyTaskResult) => void, reject: (e: ComfyTetherError) => void }>
   /** Per server, the cancel of its pending lock release. */
   releaseTimers: Map<string, () => void>
   /** Task-affinity submits waiting for a free slot: each is woken with the round of wakes it gets the turn in. */
@@ -39,18 +38,15 @@ export interface Engine {
   slotFreed: () => void
   /** Smoothed run time of a task per server, for task affinity's tail rule. */
   serviceTimes: Map<string, number>
-  /** Prompts sent but not confirmed, kept so they can be sent again under the same id (see `resubmit`). */
-  unconfirmedPrompts: Map<string, { prompt: ComfyWorkflow, extraData: Record<string, unknown> | undefined, resends: number }>
   /** Per server: does it honour client prompt ids (ComfyUI ≥ 0.3.45)? Learned from answers, or from GET /features. */
   honoursIds: Map<string, boolean>
-  /** Tasks whose `POST /prompt` is in flight: the server may have them even before it answers. */
-  sending: Set<string>
   isDisposed: () => boolean
   /**
    * Every await of submit, cancel and a task's background run goes through this: it settles like `work` while the
    * client lives, and rejects with `CLIENT_DISPOSED` as soon as it is disposed (see `disposal.ts`).
    */
   untilDisposed: <T>(operation: string, work: Promise<T>) => Promise<T>
+  /** Adds a task, or sets the state of the one the cache has under its id (through its `dispatch`). */
   setTask: (task: ComfyTask) => void
   openTether: (server: string, reason: LockReason, since?: number) => ServerTether
   closeTether: (tether: ServerTether, why: string) => void
@@ -64,10 +60,10 @@ export interface Engine {
 
 /** The current id of a task (an old server may have re-keyed it). */
 export function currentId(engine: Engine, promptId: string): string {
-  return engine.renamed.get(promptId) ?? promptId
+  return engine.cache.currentId(promptId)
 }
 
 /** Could the server have this task (its `POST /prompt` sent, answered or not)? */
 export function wasSent(engine: Engine, task: ComfyTask): boolean {
-  return task.state !== 'preparing' || task.unconfirmed || engine.sending.has(task.promptId)
+  return task.state !== 'preparing' || task.unconfirmed || engine.cache.get(task.promptId)?.sending === true
 }

@@ -25,7 +25,7 @@ export function createFollowSockets(engine: Engine, ctx: FollowSocketsContext) {
   let stopWatching: (() => void) | undefined
 
   const pending = (promptId: string, server: string): boolean => {
-    const task = state.tasks.get(promptId)
+    const task = engine.cache.snapshot(promptId)
     return !!task && task.server === server && !isTerminal(task.state) && !engine.isDisposed()
   }
 

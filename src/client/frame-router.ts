@@ -1,18 +1,22 @@
 import type { HistoryEntry } from '../core/api-types'
 import type { ServerStatus } from '../core/server-pool'
-import type { ComfyTask } from '../core/task-state'
 import type { ComfyMessage, ParseResult } from '../core/protocol'
+import type { Task } from './task'
+import type { TaskCache } from './task-cache'
 import { parseBinaryFrame } from '../core/binary-frames'
 import { parseMessage } from '../core/protocol'
-import { applyMessage, applyPreview, endTask, isTerminal, messagePromptId, reconcileTask } from '../core/task-state'
+import { endTask, isTerminal, messagePromptId, reconcileTask } from '../core/task-state'
 import { HISTORY_ERROR_RETRY_MS, historyReadError, isAnsweredFailure } from './history-failure'
 
 /** What the frame router reads and calls in the store. */
 export interface FrameRouterContext {
-  tasks: ReadonlyMap<string, ComfyTask>
-  previewUrls: Map<string, string>
-  pendingOn: (server: string) => ComfyTask[]
-  setTask: (task: ComfyTask) => void
+  cache: TaskCache
+  /** The client's clock. */
+  now: () => number
+  /** A `status` frame of `server` (its queue changed). */
+  onStatus: (server: string) => void
+  /** `execution_success` of a task, as it arrives. */
+  onSuccess: (task: Task, at: number) => void
   updateServer: (url: string, patch: Partial<ServerStatus>) => void
   history: (server: string, promptId: string) => Promise<HistoryEntry | null>
   lostGraceMs: number
@@ -34,20 +38,27 @@ const HISTORY_RETRY_MS = [50, 150, 400] as const
  * other clients' prompts, or about tasks of another server, change nothing; malformed frames are reported, never thrown.
  */
 export function createFrameRouter(ctx: FrameRouterContext): (server: string, data: unknown, parsed?: ParseResult<ComfyMessage>) => void {
-  const { tasks, setTask } = ctx
+  const { cache, now } = ctx
 
   /** The task a frame without `prompt_id` is about: the one running on that server, else the first queued there. */
   function runningPromptId(server: string): string | undefined {
-    let best: ComfyTask | undefined
-    for (const task of ctx.pendingOn(server)) {
+    let best: Task | undefined
+    for (const entry of cache.pendingTasksOn(server)) {
+      const task = entry.snapshot
       if (task.state === 'preparing')
         continue
       if (task.state === 'running')
         return task.promptId
-      if (!best || (task.number ?? Infinity) < (best.number ?? Infinity))
-        best = task
+      if (!best || (task.number ?? Infinity) < (best.snapshot.number ?? Infinity))
+        best = entry
     }
     return best?.promptId
+  }
+
+  /** Our task `id` on `server`, if the frame is about one (else another client's prompt, or one pruned already). */
+  function taskOn(server: string, id: string | undefined): Task | undefined {
+    const task = id === undefined ? undefined : cache.get(id)
+    return task && task.server === server ? task : undefined
   }
 
   /** `parsed`: a text frame already parsed by the caller, so it is not parsed twice. */
@@ -69,18 +80,21 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
       const queueRemaining = message.data.status?.exec_info?.queue_remaining
       if (typeof queueRemaining === 'number')
         ctx.updateServer(server, { queueRemaining, health: 'healthy' })
-      return
+      return ctx.onStatus(server)
     }
     // Only `executing` and `progress` may lack a prompt_id: the running task is looked up for those alone.
     const id = messagePromptId(message, undefined) ?? (message.type === 'executing' || message.type === 'progress' ? messagePromptId(message, runningPromptId(server)) : undefined)
-    const task = id === undefined ? undefined : tasks.get(id)
-    if (!task || task.server !== server)
+    const task = taskOn(server, id)
+    if (!task)
       return // another client's prompt, or one of ours that already ended and was pruned
     ctx.onTaskFrame(server)
+    const at = now()
+    task.dispatch({ type: 'frame', message, at })
     // The history is the authority on outputs: an `executed` frame may have been lost, oversized or malformed.
-    if (message.type === 'execution_success')
-      return void completeFromHistory(task.promptId, () => applyMessage(task, message, Date.now()))
-    setTask(applyMessage(task, message, Date.now()))
+    if (message.type === 'execution_success' && !isTerminal(task.snapshot.state)) {
+      ctx.onSuccess(task, at)
+      void completeFromHistory(task, () => task.dispatch({ type: 'frames-final', message, at: now() }))
+    }
   }
 
   function handleBinary(server: string, data: ArrayBuffer | Uint8Array): void {
@@ -90,19 +104,17 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
     const frame = parsed.value
     if (frame.kind !== 'preview')
       return
-    const id = frame.metadata?.prompt_id ?? runningPromptId(server)
-    const task = id === undefined ? undefined : tasks.get(id)
-    if (!task || task.server !== server)
+    const task = taskOn(server, frame.metadata?.prompt_id ?? runningPromptId(server))
+    if (!task)
       return
     ctx.onTaskFrame(server)
-    const next = applyPreview(task, { mime: frame.imageType, bytes: frame.bytes, nodeId: frame.metadata?.node_id ?? task.node, receivedAt: Date.now() })
-    setTask(next)
-    if (next !== task && typeof URL.createObjectURL === 'function') {
-      const old = ctx.previewUrls.get(task.promptId)
-      ctx.previewUrls.set(task.promptId, URL.createObjectURL(new Blob([frame.bytes.slice()], { type: frame.imageType })))
-      if (old)
-        URL.revokeObjectURL(old)
-    }
+    const before = task.snapshot
+    if (isTerminal(before.state))
+      return
+    // The URL first: the one change the task's observers hear of shows the new preview and its URL together.
+    if (typeof URL.createObjectURL === 'function')
+      cache.setPreviewUrl(task, URL.createObjectURL(new Blob([frame.bytes.slice()], { type: frame.imageType })))
+    task.dispatch({ type: 'preview', preview: { mime: frame.imageType, bytes: frame.bytes, nodeId: frame.metadata?.node_id ?? before.node, receivedAt: now() } })
   }
 
   /**
@@ -111,40 +123,40 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
    * status or an unreadable entry is asked again with backoff, then the task fails with what it answered; a server
    * that does not answer is an outage: the task stays running and reconcile (and the outage clock) settle it.
    */
-  async function completeFromHistory(promptId: string, fromFrames: () => ComfyTask, attempt = 0, failedReads = 0): Promise<void> {
-    const task = tasks.get(promptId)
-    if (!task || isTerminal(task.state))
+  async function completeFromHistory(task: Task, fromFrames: () => void, attempt = 0, failedReads = 0): Promise<void> {
+    if (isTerminal(task.snapshot.state))
       return
+    const { server, promptId } = task
     let history: HistoryEntry | null
     try {
-      history = await ctx.history(task.server, promptId)
+      history = await ctx.history(server, promptId)
     }
     catch (error) {
       if (!isAnsweredFailure(error)) {
         ctx.warn(`could not fetch the outputs of ${promptId} from /history; reconcile will ask again`, error)
-        return ctx.requestReconcile(task.server)
+        return ctx.requestReconcile(server)
       }
-      const current = tasks.get(promptId)
-      if (!current || isTerminal(current.state))
+      const current = task.snapshot
+      if (isTerminal(current.state))
         return
       const wait = HISTORY_ERROR_RETRY_MS[failedReads]
       if (wait === undefined)
-        return setTask(endTask(current, 'failed', historyReadError(error, promptId, failedReads + 1), Date.now()))
+        return task.dispatch({ type: 'set', task: endTask(current, 'failed', historyReadError(error, promptId, failedReads + 1), now()) })
       ctx.warn(`/history answered an error for ${promptId}; reading it again in ${wait} ms`, error)
-      return ctx.after(wait, () => void completeFromHistory(promptId, fromFrames, attempt, failedReads + 1))
+      return ctx.after(wait, () => void completeFromHistory(task, fromFrames, attempt, failedReads + 1))
     }
-    const current = tasks.get(promptId)
-    if (!current || isTerminal(current.state))
-      return
-    const next = history ? reconcileTask(current, { history, queue: undefined }, Date.now(), ctx.lostGraceMs) : 'lost'
+    const current = task.snapshot
+    if (isTerminal(current.state) || cache.get(promptId) !== task)
+      return // ended meanwhile, or dropped from the cache
+    const next = history ? reconcileTask(current, { history, queue: undefined }, now(), ctx.lostGraceMs) : 'lost'
     if (next !== 'lost' && isTerminal(next.state))
-      return setTask(next)
+      return task.dispatch({ type: 'set', task: next })
     const delay = HISTORY_RETRY_MS[attempt]
     if (delay !== undefined)
-      return ctx.after(delay, () => void completeFromHistory(promptId, fromFrames, attempt + 1, failedReads))
+      return ctx.after(delay, () => void completeFromHistory(task, fromFrames, attempt + 1, failedReads))
     if (next === 'lost')
-      return setTask(fromFrames())
-    ctx.requestReconcile(task.server)
+      return fromFrames()
+    ctx.requestReconcile(server)
   }
 
   return handleFrame

@@ -15,7 +15,6 @@ import { configuredServer } from '../core/server-identity'
 import { describeTarget, redactUrl, serverOfUrl, serverViewUrl } from '../core/server-url'
 import { assertImage } from '../core/validate-input'
 import type { createImageLoader } from '../http/load-image'
-import { currentId } from './engine'
 import { loadWorkflowChecks } from './load-workflow-checks'
 
 /** Options of `uploadImage()`. */
@@ -36,7 +35,7 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
    */
   function getApiBaseUrl(promptId?: string): string | undefined {
     if (promptId !== undefined)
-      return state.tasks.get(currentId(engine, promptId))?.server
+      return engine.cache.get(promptId)?.server
     return placement.likelyServer()
   }
 
@@ -105,7 +104,7 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
         }
         return { consistent: true, server: null, operation }
       }
-      return checkServerConsistency({ lock: state.lock, apiServer: getApiBaseUrl(), socketServer: socketServerOf(state.sessionTether()), pendingCount: state.pendingIds.size, operation })
+      return checkServerConsistency({ lock: state.lock, apiServer: getApiBaseUrl(), socketServer: socketServerOf(state.sessionTether()), pendingCount: engine.cache.pendingCount, operation })
     },
     /** May the lock (of the session, or of one server) be released now? */
     checkUnlockCondition(server?: string): UnlockCondition {
@@ -116,7 +115,7 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
     debugLock(promptId?: string): LockDebugInfo {
       const taskServer = promptId === undefined ? undefined : getApiBaseUrl(promptId)
       const tether = taskServer !== undefined ? state.tethers.get(taskServer) : state.sessionTether()
-      const pending = [...state.pendingIds].map(id => state.tasks.get(id)).filter((t): t is ComfyTask => !!t && (taskServer === undefined || t.server === taskServer))
+      const pending = Array.from(engine.cache.pending(), t => t.snapshot).filter(t => taskServer === undefined || t.server === taskServer).sort((a, b) => a.createdAt - b.createdAt)
       return {
         affinity: options.affinity,
         lock: state.lock,

@@ -54,7 +54,7 @@ export function createPlacement(engine: Engine) {
    */
   async function placeTask(promptId: string, fit?: ServerFit, chosen?: string): Promise<string> {
     const create = (server: string): string => {
-      engine.setTask(createTask({ promptId, server, clientId: state.clientId, now: Date.now() }))
+      engine.setTask(createTask({ promptId, server, clientId: state.clientId, now: engine.now() }))
       return server
     }
     if (chosen !== undefined)
@@ -175,11 +175,7 @@ export function createPlacement(engine: Engine) {
   function roomIn(usable: readonly ServerStatus[], waiting: number): { healthy: ServerStatus[], open: ServerStatus[] } {
     const healthy = usable.filter(s => s.health === 'healthy')
     const pending = new Map<string, number>() // one pass over the pending tasks, not one per server
-    for (const id of state.pendingIds) {
-      const server = state.tasks.get(id)?.server
-      if (server !== undefined)
-        pending.set(server, (pending.get(server) ?? 0) + 1)
-    }
+    for (const s of healthy) pending.set(s.url, engine.cache.pendingTasksOn(s.url).size)
     const loads = healthy.map(s => ({ url: s.url, pending: pending.get(s.url) ?? 0, serviceMs: engine.serviceTimes.get(s.url) ?? null }))
     const roomy = new Set(loads.filter(l => l.pending < options.maxTasksPerServer && !shouldHoldBack(l, loads, waiting)).map(l => l.url))
     return { healthy, open: healthy.filter(s => roomy.has(s.url)) }

@@ -56,8 +56,7 @@ export function restoreSnapshot(engine: Engine, restored: PersistedSnapshot, gua
     engine.openTether(saved.server, 'restored-after-reload', saved.since)
     for (const t of taskRecords) {
       const task = createTask({ promptId: t.promptId, server: t.server, clientId: restored.clientId, now: t.createdAt })
-      state.tasks.set(t.promptId, { ...task, state: t.state === 'preparing' ? 'queued' : t.state, number: t.number, cancelRequested: t.cancelRequested, unconfirmed: t.unconfirmed || t.state === 'preparing' })
-      state.pendingIds.add(t.promptId)
+      engine.cache.put({ ...task, state: t.state === 'preparing' ? 'queued' : t.state, number: t.number, cancelRequested: t.cancelRequested, unconfirmed: t.unconfirmed || t.state === 'preparing' })
     }
     state.record('restore', `restored the lock on ${saved.server} with ${taskRecords.length} pending task(s) after a reload`, { server: saved.server })
   }
@@ -71,8 +70,7 @@ export function restoreSnapshot(engine: Engine, restored: PersistedSnapshot, gua
         state.tethers.delete(tether.server)
       }
       state.clientId = mintClientId()
-      state.tasks.clear()
-      state.pendingIds.clear()
+      engine.cache.clear()
       state.record('duplicate-tab', 'this tab is a duplicate of a live tab: took a new clientId and left the other tab\'s tasks to it')
     }
     state.ready = true

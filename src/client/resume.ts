@@ -1,4 +1,3 @@
-import type { ComfyTetherError } from '../core/errors'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { Engine } from './engine'
 import type { ComfyClientTaskHandle, ComfyTaskResult } from './types'
@@ -6,7 +5,6 @@ import { InvalidArgumentError } from '../core/errors'
 import { configuredServer } from '../core/server-identity'
 import { createTask, isTerminal } from '../core/task-state'
 import { nodesToRun } from '../core/workflow-progress'
-import { currentId } from './engine'
 import { taskHandle } from './task-handle'
 
 /** What `resume()` follows: a prompt that another process (or an earlier run of this one) sent. */
@@ -46,7 +44,7 @@ const PROMPT_ID = /^[\w-]{1,128}$/
  * it is never sent again, except as `workflow` above says.
  */
 export function createResume(engine: Engine) {
-  const { state, workflows } = engine
+  const { state } = engine
   const handleOf = (promptId: string, result: Promise<ComfyTaskResult>): ComfyClientTaskHandle => taskHandle(engine, promptId, result)
   return async function resume(options: ComfyResumeOptions): Promise<ComfyClientTaskHandle> {
     const { promptId, workflow } = options ?? {}
@@ -62,25 +60,28 @@ export function createResume(engine: Engine) {
       if (held && held !== server)
         throw new InvalidArgumentError('INVALID_OPTIONS', `[comfy-tether] resume() of ${promptId} on ${server} refused: this client (affinity 'session') is locked to ${held} while its tasks are pending. Use a client with affinity: 'task', or wait for them.`)
     }
-    const id = currentId(engine, promptId)
-    const known = state.tasks.get(id)
-    if (known && !isTerminal(known.state)) {
+    const known = engine.cache.get(promptId)
+    if (known && !isTerminal(known.snapshot.state)) {
       if (known.server !== server)
         throw new InvalidArgumentError('INVALID_OPTIONS', `[comfy-tether] resume() of ${promptId} on ${server} refused: this client follows it on ${known.server}.`)
-      return handleOf(id, resultOf(id))
+      return handleOf(known.promptId, known.result())
     }
     await engine.untilDisposed('resume()', waitUntilReady())
     if (!state.tethers.has(server))
       engine.openTether(server, 'resumed')
     engine.releaseTimers.get(server)?.()
-    const result = resultOf(promptId)
+    const at = engine.now()
+    const created = createTask({ promptId, server, clientId: options.clientId ?? state.clientId, now: at })
+    // A task of the same id that ended here before starts again: a fresh task object with a fresh result.
+    if (known)
+      engine.cache.forget(known)
+    const task = engine.cache.put({ ...created, state: 'queued', queuedAt: at, unconfirmed: workflow !== undefined })
     if (workflow)
-      engine.unconfirmedPrompts.set(promptId, { prompt: workflow, extraData: options.extraData, resends: 0 })
+      task.unsent = { prompt: workflow, extraData: options.extraData, resends: 0 }
     const followed = workflow ?? options.prompt
     if (followed) // the whole workflow's progress, as for a task this client sent
-      workflows.track(promptId, server, followed, null, nodesToRun(followed, undefined))
-    const task = createTask({ promptId, server, clientId: options.clientId ?? state.clientId, now: Date.now() })
-    engine.setTask({ ...task, state: 'queued', queuedAt: Date.now(), unconfirmed: workflow !== undefined })
+      task.dispatch({ type: 'track', prompt: followed, filled: null, nodes: nodesToRun(followed, undefined), format: 'api' })
+    const result = task.result()
     state.record('acquire', `resumed ${promptId} on ${server}${options.clientId && options.clientId !== state.clientId ? ` (sent by client ${options.clientId}: followed through a socket of that id, the history and the queue)` : ''}${workflow ? '; it may not have reached the server: looking it up before sending it again under the same id' : ''}`, { server, promptId })
     const tether = state.tethers.get(server)
     tether?.ensureSocket()
@@ -88,24 +89,6 @@ export function createResume(engine: Engine) {
     if (options.clientId && options.clientId !== state.clientId)
       engine.followPrompt(server, promptId, options.clientId)
     return handleOf(promptId, result)
-  }
-
-  function resultOf(promptId: string): Promise<ComfyTaskResult> {
-    const previous = engine.settlers.get(promptId)
-    const result = new Promise<ComfyTaskResult>((resolve, reject) => {
-      engine.settlers.set(promptId, {
-        resolve: (r) => {
-          previous?.resolve(r)
-          resolve(r)
-        },
-        reject: (e: ComfyTetherError) => {
-          previous?.reject(e)
-          reject(e)
-        },
-      })
-    })
-    result.catch(() => {})
-    return result
   }
 
   function waitUntilReady(): Promise<void> {

@@ -6,14 +6,14 @@ import type { ComfyWorkflow } from '../core/validate-input'
 import type { FilledWorkflow, WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
 import type { Engine } from './engine'
 import type { createPlacement } from './placement'
-import type { ComfyClientTaskHandle, ComfyTaskResult, SubmitOptions } from './types'
+import type { Task } from './task'
+import type { ComfyClientTaskHandle, SubmitOptions } from './types'
 import type { ServerFit } from './workflow-checks'
 import { isComfyTetherError, ProtocolError, RequestFailedError, TaskCancelledError, TaskNotFoundError } from '../core/errors'
 import { mintUuid } from '../core/ids'
-import { endTask, isTerminal, updateTask } from '../core/task-state'
+import { endTask, isTerminal } from '../core/task-state'
 import { nodesToRun } from '../core/workflow-progress'
 import { createCanceller } from './cancel-task'
-import { currentId } from './engine'
 import { taskHandle } from './task-handle'
 import { loadWorkflowChecks, workflowChecks } from './load-workflow-checks'
 import { createQueueNumbers } from './queue-numbers'
@@ -31,16 +31,18 @@ function refusedBeforeSending(error: ComfyTetherError): boolean {
 
 /** submit, its run to `POST /prompt`, the resend of unconfirmed prompts, and cancel. */
 export function createTaskRunner(engine: Engine, placement: ReturnType<typeof createPlacement>) {
-  const { api, state, options, objectInfos, workflows } = engine
+  const { api, state, options, objectInfos } = engine
   /** A submit's view of the node info: the classes its workflow uses, per server (`undefined`: unreadable). */
   const nodeInfoOf = (classes: readonly string[]) => ({
     get: (server: string, fresh?: boolean) => objectInfos.get(server, classes, fresh).catch(() => undefined),
     peek: (server: string) => objectInfos.peek(server, classes),
   })
   const queueNumbers = createQueueNumbers()
-  const live = (promptId: string): ComfyTask | undefined => {
-    const task = state.tasks.get(promptId)
-    return task && !isTerminal(task.state) ? task : undefined
+  const { cache } = engine
+  /** The task's state while it has not ended (it may have been re-keyed by an old server: the object follows). */
+  const live = (task: Task): ComfyTask | undefined => {
+    const snapshot = task.snapshot
+    return isTerminal(snapshot.state) || cache.get(task.promptId) !== task ? undefined : snapshot
   }
 
   /** Goes on only while the client lives: each await of a submit and of its background run goes through it. */
@@ -68,77 +70,80 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     const nodeInfo = nodeInfoOf(source.classes)
     const fit = checks?.createServerFit(source, skip, nodeInfo, validate)
     const server = await alive(placement.placeTask(promptId, fit, submitOptions.server))
+    const task = cache.get(promptId)
+    if (!task) // ended and dropped (taskRetention: 0) between its placement and now
+      throw new TaskNotFoundError(promptId)
     const { prompt, filled } = source.placed(server, nodeInfo.peek(server))
-    workflows.track(promptId, server, prompt, filled, nodesToRun(prompt, nodeInfo.peek(server)), source.format)
-    const result = new Promise<ComfyTaskResult>((resolve, reject) => engine.settlers.set(promptId, { resolve, reject }))
-    result.catch(() => {}) // the app may never await it; the task's state carries the error either way
-    void runTask(promptId, server, prompt, images, submitOptions.extraData, { validate, filled, fit, nodeInfo, onBeforeSend: submitOptions.onBeforeSend })
+    task.dispatch({ type: 'track', prompt, filled, nodes: nodesToRun(prompt, nodeInfo.peek(server)), format: source.format })
+    const result = task.result()
+    void runTask(task, server, prompt, images, submitOptions.extraData, { validate, filled, fit, nodeInfo, onBeforeSend: submitOptions.onBeforeSend })
     return taskHandle(engine, promptId, result)
   }
 
   /** Waits while the task's server is in an outage; `false` when the task ended meanwhile (lost, cancelled). */
-  async function waitForServer(server: string, promptId: string): Promise<boolean> {
+  async function waitForServer(server: string, task: Task): Promise<boolean> {
     await alive(state.tethers.get(server)?.whenReachable() ?? Promise.resolve())
-    return !!live(currentId(engine, promptId))
+    return !!live(task)
   }
 
   /**
    * POST /prompt got no answer: only the server can say whether it was queued, so reconcile asks instead of resending.
    * A prompt whose frames said it runs is on the server: confirmed, never sent again (a restart loses it, as any other).
    */
-  function markUnconfirmed(promptId: string, server: string): void {
-    const task = state.tasks.get(promptId)
-    if (task?.state === 'running')
-      engine.unconfirmedPrompts.delete(promptId)
-    else if (task && !isTerminal(task.state))
-      engine.setTask({ ...task, state: 'queued', unconfirmed: true, queuedAt: Date.now() })
+  function markUnconfirmed(task: Task, server: string): void {
+    const { promptId } = task
+    const snapshot = task.snapshot
+    if (snapshot.state === 'running')
+      task.unsent = undefined
+    else if (!isTerminal(snapshot.state))
+      task.dispatch({ type: 'patch', changes: { state: 'queued', unconfirmed: true, queuedAt: engine.now() } })
     state.record('reconcile', `POST /prompt of ${promptId} got no answer from ${server}; asking the server instead of resending`, { server, promptId })
     state.tethers.get(server)?.schedulePoll(0)
-    if (task?.cancelRequested)
+    if (snapshot.cancelRequested)
       cancelLater(promptId) // cancelled while the POST was in flight: delete it there in case it arrived
   }
 
-  const cancelled = (task: ComfyTask, server: string): void => engine.setTask(endTask(task, 'cancelled', new TaskCancelledError(server, task.promptId, 'not-sent'), Date.now()))
+  const cancelled = (task: Task, server: string): void => task.dispatch({ type: 'set', task: endTask(task.snapshot, 'cancelled', new TaskCancelledError(server, task.promptId, 'not-sent'), engine.now()) })
 
-  async function runTask(promptId: string, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined, check: { validate: boolean, filled: FilledWorkflow | null, fit: ServerFit | undefined, nodeInfo: ReturnType<typeof nodeInfoOf>, onBeforeSend: SubmitOptions['onBeforeSend'] }): Promise<void> {
+  async function runTask(task: Task, server: string, prompt: ComfyWorkflow, images: Record<string, Blob>, extraData: Record<string, unknown> | undefined, check: { validate: boolean, filled: FilledWorkflow | null, fit: ServerFit | undefined, nodeInfo: ReturnType<typeof nodeInfoOf>, onBeforeSend: SubmitOptions['onBeforeSend'] }): Promise<void> {
     try {
       await alive(waitForSocket(server, options.socketOpenTimeout))
       // Nothing is sent into a known outage: wait for the server (the outage rule ends the task after maxOutage).
-      if (!await waitForServer(server, promptId))
+      if (!await waitForServer(server, task))
         return
       const info = check.validate ? await alive(check.nodeInfo.get(server)) : undefined
       if (check.filled && workflowChecks().fitSeeds(prompt, check.filled, info)) // a template: filled by the loaded checks
-        workflows.touch(promptId)
+        task.dispatch({ type: 'touch' })
       if (check.validate && check.fit) // its verdict is cached unless the server's node info changed since placement
         await alive(check.fit.assertFits(server))
       for (const [nodeId, file] of Object.entries(images)) {
-        const name = file instanceof File && file.name ? file.name : `comfy-tether-${promptId.slice(0, 8)}-${nodeId}.png`
-        const uploaded = await alive(api.uploadImage({ server, file, filename: name, promptId }))
+        const name = file instanceof File && file.name ? file.name : `comfy-tether-${task.promptId.slice(0, 8)}-${nodeId}.png`
+        const uploaded = await alive(api.uploadImage({ server, file, filename: name, promptId: task.promptId }))
         const node = prompt[nodeId]
         if (node)
           node.inputs = { ...node.inputs, image: uploaded.subfolder ? `${uploaded.subfolder}/${uploaded.name}` : uploaded.name }
       }
-      const before = live(promptId)
+      const before = live(task)
       if (!before)
         return
       if (before.cancelRequested)
-        return cancelled(before, server)
+        return cancelled(task, server)
+      const { promptId } = task
       if (check.onBeforeSend) {
         await alive(Promise.resolve(check.onBeforeSend({ server, promptId, clientId: state.clientId })))
-        const after = live(promptId)
+        const after = live(task)
         if (!after || after.cancelRequested)
-          return after && cancelled(after, server)
+          return after && cancelled(task, server)
       }
-      engine.unconfirmedPrompts.set(promptId, { prompt, extraData, resends: 0 })
+      task.unsent = { prompt, extraData, resends: 0 }
       let accepted
       let mark = 0
       for (;;) {
-        if (!await waitForServer(server, promptId))
+        if (!await waitForServer(server, task))
           return
-        const now = state.tasks.get(promptId)
-        if (now?.cancelRequested) // cancelled while it waited for the server
-          return cancelled(now, server)
-        engine.sending.add(promptId)
+        if (task.snapshot.cancelRequested) // cancelled while it waited for the server
+          return cancelled(task, server)
+        task.sending = true
         mark = queueNumbers.mark(server)
         try {
           accepted = await alive(api.queuePrompt({ server, promptId, clientId: state.clientId, prompt, extraData }))
@@ -149,51 +154,53 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
             throw error
           // A refused connection sent nothing: wait out the outage and send it then. Any other silence is ambiguous.
           if (!refusedBeforeSending(error))
-            return markUnconfirmed(promptId, server)
-          engine.sending.delete(promptId)
+            return markUnconfirmed(task, server)
+          task.sending = false
           state.tethers.get(server)?.markUnreachable(`POST /prompt: ${error.detail}`)
         }
       }
-      onAccepted(promptId, server, accepted, mark)
+      onAccepted(task, server, accepted, mark)
       const ignored = new Set(Object.values(accepted.node_errors).flatMap(e => e.dependent_outputs ?? []))
       if (ignored.size > 0) // a partly valid prompt: the server runs only the outputs that passed
-        workflows.retarget(currentId(engine, promptId), nodesToRun(prompt, check.nodeInfo.peek(server), ignored))
+        task.dispatch({ type: 'retarget', nodes: nodesToRun(prompt, check.nodeInfo.peek(server), ignored) })
     }
     catch (error) {
-      const task = state.tasks.get(currentId(engine, promptId))
-      if (task && !engine.isDisposed()) // disposed: the task's result was already rejected with CLIENT_DISPOSED
-        engine.setTask(endTask(task, 'failed', isComfyTetherError(error) ? error : new RequestFailedError(server, 'submit', undefined, `task ${promptId}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }), Date.now()))
+      const current = live(task)
+      if (current && !engine.isDisposed()) // disposed: the task's result was already rejected with CLIENT_DISPOSED
+        task.dispatch({ type: 'set', task: endTask(current, 'failed', isComfyTetherError(error) ? error : new RequestFailedError(server, 'submit', undefined, `task ${task.promptId}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }), engine.now()) })
     }
   }
 
   /** `POST /prompt` was answered: follow the prompt under the id the server gave, and carry out a cancel made meanwhile. */
-  function onAccepted(promptId: string, server: string, accepted: { prompt_id: string, number: number, node_errors: Record<string, ComfyNodeError> }, mark: number): void {
-    engine.unconfirmedPrompts.delete(promptId)
-    engine.sending.delete(promptId)
-    if (accepted.prompt_id !== promptId && state.tasks.has(accepted.prompt_id)) {
+  function onAccepted(task: Task, server: string, accepted: { prompt_id: string, number: number, node_errors: Record<string, ComfyNodeError> }, mark: number): void {
+    const { promptId } = task
+    task.unsent = undefined
+    task.sending = false
+    if (accepted.prompt_id !== promptId && cache.snapshot(accepted.prompt_id)) {
       // Two submits answered with one prompt id: one task could never settle. The server broke the protocol.
-      const task = state.tasks.get(promptId)
-      if (task)
-        engine.setTask(endTask(task, 'failed', new ProtocolError(server, `POST /prompt answered prompt_id ${accepted.prompt_id} for task ${promptId}, an id it already gave another task of this client`), Date.now()))
+      const current = live(task)
+      if (current)
+        task.dispatch({ type: 'set', task: endTask(current, 'failed', new ProtocolError(server, `POST /prompt answered prompt_id ${accepted.prompt_id} for task ${promptId}, an id it already gave another task of this client`), engine.now()) })
       return
     }
     engine.honoursIds.set(server, accepted.prompt_id === promptId)
-    const id = accepted.prompt_id === promptId ? promptId : rekey(promptId, accepted.prompt_id)
+    if (accepted.prompt_id !== promptId)
+      rekey(task, accepted.prompt_id)
     const tether = state.tethers.get(server)
     if (queueNumbers.answered(server, mark, accepted.number)) {
       objectInfos.suspect(server)
       tether?.noteRestart()
     }
-    const task = live(id)
-    if (task)
-      engine.setTask({ ...task, state: task.state === 'preparing' ? 'queued' : task.state, number: accepted.number, queuedAt: task.queuedAt ?? Date.now(), nodeErrors: accepted.node_errors })
+    const current = live(task)
+    if (current)
+      task.dispatch({ type: 'patch', changes: { state: current.state === 'preparing' ? 'queued' : current.state, number: accepted.number, queuedAt: current.queuedAt ?? engine.now(), nodeErrors: accepted.node_errors } })
     engine.persist() // a reload now knows the prompt reached the server, and its place in the queue
-    if (id !== promptId)
+    if (task.promptId !== promptId)
       void tether?.reconcile('server assigned its own prompt id')
     tether?.schedulePoll()
     // cancel() while the POST was in flight: the prompt is on the server now, so cancel it there.
-    if (state.tasks.get(id)?.cancelRequested)
-      cancelLater(id)
+    if (task.snapshot.cancelRequested)
+      cancelLater(task.promptId)
   }
 
   /**
@@ -202,13 +209,14 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
    * honour client ids (an older one would mint a new id each time), and at most `MAX_RESENDS` times.
    */
   async function resubmit(task: ComfyTask): Promise<boolean> {
-    const entry = engine.unconfirmedPrompts.get(task.promptId)
-    if (task.cancelRequested) {
+    const owner = cache.get(task.promptId)
+    const entry = owner?.unsent
+    if (task.cancelRequested && owner) {
       // Cancelled, and on neither /queue nor /history past the grace period: it never ran and is not sent again.
-      cancelled(task, task.server)
+      cancelled(owner, task.server)
       return true
     }
-    if (!entry || entry.resends >= MAX_RESENDS)
+    if (!owner || !entry || entry.resends >= MAX_RESENDS)
       return false
     let honours = engine.honoursIds.get(task.server)
     if (honours === undefined) {
@@ -217,10 +225,9 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
         engine.honoursIds.set(task.server, honours)
       }
       catch (error) {
-        const current = live(task.promptId)
-        if (!current || !isComfyTetherError(error, 'SERVER_UNREACHABLE'))
+        if (!live(owner) || !isComfyTetherError(error, 'SERVER_UNREACHABLE'))
           return false
-        engine.setTask(updateTask(current, { missingSince: null })) // no answer: ask again after another grace period
+        owner.dispatch({ type: 'patch', changes: { missingSince: null } }) // no answer: ask again after another grace period
         return true
       }
     }
@@ -230,45 +237,34 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     state.record('reconcile', `POST /prompt of ${task.promptId} reached neither the queue nor the history of ${task.server}: sending it again under the same id (${entry.resends}/${MAX_RESENDS})`, { server: task.server, promptId: task.promptId })
     try {
       const accepted = await alive(api.queuePrompt({ server: task.server, promptId: task.promptId, clientId: state.clientId, prompt: entry.prompt, extraData: entry.extraData }))
-      engine.unconfirmedPrompts.delete(task.promptId)
-      const current = live(task.promptId)
+      owner.unsent = undefined
+      const current = live(owner)
       if (current)
-        engine.setTask(updateTask(current, { state: current.state === 'running' ? 'running' : 'queued', number: accepted.number, unconfirmed: false, missingSince: null }))
+        owner.dispatch({ type: 'patch', changes: { state: current.state === 'running' ? 'running' : 'queued', number: accepted.number, unconfirmed: false, missingSince: null } })
     }
     catch (error) {
       if (engine.isDisposed())
         return true
-      const current = live(task.promptId)
+      const current = live(owner)
       if (current && isComfyTetherError(error, 'SERVER_UNREACHABLE'))
-        engine.setTask(updateTask(current, { missingSince: null })) // still unanswered: look again after another grace period
+        owner.dispatch({ type: 'patch', changes: { missingSince: null } }) // still unanswered: look again after another grace period
       else if (current)
-        engine.setTask(endTask(current, 'failed', isComfyTetherError(error) ? error : new RequestFailedError(task.server, 'POST /prompt', undefined, String(error), { cause: error }), Date.now()))
+        owner.dispatch({ type: 'set', task: endTask(current, 'failed', isComfyTetherError(error) ? error : new RequestFailedError(task.server, 'POST /prompt', undefined, String(error), { cause: error }), engine.now()) })
     }
     return true
   }
 
   /** Servers older than ComfyUI 0.3.45 ignore the client's prompt id and answer with their own: follow theirs. */
-  function rekey(from: string, to: string): string {
-    const task = state.tasks.get(from)
-    if (!task)
-      return to
-    state.tasks.delete(from)
-    state.pendingIds.delete(from)
-    engine.renamed.set(from, to)
-    workflows.rekey(from, to)
-    const settle = engine.settlers.get(from)
-    engine.settlers.delete(from)
-    if (settle)
-      engine.settlers.set(to, settle)
-    engine.setTask({ ...task, promptId: to })
+  function rekey(task: Task, to: string): void {
+    const from = task.promptId
+    cache.rename(from, to)
     state.record('acquire', `${task.server} ignored the client prompt id ${from} and queued it as ${to} (ComfyUI older than 0.3.45)`, { server: task.server, promptId: to })
-    return to
   }
 
   const { cancelOnServer, cancelLater } = createCanceller({
     api,
     queue: engine.serverQueue,
-    getTask: id => state.tasks.get(id),
+    getTask: id => cache.snapshot(id),
     setTask: engine.setTask,
     lostGraceMs: options.reconcile.lostGrace,
     schedulePoll: server => state.tethers.get(server)?.schedulePoll(),
@@ -287,18 +283,19 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
    * `POST /prompt` is in flight is cancelled on the server as soon as the answer comes.
    */
   async function cancel(promptId: string): Promise<void> {
-    const id = currentId(engine, promptId)
-    const task = state.tasks.get(id)
-    if (!task)
+    const owner = cache.get(promptId)
+    if (!owner)
       throw new TaskNotFoundError(promptId)
+    const task = owner.snapshot
+    const id = task.promptId
     if (isTerminal(task.state))
       return
-    engine.setTask({ ...task, cancelRequested: true })
+    owner.dispatch({ type: 'patch', changes: { cancelRequested: true } })
     // Not sent yet: runTask stops it before its POST /prompt. In flight: the server may run it before the answer
     // comes, so it is cancelled there now under its client-minted id (and again once the answer comes). Also when we
     // do not know yet whether the server keeps minted ids (its first POST): a delete of an unknown id changes nothing
     // there, and an interrupt is only sent when /queue shows that id running.
-    if (task.state === 'preparing' && !task.unconfirmed && !(engine.sending.has(id) && engine.honoursIds.get(task.server) !== false))
+    if (task.state === 'preparing' && !task.unconfirmed && !(owner.sending && engine.honoursIds.get(task.server) !== false))
       return
     await cancelOnServer(id)
   }

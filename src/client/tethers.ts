@@ -38,7 +38,7 @@ export function createTethers(engine: Engine, ctx: TethersContext) {
       clientId: () => state.clientId,
       ready: () => state.ready,
       pendingOn: state.pendingOn,
-      getTask: id => state.tasks.get(id),
+      getTask: id => engine.cache.snapshot(id),
       setTask: engine.setTask,
       record: state.record,
       onFrame: ctx.onFrame,

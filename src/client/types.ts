@@ -3,6 +3,7 @@ import type { TaskWorkflowView } from './workflow-insight'
 import type { ComfyImageRef } from '../core/api-types'
 import type { OutputFile } from '../core/outputs'
 import type { ServerLock } from '../core/server-lock'
+import type { ComfyTaskEvent } from './task-cache'
 
 /** Options of one `submit()`. */
 export interface SubmitOptions {
@@ -97,11 +98,17 @@ export function shouldRefreshLastFrame(state: ComfySocketState, now: number): bo
 export const CLOSED_SOCKET: ComfySocketState = Object.freeze({ status: 'CLOSED', attempts: 0, lastMessageAt: null, openedAt: null, lastCloseCode: null })
 
 /**
- * What changed, as told to `subscribe()` listeners: `'tasks'` (a task, or the pending set), `'tethers'` (locks,
- * sockets, outages), `'servers'`, `'log'`, `'previewUrls'`, `'workflows'` (a task's workflow view), `'ready'`,
- * `'clientId'`, `'malformedFrames'`.
+ * A change of the client beyond its tasks, as `subscribe()` listeners get it: `'locks'` (locks, sockets, outages),
+ * `'servers'`, `'log'`, `'ready'`, `'clientId'`, `'malformedFrames'`.
  */
-export type ComfyClientChange = 'tasks' | 'tethers' | 'servers' | 'log' | 'previewUrls' | 'workflows' | 'ready' | 'clientId' | 'malformedFrames'
+export type ComfyClientStateChange = 'locks' | 'servers' | 'log' | 'ready' | 'clientId' | 'malformedFrames'
+
+/**
+ * What `subscribe()` listeners get: a typed event per change. A task's change (its state, progress, preview, workflow
+ * view) is `{ type: 'added' | 'updated' | 'removed', task }` with the task's snapshot after it; anything else is
+ * `{ type }` naming what changed.
+ */
+export type ComfyClientEvent = ComfyTaskEvent | { type: ComfyClientStateChange }
 
 /** The handle `submit()` of the client returns once the task has its server. */
 export interface ComfyClientTaskHandle {

@@ -6,7 +6,7 @@ import type { ComfyTask } from '../core/task-state'
 import type { UiWorkflow } from '../core/ui-workflow'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
-import type { ComfyClientChange, ComfySocketState } from '../client/types'
+import type { ComfyClientStateChange, ComfySocketState } from '../client/types'
 import type { UploadImageOptions } from '../client/inspect'
 import type { TaskWorkflowView } from '../client/workflow-insight'
 import type { ComfyTaskHandle, SubmitOptions } from './store-types'
@@ -42,22 +42,28 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   const malformedFrames = shallowRef(client.malformedFrames)
   const previewUrls = shallowRef(client.previewUrls as Map<string, string>)
   const ready = shallowRef(client.ready)
-  /** Bumped when the locks, sockets or outages change, and when a task's workflow view does. */
+  /** Bumped when the locks, sockets or outages change. */
   const tethers = shallowRef(0)
-  const workflows = shallowRef(0)
 
-  const onChange: Record<ComfyClientChange, () => void> = {
-    tasks: () => triggerRef(tasks),
-    tethers: () => tethers.value++,
+  const onChange: Record<ComfyClientStateChange, () => void> = {
+    locks: () => tethers.value++,
     servers: () => void (servers.value = client.servers as ServerStatus[]),
     log: () => (log.value === client.log ? triggerRef(log) : void (log.value = client.log as LockEvent[])),
-    previewUrls: () => triggerRef(previewUrls),
-    workflows: () => workflows.value++,
     ready: () => void (ready.value = client.ready),
     clientId: () => void (clientId.value = client.clientId),
     malformedFrames: () => void (malformedFrames.value = client.malformedFrames),
   }
-  const unsubscribe = client.subscribe(change => onChange[change]())
+  const unsubscribe = client.subscribe((event) => {
+    if ('task' in event) {
+      // A task changed (its state, preview or workflow view): the maps are the client's own, changed in place.
+      triggerRef(tasks)
+      if (previewUrls.value.size > 0 || event.task.preview !== null)
+        triggerRef(previewUrls)
+    }
+    else {
+      onChange[event.type]()
+    }
+  })
   onScopeDispose(() => {
     unsubscribe()
     client.dispose()
@@ -65,7 +71,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
 
   /** Reads every ref, so that a getter-like action called in a computed or a render re-runs on any change. */
   function track(): void {
-    void [tasks.value, tethers.value, servers.value, workflows.value, clientId.value, malformedFrames.value]
+    void [tasks.value, tethers.value, servers.value, clientId.value, malformedFrames.value]
   }
   /** A computed over a value of the client, re-read when `source` changes. */
   function derived<T>(source: () => unknown, read: () => T) {
@@ -98,7 +104,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     return {
       promptId: handle.promptId,
       task: derived(() => tasks.value, () => handle.task),
-      workflow: derived(() => [tasks.value, workflows.value], () => handle.workflow),
+      workflow: derived(() => tasks.value, () => handle.workflow),
       result: handle.result,
     }
   }

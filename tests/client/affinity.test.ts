@@ -110,24 +110,23 @@ describe('subscribe', () => {
     const client = nodeClient({ servers: urls })
     const seen: string[] = []
     const states: string[] = []
-    const unsubscribe = client.subscribe((change) => {
-      seen.push(change)
-      const task = client.taskList[0]
-      if (change === 'tasks' && task && states.at(-1) !== task.state)
-        states.push(task.state)
+    const unsubscribe = client.subscribe((event) => {
+      seen.push(event.type)
+      if ('task' in event && states.at(-1) !== event.task.state)
+        states.push(event.task.state)
     })
     await (await client.submit(emptyImageWorkflow())).result
     // (queued may be skipped: the simulator can announce the start before it answers POST /prompt)
     expect(states[0]).toBe('preparing')
     expect(states).toContain('running')
     expect(states.at(-1)).toBe('succeeded')
-    expect(seen).toEqual(expect.arrayContaining(['tasks', 'tethers', 'servers', 'log']))
+    expect(seen).toEqual(expect.arrayContaining(['added', 'updated', 'locks', 'servers', 'log']))
     unsubscribe()
     const count = seen.length
     await (await client.submit(emptyImageWorkflow(9))).result
     expect(seen).toHaveLength(count)
     const late: string[] = []
-    client.subscribe(change => late.push(change))
+    client.subscribe(event => late.push(event.type))
     client.dispose()
     expect(client.disposed).toBe(true)
     await expect(client.submit(emptyImageWorkflow(3))).rejects.toMatchObject({ code: 'CLIENT_DISPOSED' })

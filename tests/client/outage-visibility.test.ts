@@ -80,7 +80,7 @@ function giveUpAfter(client: ComfyClient, ms: number): () => void {
       }
     }
   }
-  const off = client.subscribe(change => change === 'servers' && check())
+  const off = client.subscribe(event => event.type === 'servers' && check())
   return () => {
     off()
     timers.forEach(timer => clearTimeout(timer))

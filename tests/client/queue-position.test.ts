@@ -1,13 +1,12 @@
 // Queue positions are read only while someone reads them, cheaply, and never go up while a task waits. Before, every
 // status frame made the client GET /queue on each server with queued tasks of ours, even in a backend that never
 // looks at positions: one extra request per frame, each carrying every queued prompt's whole workflow.
-import type { ComfyMessage } from '../../src/core/protocol'
-import type { ComfyTask } from '../../src/core/task-state'
 import type { WaitingPrompts } from '../../src/client/server-queue'
 import { createComfySimulator } from 'comfy-tether/testing'
 import { describe, expect, it } from 'vitest'
 import { createTask } from '../../src/core/task-state'
 import { createWorkflowInsight } from '../../src/client/workflow-insight'
+import { TaskCache } from '../../src/client/task-cache'
 import { nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
 
 const { onClose } = simulatorPool()
@@ -61,26 +60,22 @@ describe('queue positions', () => {
   })
 
   it('never goes up while the task waits, even when a later read ranks it further back', async () => {
-    const task: ComfyTask = { ...createTask({ promptId: 'ours', server: 'http://a', clientId: 'c', now: 0 }), state: 'queued' }
     // A first read with nothing else on the server, then one with another client's prompt running ahead of ours
     // (as seen on a real 0.33: 0, then 1, then 0).
     const answers: WaitingPrompts[] = [{ running: [], pending: ['ours'] }, { running: ['foreign'], pending: ['ours'] }, { running: ['foreign'], pending: ['ours'] }]
     const shown: (number | null)[] = []
     let reads = 0
-    const insight = createWorkflowInsight({
-      getTask: id => (id === 'ours' ? task : undefined),
-      pendingOn: () => [task],
-      queue: async () => answers[Math.min(reads++, answers.length - 1)]!,
-      changed: () => void shown.push(insight.view('ours')?.queuePosition ?? null),
-    })
-    insight.track('ours', 'http://a', slowWorkflow(), null, ['1', '2', '3'])
-    const status = (remaining: number): ComfyMessage => ({ type: 'status', data: { status: { exec_info: { queue_remaining: remaining } } } }) as ComfyMessage
+    const cache = new TaskCache({ retention: 10, resultOf: () => { throw new Error('not in this test') }, wasSent: () => true, onChange: () => {}, onListenerError: (error) => { throw error } })
+    const insight = createWorkflowInsight({ cache, queue: async () => answers[Math.min(reads++, answers.length - 1)]!, now: () => Date.now() })
+    const task = cache.put({ ...createTask({ promptId: 'ours', server: 'http://a', clientId: 'c', now: 0 }), state: 'queued' })
+    task.dispatch({ type: 'track', prompt: slowWorkflow(), filled: null, nodes: ['1', '2', '3'], format: 'api' })
+    cache.subscribe(() => void shown.push(insight.view('ours')?.queuePosition ?? null))
     insight.view('ours') // someone looks
-    insight.onMessage('http://a', status(2))
+    insight.onStatus('http://a')
     await waitFor(() => reads >= 1 && shown.includes(0), 'the first read')
-    insight.onMessage('http://a', status(2))
+    insight.onStatus('http://a')
     await waitFor(() => reads >= 2, 'the second read')
-    insight.onMessage('http://a', status(2))
+    insight.onStatus('http://a')
     await waitFor(() => reads >= 3, 'the third read')
     await new Promise(resolve => setTimeout(resolve, 20))
     expect(shown.filter(p => p !== null)).not.toContain(1)
