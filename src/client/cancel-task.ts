@@ -6,6 +6,8 @@ import { endTask, isTerminal, reconcileTask } from '../core/task-state'
 
 /** What cancelling needs from the store. */
 export interface CancelContext {
+  /** The client's clock (its timer provider's `now`). */
+  now: () => number
   api: ComfyApi
   /** Cancel by id where the server has the jobs API. */
   queue: ServerQueue
@@ -70,8 +72,8 @@ export function createCanceller(ctx: CancelContext): { cancelOnServer: (promptId
     if (!latest)
       return
     if (!history)
-      return ctx.setTask(endTask(latest, 'cancelled', new TaskCancelledError(server, promptId, 'dequeued'), Date.now()))
-    const next = reconcileTask(latest, { history, queue: undefined }, Date.now(), ctx.lostGraceMs)
+      return ctx.setTask(endTask(latest, 'cancelled', new TaskCancelledError(server, promptId, 'dequeued'), ctx.now()))
+    const next = reconcileTask(latest, { history, queue: undefined }, ctx.now(), ctx.lostGraceMs)
     if (next !== 'lost') {
       ctx.setTask(next)
       if (isTerminal(next.state) && next.state !== 'cancelled')

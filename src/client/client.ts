@@ -176,6 +176,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     cache,
     workflows,
     now,
+    timers: clock,
     after: (ms, callback) => (disposal.disposed ? () => {} : timers.after(ms, callback)), // nothing starts after dispose()
     releaseTimers: new Map(),
     slotWaiters: new Set(),
@@ -241,7 +242,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   const runner = createTaskRunner(engine, placement)
   const inspection = createInspection(engine, placement, images)
 
-  const guard = createClientIdGuard(`comfy-tether:${options.persist ? options.persist.key : 'memory'}`, () => state.clientId)
+  const guard = createClientIdGuard(`comfy-tether:${options.persist ? options.persist.key : 'memory'}`, () => state.clientId, clock)
   startRestore(engine, loading ?? restored, guard)
 
   function dispose(): void {

@@ -7,6 +7,8 @@ import { endTask } from '../core/task-state'
 
 /** What the rules for a dead locked server need from the store. */
 export interface DeadServerContext {
+  /** The client's clock (its timer provider's `now`). */
+  now: () => number
   tethers: ReadonlyMap<string, ServerTether>
   /** The configured servers. */
   serverUrls: readonly string[]
@@ -32,7 +34,7 @@ export function createDeadServerRules(ctx: DeadServerContext): { abandon: (serve
         const pending = ctx.pendingOn(tether.server)
         ctx.record('release', `abandoning ${tether.server}: ${pending.length} task(s) end lost`, { server: tether.server, code: 'TASK_LOST' })
         for (const task of pending)
-          ctx.setTask(endTask(task, 'lost', new TaskLostError(tether.server, task.promptId, 'abandoned', ctx.wasSent(task)), Date.now()))
+          ctx.setTask(endTask(task, 'lost', new TaskLostError(tether.server, task.promptId, 'abandoned', ctx.wasSent(task)), ctx.now()))
         if (ctx.tethers.get(tether.server) === tether)
           ctx.closeTether(tether, 'abandoned by the app')
       }

@@ -1,5 +1,6 @@
 import type { QueryCredential } from '../core/server-url'
 import type { LockReason } from '../core/server-lock'
+import type { Timers } from '../core/timers'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyApi } from '../http/comfy-api'
 import type { ComfyServerApi } from '../http/comfy-server-api'
@@ -28,6 +29,8 @@ export interface Engine {
   workflows: WorkflowInsight
   /** The client's clock (the timer provider's `now`): every time stamp of the engine comes from it. */
   now: () => number
+  /** The client's timer provider (the platform's, or the one given to `createComfyClient`). */
+  timers: Timers
   /** A timer of the client's group (cleared on dispose). */
   after: (ms: number, callback: () => void) => () => void
   /** Per server, the cancel of its pending lock release. */

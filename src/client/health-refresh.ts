@@ -10,6 +10,10 @@ export const PLACEMENT_WINDOW_MS = 250
 
 /** What the health checks need from the store. */
 export interface HealthRefreshContext {
+  /** The client's clock (its timer provider's `now`). */
+  now: () => number
+  /** A timer of the client's provider; returns its cancel. */
+  after: (ms: number, callback: () => void) => () => void
   /** `GET /prompt` of one server: its queue length. */
   check: (url: string) => Promise<number>
   updateServer: (url: string, patch: Partial<ServerStatus>) => void
@@ -27,7 +31,7 @@ export interface HealthRefreshContext {
 export function createHealthRefresh(ctx: HealthRefreshContext): { refresh: (urls: readonly string[]) => Promise<void>, dispose: () => void } {
   const windowMs = ctx.windowMs ?? PLACEMENT_WINDOW_MS
   const inFlight = new Map<string, Promise<boolean>>()
-  const timers = new Set<ReturnType<typeof setTimeout>>()
+  const timers = new Set<() => void>()
   /** Refreshes still waiting: disposal ends them (a black-holed check may never answer). */
   const waiting = new Set<() => void>()
   let disposed = false
@@ -47,7 +51,7 @@ export function createHealthRefresh(ctx: HealthRefreshContext): { refresh: (urls
           const why = `GET /prompt failed: ${describeFailure(error)}`
           // No answer at all starts (or continues) an outage; an answer that is an error (500, a protocol error) does not.
           const noAnswer = isComfyTetherError(error, 'SERVER_UNREACHABLE')
-          ctx.updateServer(url, { health: 'unreachable', error: why, ...(noAnswer ? { unreachableSince: Date.now() } : {}) })
+          ctx.updateServer(url, { health: 'unreachable', error: why, ...(noAnswer ? { unreachableSince: ctx.now() } : {}) })
           if (noAnswer)
             ctx.onUnreachable?.(url, why)
           return false
@@ -69,7 +73,7 @@ export function createHealthRefresh(ctx: HealthRefreshContext): { refresh: (urls
           return
         done = true
         waiting.delete(finish)
-        clearTimeout(timer)
+        timer()
         timers.delete(timer)
         for (const url of urls) {
           if (!answered.has(url) && !disposed)
@@ -77,12 +81,12 @@ export function createHealthRefresh(ctx: HealthRefreshContext): { refresh: (urls
         }
         resolve()
       }
-      const timer = setTimeout(() => {
+      const timer = ctx.after(windowMs, () => {
         timers.delete(timer)
         windowOver = true
         if (healthy > 0)
           finish()
-      }, windowMs)
+      })
       timers.add(timer)
       let settled = 0
       for (const url of urls) {
@@ -106,7 +110,7 @@ export function createHealthRefresh(ctx: HealthRefreshContext): { refresh: (urls
     dispose() {
       disposed = true
       for (const finish of [...waiting]) finish()
-      for (const timer of timers) clearTimeout(timer)
+      for (const cancel of timers) cancel()
       timers.clear()
     },
   }

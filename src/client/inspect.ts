@@ -45,7 +45,7 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
     let server = sessionMode ? await placement.sessionServer() : await placement.taskServer()
     while (server === undefined) // a shared choice made for a workflow that fits nowhere; choose again
       server = await placement.sessionServer()
-    const filename = uploadOptions.filename ?? (file instanceof File && file.name ? file.name : `comfy-tether-${Date.now()}.png`)
+    const filename = uploadOptions.filename ?? (file instanceof File && file.name ? file.name : `comfy-tether-${engine.now()}.png`)
     try {
       const result = await engine.api.uploadImage({ server, file, filename, subfolder: uploadOptions.subfolder, type: uploadOptions.type, overwrite: uploadOptions.overwrite })
       return { ...result, server }

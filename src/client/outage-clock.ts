@@ -7,6 +7,8 @@ const LAST_CHECK_MIN_MS = 250
 
 /** What one server's outage clock needs. */
 export interface OutageContext {
+  /** The client's clock (its timer provider's `now`). */
+  now: () => number
   server: string
   maxOutage: number
   after: (ms: number, callback: () => void) => () => void
@@ -41,7 +43,7 @@ export interface OutageContext {
 export function createOutageClock(ctx: OutageContext) {
   const { server, maxOutage } = ctx
   let since: number | null = null
-  let lastAnswerAt = Date.now()
+  let lastAnswerAt = ctx.now()
   let cancelExpiry: (() => void) | undefined
   const waiters = new Set<() => void>()
   let stopped = false
@@ -62,15 +64,15 @@ export function createOutageClock(ctx: OutageContext) {
    */
   function armExpiry(): void {
     const lead = Math.min(ctx.healthTimeout, maxOutage)
-    cancelExpiry = ctx.after(Math.max(0, lastAnswerAt + maxOutage - lead - Date.now()), () => {
+    cancelExpiry = ctx.after(Math.max(0, lastAnswerAt + maxOutage - lead - ctx.now()), () => {
       cancelExpiry = undefined
       if (since === null || stopped)
         return
-      if (Date.now() - lastAnswerAt < maxOutage - lead)
+      if (ctx.now() - lastAnswerAt < maxOutage - lead)
         return armExpiry()
       // Its answer must be in by the deadline; an outage noticed after it (a timed-out request) still gets a moment.
       const deadline = lastAnswerAt + maxOutage
-      expireUnlessAnswered(deadline, Math.max(deadline - Date.now(), Math.min(lead, LAST_CHECK_MIN_MS)))
+      expireUnlessAnswered(deadline, Math.max(deadline - ctx.now(), Math.min(lead, LAST_CHECK_MIN_MS)))
     })
   }
 
@@ -84,7 +86,7 @@ export function createOutageClock(ctx: OutageContext) {
     const decide = (): void => {
       if (answered === undefined || !due || since === null || stopped)
         return
-      if (answered || Date.now() - lastAnswerAt < maxOutage)
+      if (answered || ctx.now() - lastAnswerAt < maxOutage)
         return armExpiry()
       tell('warn', `${server} gave no answer for longer than maxOutage (${maxOutage} ms, since ${new Date(lastAnswerAt).toISOString()}), nor to a last GET /prompt: its ${ctx.pendingCount()} pending task(s) are lost`, { code: 'TASK_LOST' })
       ctx.onExpired()
@@ -94,7 +96,7 @@ export function createOutageClock(ctx: OutageContext) {
       answered = ok
       decide()
     })
-    cancelExpiry = ctx.after(Math.max(0, deadline - Date.now()), () => {
+    cancelExpiry = ctx.after(Math.max(0, deadline - ctx.now()), () => {
       cancelExpiry = undefined
       due = true
       decide()
@@ -103,7 +105,7 @@ export function createOutageClock(ctx: OutageContext) {
 
   /** The server answered a request: healthy, and the outage (if any) is over. */
   function markReachable(): void {
-    lastAnswerAt = Date.now()
+    lastAnswerAt = ctx.now()
     ctx.updateServer(server, { health: 'healthy', error: null, unreachableSince: null })
     if (since === null)
       return
@@ -126,7 +128,7 @@ export function createOutageClock(ctx: OutageContext) {
     markUnreachable(why?: string): boolean {
       if (since !== null || stopped)
         return false
-      since = Date.now()
+      since = ctx.now()
       ctx.changed()
       ctx.updateServer(server, { health: 'unreachable', unreachableSince: since })
       // maxOutage: Infinity means the tasks wait for the server for ever (abandon() is the way out): no deadline.
@@ -143,13 +145,13 @@ export function createOutageClock(ctx: OutageContext) {
     },
     /** A socket frame arrived: the server is alive (it pushes the expiry back, but says nothing of HTTP). */
     noteAnswer(): void {
-      lastAnswerAt = Date.now()
+      lastAnswerAt = ctx.now()
     },
     markReachable,
     /** An HTTP answer from the server, on any call: ends an outage; otherwise only notes the time (no state change). */
     answered(): void {
       if (since === null)
-        lastAnswerAt = Date.now()
+        lastAnswerAt = ctx.now()
       else
         markReachable()
     },

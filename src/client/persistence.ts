@@ -1,3 +1,5 @@
+import type { Timers } from '../core/timers'
+import { defaultTimers } from '../core/timers'
 import type { ServerLock } from '../core/server-lock'
 import type { ComfyTask, TaskState } from '../core/task-state'
 import type { ComfyStorage } from './options'
@@ -125,7 +127,7 @@ type ClaimMessage = { kind: 'who-has', clientId: string, nonce: string } | { kin
  * clientId break a real ComfyUI. A tab asks on a BroadcastChannel whether a live tab already owns its restored
  * clientId; the owner answers. Returns a handle that answers such questions for our own id, and `stop()`.
  */
-export function createClientIdGuard(channelName: string, currentClientId: () => string): {
+export function createClientIdGuard(channelName: string, currentClientId: () => string, timers: Pick<Timers, 'setTimeout' | 'clearTimeout'> = defaultTimers): {
   isTaken: (clientId: string, waitMs: number) => Promise<boolean>
   stop: () => void
 } {
@@ -148,11 +150,11 @@ export function createClientIdGuard(channelName: string, currentClientId: () => 
       const nonce = Math.random().toString(36).slice(2)
       return new Promise((resolve) => {
         const settle = (taken: boolean): void => {
-          clearTimeout(timer)
+          timers.clearTimeout(timer)
           waiting.delete(nonce)
           resolve(taken)
         }
-        const timer = setTimeout(() => settle(false), waitMs)
+        const timer = timers.setTimeout(() => settle(false), waitMs)
         waiting.set(nonce, settle)
         channel.postMessage({ kind: 'who-has', clientId, nonce } satisfies ClaimMessage)
       })

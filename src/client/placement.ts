@@ -20,7 +20,7 @@ export function createPlacement(engine: Engine) {
   /** Rounds of wakes so far (one per task end), and the round each waiting submit began to wait in. */
   let round = 0
   const waitingSince = new WeakMap<() => void, number>()
-  const health = createHealthRefresh({
+  const health = createHealthRefresh({ now: engine.now, after: engine.after,
     check: url => engine.api.queueRemaining(url, options.healthTimeout),
     updateServer: state.updateServer,
     onUnreachable: (url, why) => {
@@ -28,7 +28,7 @@ export function createPlacement(engine: Engine) {
       engine.objectInfos.suspect(url) // it may be restarting, maybe with other nodes: read it again on next use
     },
   })
-  const deadServer = createDeadServerRules({ tethers: state.tethers, serverUrls, pendingOn: state.pendingOn, setTask: engine.setTask, closeTether: engine.closeTether, record: state.record, wasSent: task => wasSent(engine, task) })
+  const deadServer = createDeadServerRules({ now: engine.now, tethers: state.tethers, serverUrls, pendingOn: state.pendingOn, setTask: engine.setTask, closeTether: engine.closeTether, record: state.record, wasSent: task => wasSent(engine, task) })
   const ownPending = (url: string): number => state.pendingOn(url).length
   /** Each await of placement goes on only while the client lives: nothing is locked or sent after dispose(). */
   const alive = <T>(work: T | Promise<T>): Promise<T> => engine.untilDisposed('submit()', Promise.resolve(work))
@@ -126,7 +126,7 @@ export function createPlacement(engine: Engine) {
     let turn: number | undefined
     try {
       for (;;) {
-        if (state.servers.some(s => s.checkedAt === null || Date.now() - s.checkedAt > HEALTH_MAX_AGE_MS))
+        if (state.servers.some(s => s.checkedAt === null || engine.now() - s.checkedAt > HEALTH_MAX_AGE_MS))
           await alive(refreshServers())
         const choice = chooseWithRoom(await alive(fitting(fit)))
         if (choice !== undefined)

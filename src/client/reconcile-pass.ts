@@ -25,6 +25,8 @@ export const MAX_STATUSLESS_PASSES = 3
 
 /** What one pass needs from its tether. */
 export interface ReconcilePassContext {
+  /** The client's clock (its timer provider's `now`). */
+  now: () => number
   server: string
   api: ComfyApi
   /** Where the server's queue is read (the jobs API where it has one). */
@@ -88,7 +90,7 @@ export function createReconcilePass(ctx: ReconcilePassContext): (targets: readon
         unreadable.set(current.promptId, passes)
         if (passes >= MAX_UNREADABLE_PASSES) {
           unreadable.delete(current.promptId)
-          changed.push(endTask(current, 'failed', historyReadError(failure, current.promptId, passes), Date.now()))
+          changed.push(endTask(current, 'failed', historyReadError(failure, current.promptId, passes), ctx.now()))
         }
         continue
       }
@@ -157,7 +159,7 @@ export function createReconcilePass(ctx: ReconcilePassContext): (targets: readon
       statusless.set(current.promptId, passes)
       if (passes >= MAX_STATUSLESS_PASSES) {
         statusless.delete(current.promptId)
-        return endTask(current, 'failed', new ProtocolError(ctx.server, `GET /history/${current.promptId} keeps answering an entry without "status" (${passes} times) while the prompt is not on /queue; ComfyUI always records a status when a prompt ends`), Date.now())
+        return endTask(current, 'failed', new ProtocolError(ctx.server, `GET /history/${current.promptId} keeps answering an entry without "status" (${passes} times) while the prompt is not on /queue; ComfyUI always records a status when a prompt ends`), ctx.now())
       }
     }
     else {
@@ -165,10 +167,10 @@ export function createReconcilePass(ctx: ReconcilePassContext): (targets: readon
     }
     // Cancelled, and now on neither /queue nor /history: our delete took it out (its confirmation may have been lost).
     if (where === null && !history && current.cancelRequested && !current.unconfirmed)
-      return endTask(current, 'cancelled', new TaskCancelledError(ctx.server, current.promptId, 'dequeued'), Date.now())
+      return endTask(current, 'cancelled', new TaskCancelledError(ctx.server, current.promptId, 'dequeued'), ctx.now())
     const confirmed = !current.unconfirmed && current.state !== 'preparing'
     const restarted = where === null && !history && confirmed && ctx.brokeSince(current.queuedAt ?? current.createdAt)
-    const next = restarted ? 'lost' : reconcileTask(current, { history, queue: history ? undefined : where }, Date.now(), ctx.lostGraceMs)
+    const next = restarted ? 'lost' : reconcileTask(current, { history, queue: history ? undefined : where }, ctx.now(), ctx.lostGraceMs)
     if (next === 'lost' && current.unconfirmed && await ctx.resubmit(current))
       return undefined
     if (next !== 'lost')
@@ -176,6 +178,6 @@ export function createReconcilePass(ctx: ReconcilePassContext): (targets: readon
     // A confirmed task that vanished from both /queue and /history across a broken connection: the server
     // restarted. Without a break, or for a prompt the server never confirmed, all we know is that it is not there.
     const reason = (restarted || ctx.outageSeen()) && !current.unconfirmed ? 'server-restarted' : 'not-on-server'
-    return endTask(current, 'lost', new TaskLostError(ctx.server, current.promptId, reason), Date.now())
+    return endTask(current, 'lost', new TaskLostError(ctx.server, current.promptId, reason), ctx.now())
   }
 }

@@ -5,6 +5,8 @@ import { isComfyTetherError } from '../core/errors'
 
 /** What the probes of one tethered server read and drive. */
 export interface ServerProbeContext {
+  /** The client's clock (its timer provider's `now`). */
+  now: () => number
   server: string
   api: ComfyApi
   healthTimeout: number
@@ -72,7 +74,7 @@ export function createServerProbes(ctx: ServerProbeContext) {
       ctx.outage.markReachable()
       if (ctx.socketUnavailable() === null) {
         const reason = `the socket upgrade failed (close code ${code}) while HTTP answers: an auth proxy refusing it (401/403) or a proxy without WebSocket support? Following the tasks over HTTP every ${ctx.pollInterval} ms`
-        ctx.setSocketUnavailable({ since: Date.now(), reason })
+        ctx.setSocketUnavailable({ since: ctx.now(), reason })
         ctx.record('socket-closed', `socket to ${server} unavailable: ${reason}`, { server })
       }
       ctx.schedulePoll()

@@ -22,8 +22,10 @@ export type { ServerTether, SocketUnavailable, TetherContext } from './tether-ty
 export function createServerTether(lock: ServerLock, ctx: TetherContext, previousSocketClosed?: Promise<void>): ServerTether {
   const { server } = lock
   const { options, api } = ctx
-  const timers = createTimerGroup()
+  const timers = createTimerGroup(ctx.timers)
+  const now = (): number => ctx.timers.now()
   const outage = createOutageClock({
+    now,
     server,
     maxOutage: options.maxOutage,
     after: timers.after,
@@ -34,7 +36,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     changed: ctx.changed,
     onExpired: () => {
       for (const task of ctx.pendingOn(server))
-        ctx.setTask(endTask(task, 'lost', new TaskLostError(server, task.promptId, 'server-unreachable', ctx.wasSent(task)), Date.now()))
+        ctx.setTask(endTask(task, 'lost', new TaskLostError(server, task.promptId, 'server-unreachable', ctx.wasSent(task)), now()))
     },
     healthTimeout: options.healthTimeout,
     askNow: timeoutMs => api.queueRemaining(server, timeoutMs).then(() => true, () => false),
@@ -51,6 +53,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
   let disposed = false
 
   const { probeOutage, probeRefusedSocket, probeDroppedSocket } = createServerProbes({
+    now,
     server,
     api,
     healthTimeout: options.healthTimeout,
@@ -98,7 +101,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       // The server may have restarted; whether it is down, only HTTP can say (a dropped socket alone is no outage).
       if (event.code !== 1000 && event.code !== RECONNECT_CLOSE_CODE) {
         outageSeen = true
-        lastBreakAt = Date.now()
+        lastBreakAt = now()
         ctx.queue.forget(server) // it may come back as another version
         void probeDroppedSocket()
       }
@@ -126,6 +129,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
   }
 
   const reconcilePass = createReconcilePass({
+    now,
     server,
     api,
     queue: ctx.queue,
@@ -143,7 +147,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     const targets = ctx.pendingOn(server).filter(t => t.state !== 'preparing' || t.unconfirmed)
     if (targets.length === 0)
       return probeOutage()
-    const startedAt = Date.now()
+    const startedAt = now()
     try {
       const changed = await reconcilePass(targets)
       if (disposed) // its tasks' results were settled by dispose(); nothing changes after it
@@ -178,10 +182,10 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     if (disposed)
       return
     // A sooner poll replaces a later one (a reload's first reconcile must not wait a whole interval).
-    if (cancelPoll && pollDueAt <= Date.now() + delay)
+    if (cancelPoll && pollDueAt <= now() + delay)
       return
     cancelPoll?.()
-    pollDueAt = Date.now() + delay
+    pollDueAt = now() + delay
     const cancel = timers.after(delay, () => {
       cancelPoll = undefined
       if (pendingCount() === 0 || disposed)
@@ -189,7 +193,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       // Silence is measured on frames about our own tasks: status broadcasts caused by other clients' work say
       // nothing about whether ours finished.
       const { status, openedAt } = socket.state
-      const silentFor = Date.now() - Math.max(lastTaskFrameAt, openedAt ?? 0)
+      const silentFor = now() - Math.max(lastTaskFrameAt, openedAt ?? 0)
       if (status !== 'OPEN' || silentFor >= options.reconcile.interval || delay === 0)
         void reconcile(status !== 'OPEN' ? 'socket down' : delay === 0 ? 'requested' : 'socket silent')
       else
@@ -203,7 +207,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
 
   function markUnreachable(why?: string): void {
     if (outage.markUnreachable(why))
-      lastBreakAt = Date.now()
+      lastBreakAt = now()
   }
 
   return {
@@ -230,7 +234,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       schedulePoll() // with the socket still open nothing else would poll, and the outage's end would go unseen
     },
     noteTaskFrame() {
-      lastTaskFrameAt = Date.now()
+      lastTaskFrameAt = now()
     },
     answered: () => outage.answered(),
     ensureSocket() {
@@ -238,7 +242,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
         socket.open()
     },
     noteRestart() {
-      lastBreakAt = Date.now()
+      lastBreakAt = now()
     },
     whenReachable: () => (disposed ? Promise.resolve() : outage.whenReachable()),
     dispose() {

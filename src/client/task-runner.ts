@@ -262,6 +262,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
   }
 
   const { cancelOnServer, cancelLater } = createCanceller({
+    now: engine.now,
     api,
     queue: engine.serverQueue,
     getTask: id => cache.snapshot(id),

@@ -2,6 +2,7 @@ import type { LockEvent, LockEventKind } from '../core/lock-log'
 import type { ServerLock } from '../core/server-lock'
 import type { ServerStatus } from '../core/server-pool'
 import type { ComfyTask } from '../core/task-state'
+import type { Timers } from '../core/timers'
 import type { ComfyApi } from '../http/comfy-api'
 import type { ResolvedComfyOptions } from './options'
 import type { ServerQueue } from './server-queue'
@@ -30,6 +31,8 @@ export interface TetherContext {
   updateServer: (url: string, patch: Partial<ServerStatus>) => void
   /** Could the server have this task (its `POST /prompt` sent)? A task never sent is never called maybe-on-the-server. */
   wasSent: (task: ComfyTask) => boolean
+  /** The client's timer provider: every timer and time stamp of the tether goes through it. */
+  timers: Timers
   /** Creates the socket (the client's socket factory). */
   createSocket: ComfySocketFactory
   /** Something the app can see changed (socket state, outage, socket availability). */

@@ -23,7 +23,7 @@ export function createTethers(engine: Engine, ctx: TethersContext) {
   /** Sockets still closing, per server: a new socket with the same clientId waits for them. */
   const closingSockets = new Map<string, Promise<void>>()
 
-  function openTether(server: string, reason: Parameters<Engine['openTether']>[1], since = Date.now()): ServerTether {
+  function openTether(server: string, reason: Parameters<Engine['openTether']>[1], since = engine.now()): ServerTether {
     const existing = state.tethers.get(server)
     if (existing)
       return existing
@@ -46,6 +46,7 @@ export function createTethers(engine: Engine, ctx: TethersContext) {
       resubmit: ctx.resubmit,
       wasSent: task => wasSent(engine, task),
       createSocket: ctx.socket,
+      timers: engine.timers,
       changed: ctx.changed,
     }, closingSockets.get(server))
     state.tethers.set(server, tether)

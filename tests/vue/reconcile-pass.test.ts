@@ -39,7 +39,7 @@ describe('a reconcile pass', () => {
   it('asks /queue once, then /history only of the tasks not on it, at most HISTORY_CONCURRENCY at a time', async () => {
     const calls: string[] = []
     const tasks = new Map(['r', 'p', 'x', 'y'].map(id => [id, task(id)]))
-    const pass = createReconcilePass({ server: SERVER, api: api(calls), queue: createServerQueue(api(calls)), lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => false, outageSeen: () => false, isDisposed: () => false })
+    const pass = createReconcilePass({ now: () => Date.now(), server: SERVER, api: api(calls), queue: createServerQueue(api(calls)), lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => false, outageSeen: () => false, isDisposed: () => false })
     const changed = await pass([...tasks.values()])
     expect(calls).toEqual(['queue', 'history x', 'history y'])
     expect(HISTORY_CONCURRENCY).toBe(4)
@@ -48,7 +48,7 @@ describe('a reconcile pass', () => {
 
   it('ends a confirmed task lost at once when the server broke since it was confirmed; keeps the grace for an unconfirmed one', async () => {
     const tasks = new Map([['a', task('a')], ['b', task('b', { unconfirmed: true })]])
-    const pass = createReconcilePass({ server: SERVER, api: api([]), queue: createServerQueue(api([])), lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => true, outageSeen: () => true, isDisposed: () => false })
+    const pass = createReconcilePass({ now: () => Date.now(), server: SERVER, api: api([]), queue: createServerQueue(api([])), lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => true, outageSeen: () => true, isDisposed: () => false })
     const changed = new Map((await pass([...tasks.values()])).map(t => [t.promptId, t]))
     expect(changed.get('a')).toMatchObject({ state: 'lost', error: { reason: 'server-restarted' } })
     expect(changed.get('b')).toMatchObject({ state: 'queued' })
@@ -62,7 +62,7 @@ describe('a cancelled task gone from the server', () => {
     const queue = async (): Promise<unknown> => ({ running: [], pending: [], runningItems: [], pendingItems: [] })
     const history = async (): Promise<null> => null
     const fake = { queue, history, jobs: async () => null } as unknown as ComfyApi
-    const pass = createReconcilePass({ server: SERVER, api: fake, queue: createServerQueue(fake), lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => true, outageSeen: () => true, isDisposed: () => false })
+    const pass = createReconcilePass({ now: () => Date.now(), server: SERVER, api: fake, queue: createServerQueue(fake), lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => true, outageSeen: () => true, isDisposed: () => false })
     const [changed] = await pass([...tasks.values()])
     expect(changed).toMatchObject({ state: 'cancelled', error: { code: 'TASK_CANCELLED', how: 'dequeued' } })
   })
@@ -86,7 +86,7 @@ describe('a pass whose tasks end while it waits for answers', () => {
       },
       jobs: async () => null,
     } as unknown as ComfyApi
-    const pass = createReconcilePass({ server: SERVER, api: slowApi, queue: createServerQueue(slowApi), lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => false, outageSeen: () => false, isDisposed: () => disposed })
+    const pass = createReconcilePass({ now: () => Date.now(), server: SERVER, api: slowApi, queue: createServerQueue(slowApi), lostGraceMs: 60_000, getTask: id => tasks.get(id), resubmit: async () => false, brokeSince: () => false, outageSeen: () => false, isDisposed: () => disposed })
     return { tasks, calls, done: pass([...tasks.values()]), answerQueue: () => answerQueue(), dispose: () => void (disposed = true) }
   }
 
