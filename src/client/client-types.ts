@@ -59,6 +59,9 @@ export interface ComfyClient {
   readonly http: AxiosInstance
   /** Calls `listener` after every change of the state above, with what changed. Returns the unsubscribe. */
   subscribe: (listener: (change: ComfyClientChange) => void) => () => void
+  /** Follows one task: `listener` gets the task's snapshot after each change of it (state, progress, preview,
+   *  workflow view), `undefined` once it is dropped; follows a server re-key. Returns the unsubscribe. */
+  observe(promptId: string, listener: (task: ComfyTask | undefined) => void): () => void
   /**
    * Submits a workflow (API or UI format), or a template with its values: locks a server that can run it (or uses
    * the locked one), uploads `images` there, queues it there under a prompt id minted here, and follows it to the end.

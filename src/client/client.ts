@@ -24,6 +24,7 @@ import { createDisposal } from './disposal'
 import { createFrameRouter } from './frame-router'
 import { createInspection } from './inspect'
 import { createNodeInfoCache } from './node-info-cache'
+import { observeTask } from './observe'
 import { createClientIdGuard, createSnapshotWriter, isPromiseLike, loadSnapshot, snapshotText } from './persistence'
 import { createPlacement } from './placement'
 import { CLIENT_ONLY_KEYS, checkSocketOptions } from './option-checks'
@@ -314,6 +315,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
       listeners.add(listener)
       return () => void listeners.delete(listener)
     },
+    observe: (promptId, listener) => observeTask({ engine, listeners }, promptId, listener),
     submit: whileLive('submit()', runner.submit) as ComfySubmit,
     cancel: whileLive('cancel()', runner.cancel),
     resume: whileLive('resume()', createResume(engine)),
