@@ -67,6 +67,15 @@ describe('comfyPlugin with { client }', () => {
     expect((await after.result).imageUrls[0]!.startsWith(`${urls[0]}/view?`)).toBe(true)
   })
 
+  it('puts the debug helpers of that client on window with exposeOnWindow', () => {
+    const client = appClient()
+    const wrapper = mount(Empty, { global: { plugins: [createPinia(), [comfyPlugin, { client, exposeOnWindow: 'comfyShared' }]] } })
+    const helpers = Reflect.get(window, 'comfyShared') as { debugLock: () => { clientId: string } }
+    expect(helpers.debugLock().clientId).toBe(client.clientId)
+    wrapper.unmount()
+    expect(Reflect.has(window, 'comfyShared')).toBe(false)
+  })
+
   it('serves a second app after the first unmounted, with the same client', async () => {
     const client = appClient()
     factory(client).wrapper.unmount()

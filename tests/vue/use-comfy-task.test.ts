@@ -6,7 +6,7 @@ import type { ComfyTaskSource, UseComfyTaskReturn } from '../../src/index'
 import { enableAutoUnmount, mount } from '@vue/test-utils'
 import { createPinia } from 'pinia'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { defineComponent, h, shallowRef, watch } from 'vue'
+import { createApp, defineComponent, effectScope, h, shallowRef, watch } from 'vue'
 import WebSocket from 'ws'
 import { createComfyClient } from '../../src/client/index'
 import { comfyPlugin, isComfyTetherError, useComfyStore, useComfyTask } from '../../src/index'
@@ -51,21 +51,41 @@ function countedClient() {
   return { client, counts }
 }
 
-/** Mounts a component that calls useComfyTask(source), in an app of `plugin` options; returns its refs. */
+let followed: ComfyTaskSource | Ref<ComfyTaskSource | undefined> = ''
+let refs!: UseComfyTaskReturn
+/** A component showing one task: what an app writes with useComfyTask. */
+const Follower = defineComponent({
+  setup() {
+    refs = useComfyTask(followed)
+    return () => h('p', `${refs.task.value?.state ?? 'none'} ${refs.progress.value}`)
+  },
+})
+
+/** Mounts Follower on `source`, in an app of `plugin` options; returns its refs. */
 function factory(source: ComfyTaskSource | Ref<ComfyTaskSource | undefined>, plugin: Record<string, unknown>) {
-  let refs!: UseComfyTaskReturn
-  const Follower = defineComponent({
-    setup() {
-      refs = useComfyTask(source)
-      return () => h('p', `${refs.task.value?.state ?? 'none'} ${refs.progress.value}`)
-    },
-  })
+  followed = source
   const wrapper = mount(Follower, { global: { plugins: [createPinia(), [comfyPlugin, plugin as never]] } })
   const store = wrapper.vm.$.appContext.app.runWithContext(() => useComfyStore())
   return { wrapper, store, refs }
 }
 
 describe('useComfyTask', () => {
+  it('says to install the plugin when it is missing', () => {
+    const app = createApp(Follower)
+    app.use(createPinia())
+    let thrown: unknown
+    app.runWithContext(() => effectScope().run(() => {
+      try {
+        useComfyTask('some-id')
+      }
+      catch (error) {
+        thrown = error
+      }
+    }))
+    expect(isComfyTetherError(thrown, 'INVALID_OPTIONS')).toBe(true)
+    expect((thrown as Error).message).toContain('app.use(comfyPlugin')
+  })
+
   it('follows a task of the store to success: result, progress 1, no longer pending', async () => {
     const handle = shallowRef<Awaited<ReturnType<ReturnType<typeof useComfyStore>['submit']>>>()
     const { wrapper, store, refs } = factory(handle, { ...FAST, servers: urls })
