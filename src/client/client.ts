@@ -23,6 +23,7 @@ import { createDisposal } from './disposal'
 import { createFrameRouter } from './frame-router'
 import { createInspection } from './inspect'
 import { createNodeInfoCache } from './node-info-cache'
+import { observeTask } from './observe'
 import { createClientIdGuard, createSnapshotWriter, isPromiseLike, loadSnapshot, snapshotText } from './persistence'
 import { createPlacement } from './placement'
 import { CLIENT_ONLY_KEYS, checkSocketOptions } from './option-checks'
@@ -39,7 +40,6 @@ import { wasSent } from './engine'
 import { createTaskRunner } from './task-runner'
 import { createTethers } from './tethers'
 import { createWorkflowInsight } from './workflow-insight'
-import { observeTask } from './observe'
 
 /** Options of {@link createComfyClient}: the plugin's options, plus where sockets and timers come from. */
 export interface ComfyClientOptions extends ComfyPluginOptions {

@@ -8,9 +8,11 @@ import { vueSocketFactory } from './vue-socket'
 export interface ComfyClientSlot {
   /** The live client, created now if there is none. */
   acquire: () => ComfyClient
-  /** Is a client alive (the store exists)? */
+  /** Is a client in use (the store exists)? */
   live: () => boolean
-  /** Disposes the live client. */
+  /** The store is done with `client`: disposed if the slot created it, left to the app if the app gave it. */
+  release: (client: ComfyClient) => void
+  /** Disposes the live client, if the slot created it. */
   dispose: () => void
 }
 
@@ -35,8 +37,30 @@ export function createClientSlot(options: ResolvedComfyOptions): ComfyClientSlot
       return client
     },
     live,
+    release: client => client.dispose(),
     dispose() {
       current?.client.dispose()
+    },
+  }
+}
+
+/**
+ * The slot of an app that gave the plugin its own client (`app.use(comfyPlugin, { client })`): always that client,
+ * with the sockets of its own factory, and never disposed here: it may serve code outside this app.
+ */
+export function createProvidedClientSlot(client: ComfyClient): ComfyClientSlot {
+  let inUse = false
+  return {
+    acquire() {
+      inUse = true
+      return client
+    },
+    live: () => inUse,
+    release() {
+      inUse = false
+    },
+    dispose() {
+      inUse = false
     },
   }
 }

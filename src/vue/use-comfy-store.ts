@@ -66,7 +66,7 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   })
   onScopeDispose(() => {
     unsubscribe()
-    client.dispose()
+    slot.release(client) // disposes a client the plugin created; one the app gave is the app's to dispose
   })
 
   /** Reads every ref, so that a getter-like action called in a computed or a render re-runs on any change. */

@@ -1,11 +1,11 @@
-import type { ComfyPluginOptions, ComfySocketState, ComfyStore, ComfyTask, ComfyTaskResult, ServerMismatchError, TaskState } from '../../src/index'
+import type { ComfyPluginInstallOptions, ComfyPluginOptions, ComfySocketState, ComfyStore, ComfyTask, ComfyTaskResult, ServerMismatchError, TaskState } from '../../src/index'
 import type { Plugin } from 'vue'
 import { describe, expectTypeOf, it } from 'vitest'
 import { comfyPlugin, isComfyTetherError } from '../../src/index'
 
 describe('public types', () => {
   it('types the plugin with its options', () => {
-    expectTypeOf(comfyPlugin).toEqualTypeOf<Plugin<[ComfyPluginOptions]>>()
+    expectTypeOf(comfyPlugin).toEqualTypeOf<Plugin<[ComfyPluginInstallOptions]>>()
     expectTypeOf<ComfyPluginOptions['servers']>().toEqualTypeOf<readonly (string | { url: string, label?: string, headers?: Record<string, string>, token?: string, auth?: { query: string } })[]>()
   })
 
