@@ -26,6 +26,11 @@ export default defineConfig({
       },
       {
         resolve: { alias },
+        // The unit tier: Task, TaskCache, Tether and placement with fake timers and scripted sockets, no simulator.
+        test: { name: 'unit', environment: 'node', include: ['tests/unit/**/*.test.ts'], fakeTimers: { now: 1_000_000_000_000 } },
+      },
+      {
+        resolve: { alias },
         // The framework-free client in plain Node: no DOM, the `ws` package's WebSocket, simulators over loopback.
         test: { name: 'client', environment: 'node', include: ['tests/client/**/*.test.ts'], testTimeout: 30_000 },
       },
