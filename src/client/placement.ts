@@ -1,7 +1,8 @@
 import type { ServerStatus } from '../core/server-pool'
 import type { Engine } from './engine'
 import type { ServerFit } from './workflow-checks'
-import { shouldHoldBack } from '../core/placement'
+import type { PlacementSnapshot } from '../core/placement'
+import { placeNewTask, roomIn } from '../core/placement'
 import { InvalidArgumentError } from '../core/errors'
 import { configuredServer } from '../core/server-identity'
 import { chooseServer } from '../core/server-pool'
@@ -29,7 +30,7 @@ export function createPlacement(engine: Engine) {
     },
   })
   const deadServer = createDeadServerRules({ now: engine.now, tethers: state.tethers, serverUrls, pendingOn: state.pendingOn, setTask: engine.setTask, closeTether: engine.closeTether, record: state.record, wasSent: task => wasSent(engine, task) })
-  const ownPending = (url: string): number => state.pendingOn(url).length
+  const ownPending = (url: string): number => engine.cache.pendingTasksOn(url).size
   /** Each await of placement goes on only while the client lives: nothing is locked or sent after dispose(). */
   const alive = <T>(work: T | Promise<T>): Promise<T> => engine.untilDisposed('submit()', Promise.resolve(work))
 
@@ -171,29 +172,23 @@ export function createPlacement(engine: Engine) {
     return fit && healthy.length > 0 ? fit.check(healthy) : undefined
   }
 
-  /** The healthy ones of `usable`, and those with room for one more of our tasks (`waiting` submits count for the tail rule). */
-  function roomIn(usable: readonly ServerStatus[], waiting: number): { healthy: ServerStatus[], open: ServerStatus[] } {
-    const healthy = usable.filter(s => s.health === 'healthy')
-    const pending = new Map<string, number>() // one pass over the pending tasks, not one per server
-    for (const s of healthy) pending.set(s.url, engine.cache.pendingTasksOn(s.url).size)
-    const loads = healthy.map(s => ({ url: s.url, pending: pending.get(s.url) ?? 0, serviceMs: engine.serviceTimes.get(s.url) ?? null }))
-    const roomy = new Set(loads.filter(l => l.pending < options.maxTasksPerServer && !shouldHoldBack(l, loads, waiting)).map(l => l.url))
-    return { healthy, open: healthy.filter(s => roomy.has(s.url)) }
+  /** The snapshot placement decides on: the usable servers and this client's load there. */
+  function snapshotOf(usable: readonly ServerStatus[], waiting: number): PlacementSnapshot {
+    return { servers: usable, pending: ownPending, serviceMs: url => engine.serviceTimes.get(url) ?? null, maxTasksPerServer: options.maxTasksPerServer, waiting }
   }
 
   /** Would a waiting submit find room now (or, with no healthy server, fail at once as it would)? */
   function anyRoom(): boolean {
-    const { healthy, open } = roomIn(state.servers, engine.slotWaiters.size)
+    const { healthy, open } = roomIn(snapshotOf(state.servers, engine.slotWaiters.size))
     return open.length > 0 || healthy.length === 0
   }
 
   /** Synchronous: a healthy server with room for one more of our tasks (locked on return), or `undefined` if all are full. */
   function chooseWithRoom(allowed?: ReadonlySet<string>): string | undefined {
     const usable = allowed ? state.servers.filter(s => allowed.has(s.url)) : state.servers
-    const { healthy, open } = roomIn(usable, engine.slotWaiters.size + 1)
-    if (open.length === 0 && healthy.length > 0)
+    const server = placeNewTask(snapshotOf(usable, engine.slotWaiters.size + 1), options.strategy)
+    if (server === undefined)
       return undefined
-    const server = chooseServer(open.length > 0 ? open : usable, options.strategy, ownPending)
     if (!state.tethers.has(server)) {
       engine.openTether(server, 'task-submitted')
       state.record('acquire', `locked ${server} for a new task (${describeChoice(server)}, ${ownPending(server)} of ours there)`, { server })

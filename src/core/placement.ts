@@ -1,3 +1,6 @@
+import type { ServerStatus, ServerStrategy } from './server-pool'
+import { chooseServer } from './server-pool'
+
 /** One server's load as task-affinity placement sees it. */
 export interface PlacementLoad {
   url: string
@@ -34,4 +37,37 @@ export function shouldHoldBack(target: PlacementLoad, all: readonly PlacementLoa
 /** An exponentially weighted average of service times: recent tasks count most, one outlier does not dominate. */
 export function smoothServiceTime(previous: number | undefined, sampleMs: number, weight = 0.3): number {
   return previous === undefined ? sampleMs : previous + weight * (sampleMs - previous)
+}
+
+/** What task-affinity placement decides on: a snapshot of the servers and of this client's load on them. */
+export interface PlacementSnapshot {
+  /** The servers a task may go to (those that fit its workflow), with their last known health. */
+  servers: readonly ServerStatus[]
+  /** This client's tasks not ended yet on a server. */
+  pending: (url: string) => number
+  /** Smoothed run time of a task on a server, or `null` while unknown. */
+  serviceMs: (url: string) => number | null
+  maxTasksPerServer: number
+  /** Submits waiting in the client for a slot (the one being placed included), for the tail rule. */
+  waiting: number
+}
+
+/** The healthy servers of a snapshot, and those with room for one more task (under the cap and the tail rule). */
+export function roomIn(snapshot: PlacementSnapshot): { healthy: ServerStatus[], open: ServerStatus[] } {
+  const healthy = snapshot.servers.filter(s => s.health === 'healthy')
+  const loads = healthy.map(s => ({ url: s.url, pending: snapshot.pending(s.url), serviceMs: snapshot.serviceMs(s.url) }))
+  const roomy = new Set(loads.filter(l => l.pending < snapshot.maxTasksPerServer && !shouldHoldBack(l, loads, snapshot.waiting)).map(l => l.url))
+  return { healthy, open: healthy.filter(s => roomy.has(s.url)) }
+}
+
+/**
+ * Task affinity's choice, a pure function of the snapshot: the strategy's pick among the servers with room, or
+ * `undefined` when every healthy server is full (the submit waits for a slot). With no healthy server it throws
+ * `NoServerAvailableError` (from `chooseServer`), as a submit must fail then rather than wait.
+ */
+export function placeNewTask(snapshot: PlacementSnapshot, strategy: ServerStrategy): string | undefined {
+  const { healthy, open } = roomIn(snapshot)
+  if (open.length === 0 && healthy.length > 0)
+    return undefined
+  return chooseServer(open.length > 0 ? open : snapshot.servers, strategy, snapshot.pending)
 }
