@@ -3,7 +3,9 @@
 // the last state wins), and dispose lets the write in flight settle and writes the last state, then nothing more.
 import type { ComfyStorage } from 'comfy-tether/client'
 import { afterEach, describe, expect, it } from 'vitest'
-import { disposeAll, emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { disposeAll, nodeClient, simulatorPool } from '../helpers/node-client'
+import { emptyImageWorkflow, slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { sleep, waitFor } from '../helpers/wait'
 
 const pool = simulatorPool()
 afterEach(() => disposeAll())
@@ -38,7 +40,7 @@ function asyncStorage(latencyMs = 5): AsyncStorage {
       storage.maxInFlight = Math.max(storage.maxInFlight, storage.inFlight)
       if (storage.gate.held)
         await new Promise<void>(resolve => waiting.push(resolve))
-      await new Promise(resolve => setTimeout(resolve, latencyMs))
+      await sleep(latencyMs)
       data.set(key, value)
       storage.written.push(value)
       storage.inFlight--
@@ -54,7 +56,7 @@ describe('asynchronous persist.storage', () => {
     const { urls, sims } = await pool.servers(2)
     const storage = asyncStorage()
     const first = nodeClient({ servers: urls, persist: { storage, key: 'worker-1' } })
-    const handle = await first.submit(slowWorkflow(6, 1.5))
+    const handle = await first.submit(slowWorkflowWithoutPreviews(6, 1.5))
     await waitFor(() => handle.task?.state === 'running', 'running')
     const server = handle.task!.server
     await waitFor(() => snapshotOf(storage, 'worker-1')?.tasks.some(t => t.promptId === handle.promptId && t.state === 'running'), 'the running task to be saved')
@@ -84,7 +86,7 @@ describe('asynchronous persist.storage', () => {
     storage.gate.held = true // the first write (the empty state at ready) hangs until the gate opens
     const client = nodeClient({ servers: urls, persist: { storage, key: 'k' } })
     await waitFor(() => storage.inFlight === 1, 'the first write to start')
-    const handle = await client.submit(slowWorkflow(4, 1))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(4, 1))
     await waitFor(() => handle.task?.state === 'running', 'running')
     expect(storage.inFlight).toBe(1) // the changes since wait behind the write in flight
     client.dispose()
@@ -93,7 +95,7 @@ describe('asynchronous persist.storage', () => {
     expect(storage.maxInFlight).toBe(1)
     const last = JSON.parse(storage.written[1]!) as { tasks: { promptId: string }[] }
     expect(last.tasks.map(t => t.promptId)).toEqual([handle.promptId]) // the state at dispose: the task is pending
-    await new Promise(resolve => setTimeout(resolve, 100))
+    await sleep(100)
     expect(storage.written).toHaveLength(2)
   })
 

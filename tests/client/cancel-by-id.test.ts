@@ -4,7 +4,9 @@
 import type { ComfySimulator, SimulatorRequest } from 'comfy-tether/testing'
 import { createComfySimulator } from 'comfy-tether/testing'
 import { describe, expect, it } from 'vitest'
-import { nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 const { onClose } = simulatorPool()
 
@@ -22,8 +24,8 @@ describe('cancel on a server with the jobs API (ComfyUI 0.33)', () => {
   it('dequeues a pending task with one POST /api/jobs/{id}/cancel; the running task of the same server goes on', async () => {
     const sim = await simulator('0.33.0')
     const client = nodeClient({ servers: [sim.url] })
-    const first = await client.submit(slowWorkflow(6, 1.2))
-    const second = await client.submit(slowWorkflow(2, 0.2))
+    const first = await client.submit(slowWorkflowWithoutPreviews(6, 1.2))
+    const second = await client.submit(slowWorkflowWithoutPreviews(2, 0.2))
     await waitFor(() => first.task?.state === 'running' && second.task?.state === 'queued', 'one running, one queued')
     const before = lastSeq(sim)
     await client.cancel(second.promptId)
@@ -40,7 +42,7 @@ describe('cancel on a server with the jobs API (ComfyUI 0.33)', () => {
   it('interrupts the running task by id, which ends cancelled, without asking /queue', async () => {
     const sim = await simulator('0.33.0')
     const client = nodeClient({ servers: [sim.url] })
-    const handle = await client.submit(slowWorkflow(6, 1.2))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(6, 1.2))
     await waitFor(() => client.tasks.get(handle.promptId)?.state === 'running', 'the task to run')
     const before = lastSeq(sim)
     await client.cancel(handle.promptId)
@@ -56,8 +58,8 @@ describe('cancel on a server without the jobs API (ComfyUI 0.3.44)', () => {
   it('falls back to /queue + /interrupt, and tries the jobs route only once per server', async () => {
     const sim = await simulator('0.3.44')
     const client = nodeClient({ servers: [sim.url] })
-    const first = await client.submit(slowWorkflow(6, 1.2))
-    const second = await client.submit(slowWorkflow(6, 1.2))
+    const first = await client.submit(slowWorkflowWithoutPreviews(6, 1.2))
+    const second = await client.submit(slowWorkflowWithoutPreviews(6, 1.2))
     await waitFor(() => first.task?.state === 'running' && second.task?.state === 'queued', 'one running, one queued')
     await client.cancel(second.promptId)
     await expect(second.result).rejects.toMatchObject({ code: 'TASK_CANCELLED' })

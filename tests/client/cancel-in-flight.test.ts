@@ -3,7 +3,9 @@
 // prompt has run. The cancel must still reach the server under the minted id (a cancel by id or a delete of an
 // unknown id is harmless), not wait for an answer that comes too late.
 import { describe, expect, it } from 'vitest'
-import { nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 const { servers } = simulatorPool()
 
@@ -13,7 +15,7 @@ describe('cancel while the first POST /prompt is in flight', () => {
     const sim = sims[0]!
     const client = nodeClient({ servers: urls, healthTimeout: 4000 }) // its GET /prompt health check is delayed too
     sim.delayResponses(1500, '/prompt') // the answer comes after the prompt has started running
-    const handle = await client.submit(slowWorkflow(6, 1.2))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(6, 1.2))
     await waitFor(() => sim.requests.some(r => r.method === 'POST' && r.path === '/prompt'), 'the POST /prompt to arrive')
     await client.cancel(handle.promptId)
     const error = await handle.result.then(() => undefined, (e: unknown) => e)

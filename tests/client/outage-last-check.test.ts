@@ -4,7 +4,9 @@
 // running tasks were lost at maxOutage although the server had answered again for seconds. maxOutage ends tasks only
 // once a request sent when it ran out gets no answer either.
 import { describe, expect, it } from 'vitest'
-import { nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { sleep, waitFor } from '../helpers/wait'
 
 const { servers } = simulatorPool()
 
@@ -14,7 +16,7 @@ describe('maxOutage running out', () => {
     const sim = sims[0]!
     // requestTimeout well above maxOutage: a request stuck in the black hole outlives the outage clock.
     const client = nodeClient({ servers: urls, maxOutage: 2500, requestTimeout: 8000, healthTimeout: 1000 })
-    const handle = await client.submit(slowWorkflow(6, 1.5))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(6, 1.5))
     await waitFor(() => handle.task?.state === 'running', 'the task to run')
 
     await sim.goDown() // the socket drops; the client's probe is refused: the outage starts
@@ -22,7 +24,7 @@ describe('maxOutage running out', () => {
     sim.setBlackHole(true) // back, but what arrives now is accepted and never answered
     await sim.comeUp()
     await waitFor(() => sim.requests.length > 0 && client.log.some(e => e.kind === 'socket-closed'), 'the client to try again')
-    await new Promise(resolve => setTimeout(resolve, 300))
+    await sleep(300)
     sim.setBlackHole(false) // answering again, long before maxOutage runs out
 
     const outcome = await handle.result.then(r => ({ state: 'succeeded', images: r.images.length }), (error: { code?: string }) => ({ state: handle.task?.state, code: error.code }))
@@ -34,7 +36,7 @@ describe('maxOutage running out', () => {
     const { sims, urls } = await servers(1)
     const sim = sims[0]!
     const client = nodeClient({ servers: urls, maxOutage: 800, requestTimeout: 8000, healthTimeout: 300 })
-    const handle = await client.submit(slowWorkflow(6, 1.5))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(6, 1.5))
     await waitFor(() => handle.task?.state === 'running', 'the task to run')
     await sim.goDown()
     await waitFor(() => client.unreachableSince !== null, 'the outage to start')

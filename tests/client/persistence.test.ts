@@ -4,7 +4,9 @@ import type { ComfyStorage } from 'comfy-tether/client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startSimulators } from 'comfy-tether/testing'
 import { resolveComfyOptions } from 'comfy-tether/client'
-import { disposeAll, nodeClient, slowWorkflow, waitFor } from './helpers'
+import { disposeAll, nodeClient } from '../helpers/node-client'
+import { slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 let closeSims: (() => Promise<void>) | undefined
 afterEach(async () => {
@@ -28,7 +30,7 @@ describe('persistence in Node', () => {
     closeSims = started.close
     const storage = mapStorage()
     const first = nodeClient({ servers: started.urls, persist: { storage, key: 'worker-1' } })
-    const handle = await first.submit(slowWorkflow(6, 1.5))
+    const handle = await first.submit(slowWorkflowWithoutPreviews(6, 1.5))
     await waitFor(() => handle.task?.state === 'running', 'running')
     const server = handle.task!.server
     expect(JSON.parse(storage.data.get('worker-1')!)).toMatchObject({ clientId: first.clientId, locks: [{ server }], tasks: [{ promptId: handle.promptId, state: 'running' }] })

@@ -8,7 +8,9 @@ import { createComfySimulator } from 'comfy-tether/testing'
 import { describe, expect, it } from 'vitest'
 import { createTask } from '../../src/core/task-state'
 import { createWorkflowInsight } from '../../src/client/workflow-insight'
-import { nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { sleep, waitFor } from '../helpers/wait'
 
 const { onClose } = simulatorPool()
 
@@ -22,8 +24,8 @@ async function simulator(): Promise<Awaited<ReturnType<typeof createComfySimulat
 }
 
 /** A slow workflow that no other one shares a cache with (ComfyUI would run a repeat at once from its cache). */
-function uncached(color: number): ReturnType<typeof slowWorkflow> {
-  const workflow = slowWorkflow(3, 0.45)
+function uncached(color: number): ReturnType<typeof slowWorkflowWithoutPreviews> {
+  const workflow = slowWorkflowWithoutPreviews(3, 0.45)
   return { ...workflow, 1: { class_type: 'EmptyImage', inputs: { width: 8, height: 8, batch_size: 1, color } } }
 }
 
@@ -73,7 +75,7 @@ describe('queue positions', () => {
       queue: async () => answers[Math.min(reads++, answers.length - 1)]!,
       changed: () => void shown.push(insight.view('ours')?.queuePosition ?? null),
     })
-    insight.track('ours', 'http://a', slowWorkflow(), null, ['1', '2', '3'])
+    insight.track('ours', 'http://a', slowWorkflowWithoutPreviews(), null, ['1', '2', '3'])
     const status = (remaining: number): ComfyMessage => ({ type: 'status', data: { status: { exec_info: { queue_remaining: remaining } } } }) as ComfyMessage
     insight.view('ours') // someone looks
     insight.onMessage('http://a', status(2))
@@ -82,7 +84,7 @@ describe('queue positions', () => {
     await waitFor(() => reads >= 2, 'the second read')
     insight.onMessage('http://a', status(2))
     await waitFor(() => reads >= 3, 'the third read')
-    await new Promise(resolve => setTimeout(resolve, 20))
+    await sleep(20)
     expect(shown.filter(p => p !== null)).not.toContain(1)
     expect(insight.view('ours')?.queuePosition).toBe(0)
     insight.dispose()

@@ -2,7 +2,9 @@
 // last answer. Real sockets over loopback against the simulator, in plain Node with `ws`.
 import type { ComfyClient } from 'comfy-tether/client'
 import { describe, expect, it } from 'vitest'
-import { emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { emptyImageWorkflow, slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { sleep, waitFor } from '../helpers/wait'
 
 const { servers } = simulatorPool()
 
@@ -21,7 +23,7 @@ describe('a dropped socket while HTTP answers', () => {
     const { sims, urls } = await servers(2)
     // The reconnect waits 400 ms, so that the submits below are made while the socket is down.
     const client = nodeClient({ servers: urls, strategy: 'first-healthy', reconnect: { baseDelay: 400, maxDelay: 400, jitter: 'none' } })
-    const holder = await client.submit(slowWorkflow(10, 3))
+    const holder = await client.submit(slowWorkflowWithoutPreviews(10, 3))
     await waitFor(() => holder.task?.state === 'running', 'the holder to run')
     const [a, b] = sims as [typeof sims[0], typeof sims[0]]
     expect(holder.task?.server).toBe(a.url)
@@ -32,7 +34,7 @@ describe('a dropped socket while HTTP answers', () => {
     // The first submit is made at once, while the socket is down (it then opens the socket without waiting for the
     // backoff); the others follow while it reconnects and after.
     for (const wait of [0, 20, 80, 200]) {
-      await new Promise(resolve => setTimeout(resolve, wait))
+      await sleep(wait)
       outcomes.push(client.submit(emptyImageWorkflow(0x101010 + wait, `drop${wait}`)).then(
         async handle => `${(await handle.result).server === a.url ? 'ran on the locked server' : 'ran elsewhere'}`,
         (error: { code?: string }) => `refused: ${error.code}`,
@@ -54,8 +56,8 @@ describe('maxOutage', () => {
     const refusingClient = nodeClient({ ...options, servers: [urls[0]!] })
     const holeClient = nodeClient({ ...options, servers: [urls[1]!] })
     // A progress frame every 100 ms: each server's last answer is just before its fault.
-    const onRefusing = await refusingClient.submit(slowWorkflow(200, 20))
-    const onHole = await holeClient.submit(slowWorkflow(200, 20))
+    const onRefusing = await refusingClient.submit(slowWorkflowWithoutPreviews(200, 20))
+    const onHole = await holeClient.submit(slowWorkflowWithoutPreviews(200, 20))
     await waitFor(() => onRefusing.task?.state === 'running' && onHole.task?.state === 'running', 'both tasks to run')
 
     /** Ms from the fault until the task ended lost (the server answered last at or before the fault). */

@@ -2,8 +2,9 @@ import type { ComfySimulator } from '../../src/testing/index'
 import { afterEach, describe, expect, it } from 'vitest'
 import { useComfyHttp } from '../../src/index'
 import { startSimulators } from '../../src/testing/index'
-import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
+import { mountComfy, unmountAll } from '../helpers/mount-comfy'
 import { slowWorkflow } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 let closeSims: (() => Promise<void>) | undefined
 afterEach(async () => {
