@@ -98,7 +98,7 @@ describe('cancel', () => {
     await expect(queued.result).rejects.toMatchObject({ code: 'TASK_CANCELLED' })
     await client.cancel(running.promptId)
     await expect(running.result).rejects.toMatchObject({ code: 'TASK_CANCELLED' })
-    // ComfyUI 0.33 cancels by id (0.3.44's /queue + /interrupt path: cancel-by-id.test.ts).
+    // ComfyUI 0.33 cancels by id (0.3.44's /queue + /interrupt path: cancel.test.ts).
     expect(sims[0]!.requests.filter(r => r.method === 'POST' && r.path.endsWith('/cancel')).map(r => r.path)).toEqual([`/api/jobs/${queued.promptId}/cancel`, `/api/jobs/${running.promptId}/cancel`])
     expect(sims[0]!.requests.filter(r => r.method === 'POST' && (r.path === '/interrupt' || r.path === '/queue'))).toEqual([])
     expect(queued.task?.startedAt).toBeNull()

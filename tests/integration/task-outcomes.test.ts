@@ -120,3 +120,12 @@ describe('how tasks end', () => {
     expect(result.images).toHaveLength(1)
   })
 })
+
+describe('from real ComfyUI', () => {
+  it('keeps the trailing newline of exceptionMessage, as ComfyUI sends it', async () => {
+    const { url } = await one()
+    const { store } = mountComfy({ servers: [url] })
+    const error = await (await store.submit(failingWorkflow('out of cheese'))).result.catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'EXECUTION_FAILED', exceptionMessage: 'out of cheese\n' })
+  })
+})
