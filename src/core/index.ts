@@ -1,39 +1,39 @@
 // comfy-tether/core: the framework-free rules and data (no Vue, Pinia, vueuse or axios).
+// A reviewed list (issue #22; `npm run bench -- core-exports` counts it, goal ≤ 60 values): what a program of its own
+// needs to talk to ComfyUI without the engine. The engine's own parts (lock rules, placement, backoff, timers, ids,
+// the lock log, secrets, lazy chunks, ETA bookkeeping) stay internal; its errors are in comfy-tether/client, and
+// isComfyTetherError(error, code) narrows any of them by code. The table is in docs/api.md#comfy-tethercore.
+
+// Errors: the base, the guard, those the functions below throw, and those a task ends with.
 export {
   ComfyTetherError,
   ExecutionFailedError,
   InvalidArgumentError,
   InvalidServerUrlError,
   isComfyTetherError,
-  LockBusyError,
-  NoServerAvailableError,
   PromptRejectedError,
   ProtocolError,
-  RequestFailedError,
   ServerMismatchError,
-  ServerUnreachableError,
   TaskCancelledError,
   TaskInterruptedError,
   TaskLostError,
-  TaskNotFoundError,
-  UploadFailedError,
 } from './errors'
-export type { ComfyNodeError, ComfyTetherErrorByCode, ComfyTetherErrorCode, TaskLostReason } from './errors'
-export { describeTarget, isUrlOnServer, normalizeServerUrl, ownerOf, redactUrl, resolveTarget, serverOfUrl, serverViewUrl, serverWsUrl } from './server-url'
-export type { QueryCredential, ResolvedTarget } from './server-url'
-export { assertDistinctServers, configuredServer, DuplicateServerError, serverIdentity } from './server-identity'
-export { UnresolvableTargetError } from './target-errors'
-export { redactText, registerSecrets, SanitizedCause } from './safe-error'
-export { ClientDisposedError, LockedServerDownError } from './errors'
-export { ChunkLoadError } from './lazy-chunk'
-export type { TaskCancelHow } from './errors'
-export { acquireLock, checkRequestTarget, checkServerConsistency, checkUnlockCondition, lockedServerFor } from './server-lock'
-export type { LockReason, LockView, ServerConsistency, ServerLock, UnlockCondition } from './server-lock'
-export { chooseServer, leastBusyStrategy } from './server-pool'
-export type { ServerCandidate, ServerStatus, ServerStrategy } from './server-pool'
+export type { ComfyNodeError, ComfyTetherErrorByCode, ComfyTetherErrorCode, TaskCancelHow, TaskLostReason } from './errors'
+export { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from './workflow-errors'
+export type { WorkflowParamsProblem, WorkflowProblem, WorkflowProblemKind, WorkflowRefusal } from './workflow-errors'
+
+// The URL model: one spelling per server, its socket and /view URLs, which server owns a URL.
+export { isUrlOnServer, normalizeServerUrl, serverOfUrl, serverViewUrl, serverWsUrl } from './server-url'
+export type { QueryCredential } from './server-url'
+export { redactUrl } from './redact-url'
+export { assertDistinctServers, DuplicateServerError, serverIdentity } from './server-identity'
+
+// The task reducer: a task's lifecycle from socket messages, previews and server evidence.
 export { applyMessage, applyPreview, createTask, endTask, isTerminal, messagePromptId, reconcileTask } from './task-state'
 export type { ComfyTask, ServerEvidence, TaskPreview, TaskState } from './task-state'
-export { MAX_TEXT_FRAME_BYTES, parseMessage } from './protocol'
+
+// Parsers of ComfyUI's socket frames and HTTP answers: `{ ok: true, value } | { ok: false, reason }`, never a throw.
+export { parseMessage } from './protocol'
 export type {
   ComfyMessage,
   ComfyMessageOf,
@@ -52,7 +52,7 @@ export type {
   StatusData,
   UnknownComfyMessage,
 } from './protocol'
-export { BINARY_EVENT, parseBinaryFrame } from './binary-frames'
+export { parseBinaryFrame } from './binary-frames'
 export type { BinaryFrame, PreviewMetadata } from './binary-frames'
 export { collectOutputImages, historyOutcome, parseHistory } from './history-parsers'
 export { isComfyImageRef } from './json-checks'
@@ -88,26 +88,24 @@ export type {
   SystemStats,
   UploadResult,
 } from './api-types'
-export { backoffCeiling, backoffDelay } from './backoff'
-export type { BackoffOptions } from './backoff'
-export { createTimerGroup, defaultTimers } from './timers'
-export type { Timers } from './timers'
-export { mintClientId, mintUuid } from './ids'
-export { appendBounded } from './lock-log'
-export type { LockEvent, LockEventKind } from './lock-log'
-export { assertImage, assertWorkflow, MAX_WORKFLOW_BYTES } from './validate-input'
-export type { ComfyWorkflow } from './validate-input'
-export { fromUiWorkflow, isUiWorkflow, UiWorkflowError } from './ui-workflow'
-export type { ObjectInfoNode, UiNode, UiWorkflow, UiWorkflowErrorReason } from './ui-workflow'
-export { defineWorkflow, fillWorkflow, isWorkflowTemplate, randomSeed } from './workflow-template'
-export type { DefineWorkflowOptions, FilledWorkflow, FillWorkflowOptions, ParamBinding, ParamTarget, ParamValue, SeedRange, WorkflowTemplate, WorkflowValues } from './workflow-template'
-export { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from './workflow-errors'
-export type { WorkflowParamsProblem, WorkflowProblem, WorkflowProblemKind, WorkflowRefusal } from './workflow-errors'
-export { assertWorkflowFits, canRun, capableServers, isLink, judgeWorkflow, validateWorkflow } from './validate-workflow'
-export type { CanRunOptions, ValidateWorkflowOptions, WorkflowVerdict } from './validate-workflow'
-export { comboOptions, inputSpec, parseObjectInfo } from './object-info'
+export { parseObjectInfo } from './object-info'
 export type { NodeClassInfo, ObjectInfo, ObjectInfoInputSpec } from './object-info'
 export { normalizeOutputs } from './outputs'
 export type { NormalizedOutputs, OutputFile, OutputFileKind, OutputValue } from './outputs'
-export { advanceWorkflowProgress, estimateRemaining, nodesToRun, recordRunTime, RUN_TIMES_KEPT, runTimesOf, startWorkflowProgress, workflowKey } from './workflow-progress'
-export type { RunTimes, WorkflowProgress } from './workflow-progress'
+
+// Workflows: shape check, UI-format conversion, templates, and the checks against a server's node info.
+export { assertWorkflow } from './validate-input'
+export type { ComfyWorkflow } from './validate-input'
+export { fromUiWorkflow, isUiWorkflow, UiWorkflowError } from './ui-workflow'
+export type { ObjectInfoNode, UiNode, UiWorkflow, UiWorkflowErrorReason } from './ui-workflow'
+export { defineWorkflow, fillWorkflow, isWorkflowTemplate } from './workflow-template'
+export type { DefineWorkflowOptions, FilledWorkflow, FillWorkflowOptions, ParamBinding, ParamTarget, ParamValue, SeedRange, WorkflowTemplate, WorkflowValues } from './workflow-template'
+export { assertWorkflowFits, canRun, capableServers, judgeWorkflow, validateWorkflow } from './validate-workflow'
+export type { CanRunOptions, ValidateWorkflowOptions, WorkflowVerdict } from './validate-workflow'
+
+// Data types of what the engine reports (its lock, servers, log, progress), for code that reads them.
+export type { LockReason, ServerConsistency, ServerLock, UnlockCondition } from './server-lock'
+export type { ServerCandidate, ServerStatus, ServerStrategy } from './server-pool'
+export type { LockEvent, LockEventKind } from './lock-log'
+export type { Timers } from './timers'
+export type { WorkflowProgress } from './workflow-progress'

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis'
 import { startSimulators } from 'comfy-tether/testing'
 import { startRedis } from '../fleet/redis-server'
 import { now } from './stats'
+import { sleep } from '../helpers/wait'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const WORKERS = 3
@@ -57,7 +58,7 @@ export async function benchBullmqFleet(): Promise<BenchResult[]> {
       const counts = await queue.getJobCounts('completed', 'failed')
       if ((counts.completed ?? 0) + (counts.failed ?? 0) >= JOBS)
         break
-      await new Promise(resolve => setTimeout(resolve, 20))
+      await sleep(20)
     }
     const makespanMs = now() - start
     const calls = await commandCalls(connection) - before

@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events'
 import fs from 'node:fs'
 import { FakeWebSocket } from './fake-socket'
+import { sleep } from '../helpers/wait'
 
 /** Not the store harness's server, so the two never pick up each other's fake sockets. */
 const HOST = '127.0.0.1:8190'
@@ -111,7 +112,7 @@ async function comfyUiClient(frames: readonly string[]): Promise<PeerReceiver> {
   // The prompt id getImages waits for is not in the frames, so its listener stays on for every frame.
   await withFakeFetch(() => ({ prompt_id: 'not-in-the-bench-frames', number: 0, node_errors: {} }), async () => {
     void client.getImages({}).catch(() => undefined)
-    while (socket.listenerCount('message') === 0) await new Promise(resolve => setTimeout(resolve, 1))
+    while (socket.listenerCount('message') === 0) await sleep(1)
   })
   return {
     name: 'comfy-ui-client 0.1.2',

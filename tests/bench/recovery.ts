@@ -6,7 +6,8 @@
 // same trial).
 import type { BenchResult } from './stats'
 import { installDom } from './dom'
-import { fmt, median, now, round, sleep, verdictOf } from './stats'
+import { sleep, waitFor } from '../helpers/wait'
+import { fmt, median, now, round, verdictOf } from './stats'
 
 /** The plugin's default schedule (1 s doubling), without jitter so the next attempt is known. */
 const RECONNECT = { baseDelay: 1000, maxDelay: 30_000, jitter: 'none' as const }
@@ -24,16 +25,9 @@ const PLAN = [
 const RTT_SAMPLES = 7
 const WAIT_LIMIT_MS = 15_000
 
-async function until<T>(check: () => T | undefined | false | null, what: string, timeout = WAIT_LIMIT_MS): Promise<T> {
-  const start = now()
-  for (;;) {
-    const value = check()
-    if (value)
-      return value
-    if (now() - start > timeout)
-      throw new Error(`timed out after ${timeout} ms waiting for ${what}`)
-    await sleep(1)
-  }
+/** Polls every 1 ms: the time to recover is measured on what this sees. */
+function until<T>(check: () => T | undefined | false | null, what: string): Promise<T> {
+  return waitFor(check, what, WAIT_LIMIT_MS, 1)
 }
 
 export async function benchRecovery(): Promise<BenchResult> {

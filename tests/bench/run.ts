@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchBullmqFleet } from './bullmq-fleet'
 import { benchBundle } from './bundle'
+import { benchCoreExports } from './core-exports'
 import { benchBinaryFrames, benchTextFrames } from './frames'
 import { benchAppFrames } from './frames-app'
 import { benchHeap } from './heap'
@@ -41,6 +42,7 @@ const BENCHES: Bench[] = [
   { id: 'frames-binary', name: 'binary frames', run: benchBinaryFrames },
   { id: 'heap', name: 'heap per task', run: benchHeap },
   { id: 'bundle', name: 'bundle size', run: benchBundle },
+  { id: 'core-exports', name: 'core exports', run: benchCoreExports },
   { id: 'interceptor', name: 'interceptor', run: benchInterceptor },
   { id: 'node-info-bytes', name: 'node info read before the first prompt', run: benchNodeInfoBytes },
   { id: 'checks-cost', name: 'checks per submit, 8 servers vs 1', run: benchChecksCost },

@@ -70,10 +70,6 @@ export function fmt(value: number, digits = 3): string {
   return Number.isFinite(value) ? value.toFixed(digits) : String(value)
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms))
-}
-
 /** The row of a bench that threw: the table still prints, with the reason. */
 export function errorResult(id: string, name: string, error: unknown): BenchResult {
   const message = error instanceof Error ? error.message : String(error)

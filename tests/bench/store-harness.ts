@@ -5,6 +5,7 @@
 import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 import { FakeWebSocket } from './fake-socket'
 import { installDom } from './dom'
+import { sleep } from '../helpers/wait'
 
 export const SERVER = 'http://127.0.0.1:8188'
 const SOCKET_PREFIX = 'ws://127.0.0.1:8188/'
@@ -68,7 +69,7 @@ export function submitter(submit: (workflow: Record<string, { class_type: string
     // the run's watchdog stops the bench if it never does.
     let socket: FakeWebSocket | undefined
     while (!(socket = [...FakeWebSocket.instances].reverse().find(s => s.readyState === s.OPEN && s.url.startsWith(SOCKET_PREFIX) && s.url.includes(clientId()))))
-      await new Promise(resolve => setTimeout(resolve, 1))
+      await sleep(1)
     for (const handle of submitted) {
       queue.delete(handle.promptId)
       finished.add(handle.promptId) // the frames about to be delivered run it to its end

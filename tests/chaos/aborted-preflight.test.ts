@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net'
 import { createServer } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
+import { sleep, waitFor } from '../helpers/wait'
 
 let close: (() => void) | undefined
 afterEach(() => {
@@ -34,16 +35,13 @@ describe('happy-dom\'s fetch in the tests', () => {
     const controller = new AbortController()
     const outcome = fetch(url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'x-client': 'c0' }, signal: controller.signal })
       .then(() => 'resolved', (error: Error) => error.name)
-    const waitFor = async (check: () => boolean): Promise<void> => {
-      while (!check()) await new Promise(resolve => setTimeout(resolve, 5))
-    }
-    await waitFor(() => answerPreflight !== undefined)
+    await waitFor(() => answerPreflight !== undefined, 'the preflight', 10_000, 5)
     controller.abort()
     answerPreflight!()
     expect(await outcome).toBe('AbortError')
     // Sent, it would have gone out before its fetch settled (as it did: the fetch resolved with its answer). A moment
     // more for anything still on its way over the loopback.
-    await new Promise(resolve => setTimeout(resolve, 100))
+    await sleep(100)
     expect(seen).toEqual(['OPTIONS /prompt'])
   })
 })

@@ -16,6 +16,7 @@ import { effectScope, watch } from 'vue'
 import { isComfyTetherError } from '../../src/index'
 import { startSimulators } from '../../src/testing/index'
 import { mountComfy } from '../helpers/mount-comfy'
+import { poll, sleep } from '../helpers/wait'
 import { emptyImageWorkflow, slowWorkflow } from '../helpers/workflows'
 import { checkInvariants, measureRecovery, percentile } from './invariants'
 import type { OutcomeFaultConfig, OutcomeFaultRecord } from './outcome-faults'
@@ -111,20 +112,6 @@ export interface ChaosReport {
 }
 
 const TERMINAL: ReadonlySet<string> = new Set<TaskState>(['succeeded', 'failed', 'interrupted', 'cancelled', 'lost'])
-
-function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms))
-}
-
-async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > end)
-      return false
-    await sleep(10)
-  }
-  return true
-}
 
 function resourceCounts(): Record<string, number> {
   const counts: Record<string, number> = {}
@@ -450,7 +437,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       await outcome.finish()
       // Every server is up again: give the stores time to release (bounded by maxOutage + grace).
       const maxOutage = config.store.maxOutage ?? 5000
-      await until(() => clients.every(c => c.mounted.store.lock === null && c.mounted.store.pendingCount === 0), maxOutage + 5000)
+      await poll(() => clients.every(c => c.mounted.store.lock === null && c.mounted.store.pendingCount === 0), maxOutage + 5000)
     }
     finally {
       clearInterval(ticker)
@@ -483,9 +470,9 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
     // ── teardown and leftovers ───────────────────────────────────────────────────────────────────────────────
     scope.stop()
     for (const c of clients) c.mounted.unmount()
-    await until(() => sims.every(s => s.state.connectedClients.length === 0), 3000)
+    await poll(() => sims.every(s => s.state.connectedClients.length === 0), 3000)
     const simClients = sims.reduce((n, s) => n + s.state.connectedClients.length, 0)
-    await until(() => tracker.sockets.every(ws => ws.readyState === WebSocket.CLOSED), 3000)
+    await poll(() => tracker.sockets.every(ws => ws.readyState === WebSocket.CLOSED), 3000)
     const openClientSockets = tracker.sockets.filter(ws => ws.readyState !== WebSocket.CLOSED).length
     // ws keeps a close-handshake timer until the server answers; give the loopback a moment. Answers a `delay` fault
     // held back are simulator timers: let the last of them go out first.

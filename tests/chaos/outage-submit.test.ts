@@ -4,8 +4,9 @@
 // sent into a known outage, and a refused POST /prompt (which sent nothing) is sent again once the server is back.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createComfySimulator } from '../../src/testing/index'
-import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
+import { mountComfy, unmountAll } from '../helpers/mount-comfy'
 import { emptyImageWorkflow, slowWorkflow } from '../helpers/workflows'
+import { sleep, waitFor } from '../helpers/wait'
 
 let closeSim: (() => Promise<void>) | undefined
 afterEach(async () => {
@@ -25,7 +26,7 @@ describe('a submit during a short outage', () => {
     await sim.goDown()
     await waitFor(() => store.socket.status !== 'OPEN', 'the socket to notice the outage')
     const late = await store.submit(emptyImageWorkflow(0x123456, 'late'))
-    await new Promise(resolve => setTimeout(resolve, 1200))
+    await sleep(1200)
     await sim.comeUp()
     const outcome = await late.result.then(() => 'succeeded', (e: { code?: string, reason?: string }) => `${e.code} ${e.reason}`)
     expect({ outcome, posts: sim.requestsFor(late.promptId).filter(r => r.method === 'POST').length, restarts: sim.state.restarts })

@@ -6,6 +6,7 @@ import type { ComfyTaskHandle, ComfyWorkflow, useComfyStore } from '../../src/in
 import type { ComfySimulator } from '../../src/testing/index'
 import type { Invariant, TaskRecord, Violation } from './invariants'
 import { createRng } from './schedule'
+import { sleep } from '../helpers/wait'
 
 type Store = ReturnType<typeof useComfyStore>
 
@@ -51,7 +52,6 @@ export interface OutcomeFaultsContext {
   progress: (line: string) => void
 }
 
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
 function plan(ctx: OutcomeFaultsContext): PlannedOutcomeFault[] {
   const rng = createRng((ctx.seed * 40503) ^ 0x0C0FFEE)

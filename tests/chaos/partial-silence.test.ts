@@ -3,8 +3,9 @@
 // broadcasts caused by other clients' work. Silence is now measured on frames about our own tasks.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createComfySimulator } from '../../src/testing/index'
-import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
+import { mountComfy, unmountAll } from '../helpers/mount-comfy'
 import { slowWorkflow } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 let closeSim: (() => Promise<void>) | undefined
 afterEach(async () => {

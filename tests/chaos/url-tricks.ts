@@ -14,6 +14,7 @@ import { DuplicateServerError, isComfyTetherError, useComfyHttp } from '../../sr
 import { mountComfy } from '../helpers/mount-comfy'
 import { startPrefixProxy } from '../helpers/prefix-proxy'
 import { pngBlob } from '../helpers/workflows'
+import { sleep } from '../helpers/wait'
 
 const TOKENS = ['chaos-trick-token-0', 'chaos-trick-token-1', 'chaos-trick-token-2', 'chaos-trick-token-3']
 const TRICK_HEADER = 'x-chaos-trick'
@@ -96,7 +97,7 @@ export async function startUrlTricks(sims: readonly ComfySimulator[], progress: 
     target = rounds++ % sims.length
     await store.uploadImage(pngBlob().blob).catch(() => {})
     const deadline = Date.now() + 2000
-    while (!stopped && store.socket.status !== 'OPEN' && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+    while (!stopped && store.socket.status !== 'OPEN' && Date.now() < deadline) await sleep(20)
     const lock = store.lock
     const locked = lock ? bases.indexOf(lock.server) : -1
     if (locked >= 0 && store.socket.status === 'OPEN') {
@@ -122,7 +123,7 @@ export async function startUrlTricks(sims: readonly ComfySimulator[], progress: 
   const loop = (async () => {
     while (!stopped) {
       await round().catch((error: unknown) => progress(`url tricks: a round failed: ${String(error)}`))
-      await new Promise(resolve => setTimeout(resolve, PAUSE_MS))
+      await sleep(PAUSE_MS)
     }
   })()
 

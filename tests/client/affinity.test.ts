@@ -3,7 +3,9 @@
 import type { ComfyWorkflow } from 'comfy-tether/client'
 import { describe, expect, it, vi } from 'vitest'
 import { isComfyTetherError } from 'comfy-tether/client'
-import { emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { emptyImageWorkflow, slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { sleep, waitFor } from '../helpers/wait'
 
 const { servers } = simulatorPool()
 
@@ -38,7 +40,7 @@ describe('session affinity', () => {
   it('sends every task and its socket to the one locked server, then releases the lock', async () => {
     const { sims, urls } = await servers(3)
     const client = nodeClient({ servers: urls })
-    const handles = await Promise.all([client.submit(slowWorkflow(4, 0.6)), client.submit(emptyImageWorkflow(1)), client.submit(emptyImageWorkflow(2))])
+    const handles = await Promise.all([client.submit(slowWorkflowWithoutPreviews(4, 0.6)), client.submit(emptyImageWorkflow(1)), client.submit(emptyImageWorkflow(2))])
     const locked = client.lock!.server
     expect(handles.map(h => h.task?.server)).toEqual([locked, locked, locked])
     const results = await Promise.all(handles.map(h => h.result))
@@ -55,7 +57,7 @@ describe('session affinity', () => {
   it('refuses a request of the app to another server while locked (SERVER_MISMATCH), sending nothing there', async () => {
     const { sims, urls } = await servers(2)
     const client = nodeClient({ servers: urls })
-    const handle = await client.submit(slowWorkflow(4, 0.8))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(4, 0.8))
     const other = sims.find(s => s.url !== handle.task!.server)!
     const before = other.requests.length
     const error = await client.http.get(`${other.url}/queue`).catch((e: unknown) => e)
@@ -72,7 +74,7 @@ describe('task affinity', () => {
   it('tethers each task to its own server, one socket per server, and routes a task\'s calls there', async () => {
     const { sims, urls } = await servers(2)
     const client = nodeClient({ servers: urls, affinity: 'task', maxTasksPerServer: 1 })
-    const [a, b] = await Promise.all([client.submit(slowWorkflow(4, 0.8)), client.submit(slowWorkflow(4, 0.8))])
+    const [a, b] = await Promise.all([client.submit(slowWorkflowWithoutPreviews(4, 0.8)), client.submit(slowWorkflowWithoutPreviews(4, 0.8))])
     expect(new Set([a!.task!.server, b!.task!.server])).toEqual(new Set(urls))
     expect(client.locks.map(l => l.server).sort()).toEqual([...urls].sort())
     const serverB = b!.task!.server
@@ -87,14 +89,14 @@ describe('task affinity', () => {
     const { sims: [a, b], urls } = await servers(2)
     a!.addModel('upscale_models', '4x-UltraSharp.pth')
     const client = nodeClient({ servers: urls, affinity: 'task', maxTasksPerServer: 1, strategy: cs => (cs.find(c => c.url === a!.url && c.healthy) ?? cs.find(c => c.healthy))?.url })
-    const onA = await client.submit(slowWorkflow(60, 60)) // holds a's slot until cancelled
-    const onB = await client.submit(slowWorkflow(60, 60))
+    const onA = await client.submit(slowWorkflowWithoutPreviews(60, 60)) // holds a's slot until cancelled
+    const onB = await client.submit(slowWorkflowWithoutPreviews(60, 60))
     onA.result.catch(() => {})
     onB.result.catch(() => {})
     expect([onA.task?.server, onB.task?.server]).toEqual([a!.url, b!.url])
     const upscale = client.submit(upscaleWorkflow()) // only a has the model: it waits for a's slot
     await waitFor(() => [a!, b!].every(s => s.requests.some(r => r.path === '/object_info/UpscaleModelLoader')), 'the upscale workflow to be checked')
-    await new Promise(resolve => setTimeout(resolve, 50)) // only to put it first in line; nothing is asserted on time
+    await sleep(50) // only to put it first in line; nothing is asserted on time
     const plain = client.submit(emptyImageWorkflow(1)) // fits both: waits behind it
     await client.cancel(onB.promptId) // b's slot frees, and the upscale workflow cannot use it
     expect((await (await plain).result).server).toBe(b!.url)

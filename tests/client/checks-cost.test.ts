@@ -2,8 +2,9 @@
 // through the module boundary of the core validation every check goes through.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as validation from '../../src/core/validate-workflow'
-import { disposeAll, emptyImageWorkflow, nodeClient } from './helpers'
 import { createComfySimulator } from 'comfy-tether/testing'
+import { disposeAll, nodeClient } from '../helpers/node-client'
+import { emptyImageWorkflow } from '../helpers/workflows'
 
 vi.mock('../../src/core/validate-workflow', async (importOriginal) => {
   const original = await importOriginal<typeof validation>()

@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { simulatorPool, waitFor } from './helpers'
+import { simulatorPool } from '../helpers/node-client'
+import { waitFor } from '../helpers/wait'
 
 const { servers } = simulatorPool()
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'dispose-child.ts')

@@ -4,8 +4,9 @@
 import type { ComfySimulator } from 'comfy-tether/testing'
 import { startSimulators } from 'comfy-tether/testing'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { invertWorkflow, pngBlob } from '../helpers/workflows'
-import { emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { emptyImageWorkflow, invertWorkflow, pngBlob, slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { sleep, waitFor } from '../helpers/wait'
 
 const { servers, onClose } = simulatorPool()
 
@@ -18,7 +19,6 @@ const HELD_MS = 800
 /** After the held answer came: time for a client that ignored the dispose to open a socket or send. */
 const QUIET_MS = 300
 
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
 /**
  * Waits until the held answers would have reached a client that kept waiting for them, then a quiet period; returns
@@ -89,7 +89,7 @@ describe('dispose() from a subscribe() listener', () => {
     const { sims: [sim] } = await servers(1)
     const client = nodeClient({ servers: [sim!.url] })
     const fast = await client.submit(emptyImageWorkflow())
-    const slow = await client.submit(slowWorkflow(6, 1.2)) // queued behind the fast one on the locked server
+    const slow = await client.submit(slowWorkflowWithoutPreviews(6, 1.2)) // queued behind the fast one on the locked server
     client.subscribe(() => {
       if (client.tasks.get(fast.promptId)?.state === 'succeeded')
         client.dispose()
@@ -141,7 +141,7 @@ describe('dispose() while another call of the app awaits its server', () => {
     onClose(started.close)
     const [sim] = started.sims
     const client = nodeClient({ servers: [sim!.url] })
-    await client.submit(slowWorkflow(6, 1.2))
+    await client.submit(slowWorkflowWithoutPreviews(6, 1.2))
     const queued = await client.submit(emptyImageWorkflow()) // behind the slow one on the locked server
     // (0.3.44 ignores the minted id: the handle follows the task under the server's own id)
     await waitFor(() => queued.task?.state === 'queued', 'the second task to be queued')

@@ -5,7 +5,9 @@ import { createComfySimulator } from 'comfy-tether/testing'
 import { describe, expect, it } from 'vitest'
 import { createServerQueue } from '../../src/client/server-queue'
 import { ProtocolError } from '../../src/core/errors'
-import { nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 const { onClose } = simulatorPool()
 
@@ -65,13 +67,13 @@ describe('the jobs API detection', () => {
     const sim = await createComfySimulator({ version: '0.3.44', speed: 1 })
     onClose(() => sim.close())
     const client = nodeClient({ servers: [sim.url], reconcile: { interval: 100, lostGrace: 60_000 } })
-    const handle = await client.submit(slowWorkflow(6, 3))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(6, 3))
     await waitFor(() => handle.task?.state === 'running', 'the task to run')
     const jobsCalls = (): number => sim.requests.filter(r => r.path.startsWith('/api/jobs')).length
     await client.cancel(handle.promptId) // the first jobs route: 404, so /queue + /interrupt
     await expect(handle.result).rejects.toMatchObject({ code: 'TASK_CANCELLED' })
     expect(sim.requests.filter(r => r.path.startsWith('/api/jobs')).map(r => r.status)).toEqual([404])
-    const next = await client.submit(slowWorkflow(6, 3))
+    const next = await client.submit(slowWorkflowWithoutPreviews(6, 3))
     await waitFor(() => next.task?.state === 'running', 'the next task to run')
     const passes = (): number => client.log.filter(e => e.kind === 'reconcile' && e.message.startsWith('reconciled')).length
     const seen = passes()

@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { isComfyTetherError } from 'comfy-tether/client'
 import { createComfySimulator } from 'comfy-tether/testing'
 import { UNWATCHED_TRUST_MS } from '../../src/client/node-info-cache'
-import { disposeAll, emptyImageWorkflow, nodeClient, slowWorkflow, waitFor } from './helpers'
+import { disposeAll, nodeClient } from '../helpers/node-client'
+import { emptyImageWorkflow, slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 const sims: ComfySimulator[] = []
 afterEach(async () => {
@@ -65,7 +67,7 @@ describe('node info', () => {
   it('finds a model copied onto the locked server, with no restart', async () => {
     const s = await sim()
     const client = nodeClient({ servers: [s.url] })
-    const holding = await client.submit(slowWorkflow(8, 2)) // keeps the lock and its socket open
+    const holding = await client.submit(slowWorkflowWithoutPreviews(8, 2)) // keeps the lock and its socket open
     holding.result.catch(() => {})
     const refused = await client.submit(upscaleWorkflow()).catch((e: unknown) => e)
     expect(refused).toMatchObject({ code: 'NO_CAPABLE_SERVER', lockedServer: s.url })

@@ -3,7 +3,8 @@
 // each notification would otherwise redraw its server panel at the frame rate.
 import type { ComfyClientEvent } from 'comfy-tether/client'
 import { describe, expect, it } from 'vitest'
-import { nodeClient, simulatorPool, slowWorkflow } from './helpers'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { slowWorkflowWithoutPreviews } from '../helpers/workflows'
 
 const { servers } = simulatorPool()
 
@@ -12,7 +13,7 @@ describe('notifications while a task runs', () => {
     const { urls } = await servers(1)
     const client = nodeClient({ servers: urls })
     const steps = 40
-    const handle = await client.submit(slowWorkflow(steps, 0.8))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(steps, 0.8))
     const heard = new Map<ComfyClientEvent['type'], number>()
     const progressSeen = new Set<number>()
     const stop = client.subscribe((event) => {

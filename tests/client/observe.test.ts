@@ -3,7 +3,8 @@
 import type { ComfyTask } from 'comfy-tether/client'
 import { createComfySimulator } from 'comfy-tether/testing'
 import { describe, expect, it } from 'vitest'
-import { emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow } from './helpers'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { emptyImageWorkflow, slowWorkflowWithoutPreviews as slowWorkflow } from '../helpers/workflows'
 
 const pool = simulatorPool()
 

@@ -3,7 +3,9 @@
 // entry that cannot be read for a prompt the socket said succeeded.
 import { describe, expect, it } from 'vitest'
 import { HISTORY_ERROR_RETRY_MS } from '../../src/client/history-failure'
-import { emptyImageWorkflow, nodeClient, simulatorPool, waitFor } from './helpers'
+import { emptyImageWorkflow } from '../helpers/workflows'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { waitFor } from '../helpers/wait'
 
 const { servers } = simulatorPool()
 

@@ -5,7 +5,9 @@ import WebSocket from 'ws'
 import { describe, expect, it } from 'vitest'
 import { createComfyClient } from 'comfy-tether/client'
 import { isComfyTetherError } from 'comfy-tether/core'
-import { emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { emptyImageWorkflow, slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { sleep, waitFor } from '../helpers/wait'
 
 const { servers } = simulatorPool()
 
@@ -76,12 +78,12 @@ describe('durations', () => {
   it('keeps a task through a socket drop and an outage with maxOutage: Infinity', async () => {
     const { sims, urls } = await servers(1)
     const client = nodeClient({ servers: urls, maxOutage: Number.POSITIVE_INFINITY })
-    const handle = await client.submit(slowWorkflow(6, 1.2))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(6, 1.2))
     await waitFor(() => handle.task?.state === 'running', 'running')
     sims[0]!.dropSockets()
     await sims[0]!.goDown()
     await waitFor(() => client.log.some(e => e.kind === 'outage'), 'the outage to be seen')
-    await new Promise(resolve => setTimeout(resolve, 300))
+    await sleep(300)
     expect(handle.task?.state).toBe('running')
     await sims[0]!.comeUp()
     const result = await handle.result

@@ -2,7 +2,9 @@
 // `unreachableSince`, an app can give up a server down for N seconds, and "no server answers" is one true message.
 import type { ComfyClient } from 'comfy-tether/client'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { emptyImageWorkflow, slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { sleep, waitFor } from '../helpers/wait'
 
 const { servers } = simulatorPool()
 
@@ -18,12 +20,12 @@ describe('an outage in the log', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const info = vi.spyOn(console, 'info').mockImplementation(() => {})
     const client = nodeClient({ servers: urls, logger: undefined, maxOutage: 20_000 })
-    const handle = await client.submit(slowWorkflow(8, 2))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(8, 2))
     await waitFor(() => handle.task?.state === 'running', 'running')
     await sims[0]!.goDown()
     await waitFor(() => warn.mock.calls.some(([m]) => String(m).includes('is unreachable')), 'the outage warning')
     expect(warn.mock.calls.find(([m]) => String(m).includes('is unreachable'))![0]).toContain(urls[0])
-    await new Promise(resolve => setTimeout(resolve, 300))
+    await sleep(300)
     await sims[0]!.comeUp()
     await waitFor(() => info.mock.calls.some(([m]) => String(m).includes('answers again')), 'the end of the outage')
     expect(client.log.filter(e => e.kind === 'outage').map(e => e.message)).toEqual([
@@ -40,14 +42,14 @@ describe('servers[].unreachableSince', () => {
     const { sims, urls } = await servers(2)
     const [a, b] = sims as [typeof sims[0], typeof sims[0]]
     const client = nodeClient({ servers: urls, affinity: 'task', maxTasksPerServer: 1, maxOutage: 20_000 })
-    const first = await client.submit(slowWorkflow(10, 6))
-    const second = await client.submit(slowWorkflow(10, 6))
+    const first = await client.submit(slowWorkflowWithoutPreviews(10, 6))
+    const second = await client.submit(slowWorkflowWithoutPreviews(10, 6))
     await waitFor(() => first.task?.state === 'running' && second.task?.state === 'running', 'both running')
     const onA = first.task!.server === a.url ? first : second
     expect(new Set([first.task!.server, second.task!.server])).toEqual(new Set(urls))
     await a.goDown()
     const aSince = await waitFor(() => statusOf(client, a.url).unreachableSince, 'a\'s outage')
-    await new Promise(resolve => setTimeout(resolve, 50))
+    await sleep(50)
     await b.goDown()
     const bSince = await waitFor(() => statusOf(client, b.url).unreachableSince, 'b\'s outage')
     expect(bSince).toBeGreaterThan(aSince)
@@ -94,7 +96,7 @@ describe('the recipe "give up a server down for N seconds"', () => {
     const [a, b] = sims as [typeof sims[0], typeof sims[0]]
     const client = nodeClient({ servers: urls, strategy: 'first-healthy', maxOutage: 60_000 })
     const stop = giveUpAfter(client, 500)
-    const handle = await client.submit(slowWorkflow(10, 10))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(10, 10))
     await waitFor(() => handle.task?.state === 'running', 'running')
     expect(handle.task?.server).toBe(a.url)
     await a.goDown()
@@ -127,11 +129,11 @@ describe('no server answers', () => {
     const { sims, urls } = await servers(2)
     const [a, b] = sims as [typeof sims[0], typeof sims[0]]
     const client = nodeClient({ servers: urls, affinity: 'task', strategy: 'first-healthy', maxOutage: 20_000 })
-    const handle = await client.submit(slowWorkflow(10, 6))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(10, 6))
     await waitFor(() => handle.task?.state === 'running', 'running')
     expect(handle.task?.server).toBe(a.url)
     await Promise.all([a.goDown(), b.goDown()])
-    await new Promise(resolve => setTimeout(resolve, 2100)) // the health checks (2 s old) are asked again
+    await sleep(2100) // the health checks (2 s old) are asked again
     const error = await client.submit(emptyImageWorkflow()).then(() => undefined, (e: unknown) => e) as Error
     expect(error).toMatchObject({ code: 'NO_SERVER_AVAILABLE', pending: 1 })
     expect(error.message).toContain('Nothing new was submitted; the 1 task(s) of this client already pending there stay pending until their server answers again (at most maxOutage).')

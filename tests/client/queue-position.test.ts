@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest'
 import { createTask } from '../../src/core/task-state'
 import { createWorkflowInsight } from '../../src/client/workflow-insight'
 import { TaskCache } from '../../src/client/task-cache'
-import { nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { sleep, waitFor } from '../helpers/wait'
 
 const { onClose } = simulatorPool()
 
@@ -21,8 +23,8 @@ async function simulator(): Promise<Awaited<ReturnType<typeof createComfySimulat
 }
 
 /** A slow workflow that no other one shares a cache with (ComfyUI would run a repeat at once from its cache). */
-function uncached(color: number): ReturnType<typeof slowWorkflow> {
-  const workflow = slowWorkflow(3, 0.45)
+function uncached(color: number): ReturnType<typeof slowWorkflowWithoutPreviews> {
+  const workflow = slowWorkflowWithoutPreviews(3, 0.45)
   return { ...workflow, 1: { class_type: 'EmptyImage', inputs: { width: 8, height: 8, batch_size: 1, color } } }
 }
 
@@ -68,7 +70,7 @@ describe('queue positions', () => {
     const cache = new TaskCache({ retention: 10, resultOf: () => { throw new Error('not in this test') }, wasSent: () => true, onChange: () => {}, onListenerError: (error) => { throw error } })
     const insight = createWorkflowInsight({ cache, queue: async () => answers[Math.min(reads++, answers.length - 1)]!, now: () => Date.now() })
     const task = cache.put({ ...createTask({ promptId: 'ours', server: 'http://a', clientId: 'c', now: 0 }), state: 'queued' })
-    task.dispatch({ type: 'track', prompt: slowWorkflow(), filled: null, nodes: ['1', '2', '3'], format: 'api' })
+    task.dispatch({ type: 'track', prompt: slowWorkflowWithoutPreviews(), filled: null, nodes: ['1', '2', '3'], format: 'api' })
     cache.subscribe(() => void shown.push(insight.view('ours')?.queuePosition ?? null))
     insight.view('ours') // someone looks
     insight.onStatus('http://a')
@@ -77,7 +79,7 @@ describe('queue positions', () => {
     await waitFor(() => reads >= 2, 'the second read')
     insight.onStatus('http://a')
     await waitFor(() => reads >= 3, 'the third read')
-    await new Promise(resolve => setTimeout(resolve, 20))
+    await sleep(20)
     expect(shown.filter(p => p !== null)).not.toContain(1)
     expect(insight.view('ours')?.queuePosition).toBe(0)
     insight.dispose()

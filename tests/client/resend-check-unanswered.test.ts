@@ -4,7 +4,9 @@
 // whether the server keeps client-minted ids; that check got no answer either, and the task was lost at once although
 // the server was only briefly unreachable. An unanswered check is looked at again, as an unanswered resend is.
 import { describe, expect, it } from 'vitest'
-import { emptyImageWorkflow, nodeClient, simulatorPool, waitFor } from './helpers'
+import { emptyImageWorkflow } from '../helpers/workflows'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { waitFor } from '../helpers/wait'
 
 const { servers } = simulatorPool()
 

@@ -7,7 +7,9 @@ import type { ComfySimulator, SimulatorRequest } from 'comfy-tether/testing'
 import { createComfySimulator } from 'comfy-tether/testing'
 import { describe, expect, it } from 'vitest'
 import { HISTORY_CONCURRENCY } from '../../src/client/reconcile-pass'
-import { nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 const { onClose } = simulatorPool()
 
@@ -26,7 +28,7 @@ describe.each(['0.33.0', '0.3.44'] as const)('a restore on ComfyUI %s', (version
     onClose(() => sim.close())
     const storage = mapStorage()
     const first = nodeClient({ servers: [sim.url], persist: { storage, key: 'worker' } })
-    const real = [await first.submit(slowWorkflow(3, 0.45)), await first.submit(slowWorkflow(3, 0.45)), await first.submit(slowWorkflow(3, 0.45))]
+    const real = [await first.submit(slowWorkflowWithoutPreviews(3, 0.45)), await first.submit(slowWorkflowWithoutPreviews(3, 0.45)), await first.submit(slowWorkflowWithoutPreviews(3, 0.45))]
     await waitFor(() => real.every(h => h.task?.state === 'running' || h.task?.state === 'queued'), 'the real tasks to be on the server')
     const realIds = real.map(h => h.task!.promptId)
     first.dispose() // the worker goes away with its tasks pending

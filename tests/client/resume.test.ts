@@ -4,7 +4,9 @@
 import type { ComfyTaskRecord } from 'comfy-tether/client'
 import type { SimulatorRequest } from 'comfy-tether/testing'
 import { describe, expect, it } from 'vitest'
-import { emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { emptyImageWorkflow, slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { waitFor } from '../helpers/wait'
 
 const pool = simulatorPool()
 const posts = (requests: readonly SimulatorRequest[], promptId: string): number => requests.filter(r => r.method === 'POST' && /\/prompt$/.test(r.path) && r.promptIds.includes(promptId)).length
@@ -32,7 +34,7 @@ describe('onBeforeSend and resume()', () => {
     const { urls, sims } = await pool.servers(2)
     const sender = nodeClient({ servers: urls, affinity: 'task' })
     let record: ComfyTaskRecord | undefined
-    const handle = await sender.submit(slowWorkflow(6, 1), { onBeforeSend: (r) => {
+    const handle = await sender.submit(slowWorkflowWithoutPreviews(6, 1), { onBeforeSend: (r) => {
       record = r
     } })
     await waitFor(() => handle.task?.state === 'running', 'the task to run')
@@ -54,7 +56,7 @@ describe('onBeforeSend and resume()', () => {
     const { urls, sims } = await pool.servers(2)
     const sender = nodeClient({ servers: urls, affinity: 'task' })
     let record: ComfyTaskRecord | undefined
-    const sent = slowWorkflow(10, 2)
+    const sent = slowWorkflowWithoutPreviews(10, 2)
     const handle = await sender.submit(sent, { onBeforeSend: (r) => {
       record = r
     } })
@@ -88,7 +90,7 @@ describe('onBeforeSend and resume()', () => {
     const { urls, sims } = await pool.servers(1)
     const sender = nodeClient({ servers: urls, affinity: 'task' })
     let record: ComfyTaskRecord | undefined
-    const handle = await sender.submit(slowWorkflow(10, 3), { onBeforeSend: (r) => {
+    const handle = await sender.submit(slowWorkflowWithoutPreviews(10, 3), { onBeforeSend: (r) => {
       record = r
     } })
     await waitFor(() => handle.task?.state === 'running', 'the task to run')
@@ -143,7 +145,7 @@ describe('onBeforeSend and resume()', () => {
     const { urls, sims } = await pool.servers(2)
     const client = nodeClient({ servers: urls })
     await expect(client.submit(emptyImageWorkflow(), { server: urls[1]! })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
-    const handle = await client.submit(slowWorkflow(4, 1))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(4, 1))
     const other = urls.find(u => u !== handle.task?.server)!
     await expect(client.resume({ server: other, promptId: 'abc' })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
     await handle.result

@@ -3,7 +3,9 @@
 // configured with a typed error, never a silent no-op.
 import { describe, expect, it } from 'vitest'
 import { isComfyTetherError } from 'comfy-tether/core'
-import { emptyImageWorkflow, nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { emptyImageWorkflow, slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { waitFor } from '../helpers/wait'
 
 const { servers } = simulatorPool()
 
@@ -15,7 +17,7 @@ describe('abandon', () => {
     const { sims, urls } = await servers(2)
     const [a, b] = urls as [string, string]
     const client = nodeClient({ servers: urls, strategy: 'first-healthy', maxOutage: 120_000 })
-    const running = await client.submit(slowWorkflow(8, 4))
+    const running = await client.submit(slowWorkflowWithoutPreviews(8, 4))
     await waitFor(() => running.task?.state === 'running', 'running')
     expect(running.task?.server).toBe(a)
     await sims[0]!.goDown()
@@ -32,7 +34,7 @@ describe('abandon', () => {
   it('refuses a server that is not configured with INVALID_SERVER_URL, and abandons nothing', async () => {
     const { urls } = await servers(1)
     const client = nodeClient({ servers: urls })
-    const running = await client.submit(slowWorkflow(4, 0.8))
+    const running = await client.submit(slowWorkflowWithoutPreviews(4, 0.8))
     let thrown: unknown
     try {
       client.abandon('http://127.0.0.1:1')

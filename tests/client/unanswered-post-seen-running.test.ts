@@ -6,7 +6,9 @@
 // confirmed task, instead of running it a second time.
 import { createComfySimulator } from 'comfy-tether/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { disposeAll, emptyImageWorkflow, nodeClient, slowWorkflow, waitFor } from './helpers'
+import { disposeAll, nodeClient } from '../helpers/node-client'
+import { emptyImageWorkflow, slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 let closeSim: (() => Promise<void>) | undefined
 afterEach(async () => {
@@ -23,7 +25,7 @@ describe('a POST /prompt without an answer, whose prompt was seen running', () =
     const client = nodeClient({ servers: [sim.url], requestTimeout: 600, releaseDelay: 60_000, reconcile: { interval: 100, lostGrace: 200 }, maxOutage: 20_000 })
     await (await client.submit(emptyImageWorkflow(0x112233, 'warm'))).result
     sim.delayResponses(5000, '/prompt') // its answer comes after the client gave up on it
-    const handle = await client.submit(slowWorkflow(10, 5))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(10, 5))
     await waitFor(() => client.log.some(e => e.promptId === handle.promptId && e.message.includes('got no answer')), 'the client to give up on the answer')
     expect(handle.task?.state).toBe('running') // its frames came meanwhile
     await sim.restart()

@@ -4,7 +4,9 @@
 import type { AxiosAdapter } from 'axios'
 import axios from 'axios'
 import { describe, expect, it } from 'vitest'
-import { emptyImageWorkflow, nodeClient, simulatorPool, waitFor } from './helpers'
+import { emptyImageWorkflow } from '../helpers/workflows'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { sleep, waitFor } from '../helpers/wait'
 
 const { servers } = simulatorPool()
 
@@ -34,10 +36,10 @@ describe('a submit refused by a briefly down server', () => {
     const handle = await client.submit(emptyImageWorkflow(7), { validate: false })
     await waitFor(() => postsSeen > 0, 'the POST /prompt to reach the gate')
     await sim.goDown()
-    await new Promise(resolve => setTimeout(resolve, 200)) // kept-alive connections closed: the send is refused
+    await sleep(200) // kept-alive connections closed: the send is refused
     openGate()
     await waitFor(() => client.log.some(e => e.kind === 'outage'), 'the refused POST /prompt to start the outage')
-    await new Promise(resolve => setTimeout(resolve, 300))
+    await sleep(300)
     await sim.comeUp()
     const result = await handle.result
     expect(result.server).toBe(urls[0])

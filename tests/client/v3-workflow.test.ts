@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ComfyWorkflow } from 'comfy-tether/client'
 import { isComfyTetherError } from 'comfy-tether/client'
-import { nodeClient, simulatorPool } from './helpers'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
 
 const { servers } = simulatorPool()
 

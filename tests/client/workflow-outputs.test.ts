@@ -5,7 +5,7 @@ import type { ComfyWorkflow } from 'comfy-tether/client'
 import { isComfyTetherError } from 'comfy-tether/client'
 import type { ComfySimulator } from 'comfy-tether/testing'
 import { createComfySimulator } from 'comfy-tether/testing'
-import { nodeClient, simulatorPool } from './helpers'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
 
 const { servers, onClose } = simulatorPool()
 

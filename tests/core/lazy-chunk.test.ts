@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { isComfyTetherError } from '../../src/core/errors'
 import { ChunkLoadError, lazyChunk } from '../../src/core/lazy-chunk'
+import { sleep } from '../helpers/wait'
 
 describe('lazyChunk', () => {
   it('rejects a failed load with CHUNK_LOAD_FAILED naming the chunk, then loads on the next call', async () => {
@@ -28,7 +29,7 @@ describe('lazyChunk', () => {
     let attempts = 0
     const load = lazyChunk('server API calls', async () => {
       attempts++
-      await new Promise(resolve => setTimeout(resolve, 5))
+      await sleep(5)
       return attempts
     })
     expect(await Promise.all([load(), load(), load()])).toEqual([1, 1, 1])

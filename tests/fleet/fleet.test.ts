@@ -13,6 +13,7 @@ import { Redis } from 'ioredis'
 import { startSimulators } from 'comfy-tether/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startRedis } from './redis-server'
+import { sleep } from '../helpers/wait'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CAP = 2
@@ -99,7 +100,7 @@ async function allDone(queue: Queue, count: number, timeout: number): Promise<vo
       return
     if (Date.now() - start > timeout)
       throw new Error(`jobs not done after ${timeout} ms: ${JSON.stringify(await queue.getJobCounts())}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
+    await sleep(100)
   }
 }
 
@@ -114,7 +115,7 @@ describe('a fleet of BullMQ workers', () => {
       for (;;) {
         if ((await queue.getJobCounts('completed')).completed! >= 15)
           return
-        await new Promise(resolve => setTimeout(resolve, 50))
+        await sleep(50)
       }
     }
     await running()
@@ -126,7 +127,7 @@ describe('a fleet of BullMQ workers', () => {
     for (;;) {
       if (restarted.state.running)
         break
-      await new Promise(resolve => setTimeout(resolve, 10))
+      await sleep(10)
     }
     await restarted.restart({ downtimeMs: 200 })
     await allDone(queue, JOBS, 100_000)
@@ -164,10 +165,10 @@ describe('a fleet of BullMQ workers', () => {
     for (;;) {
       if ((await queue.getJobCounts('completed')).completed! >= 5)
         break
-      await new Promise(resolve => setTimeout(resolve, 50))
+      await sleep(50)
     }
     await redis.stop()
-    await new Promise(resolve => setTimeout(resolve, 3000))
+    await sleep(3000)
     await redis.start()
     await allDone(queue, JOBS, 90_000)
     const completed = await queue.getJobs(['completed'])
@@ -184,7 +185,7 @@ describe('a fleet of BullMQ workers', () => {
     for (;;) {
       if ((await queue.getJobCounts('active')).active! >= 2)
         break
-      await new Promise(resolve => setTimeout(resolve, 20))
+      await sleep(20)
     }
     worker.child.kill('SIGTERM')
     expect(await worker.exited).toBe(0)
@@ -205,7 +206,7 @@ describe('a fleet of BullMQ workers', () => {
       const job = await queue.getJob('long')
       if (job?.data.tether?.state === 'queued' && sims.some(s => s.state.running))
         break
-      await new Promise(resolve => setTimeout(resolve, 20))
+      await sleep(20)
     }
     const { promptId, server } = (await queue.getJob('long'))!.data.tether!
     const taker = await startWorker(redis, urls, 'comfy')

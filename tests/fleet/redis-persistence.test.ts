@@ -6,8 +6,9 @@ import WebSocket from 'ws'
 import { createComfyClient } from 'comfy-tether/client'
 import { startSimulators } from 'comfy-tether/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { slowWorkflow, waitFor } from '../client/helpers'
 import { startRedis } from './redis-server'
+import { slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { sleep, waitFor } from '../helpers/wait'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -32,12 +33,12 @@ describe('persist.storage on Redis', () => {
     }
 
     const first = make()
-    const handle = await first.submit(slowWorkflow(6, 1.5))
+    const handle = await first.submit(slowWorkflowWithoutPreviews(6, 1.5))
     await waitFor(() => handle.task?.state === 'running', 'running')
     const server = handle.task!.server
     const saved = async () => JSON.parse(await redis.get('worker-7') ?? 'null') as { clientId: string, tasks: { promptId: string, state: string }[] } | null
     for (let s = await saved(); !s?.tasks.some(t => t.promptId === handle.promptId && t.state === 'running'); s = await saved())
-      await new Promise(resolve => setTimeout(resolve, 20))
+      await sleep(20)
     first.dispose() // the worker goes away mid-task
 
     const second = make()

@@ -6,18 +6,7 @@ import { mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { createApp, h } from 'vue'
 import { comfyPlugin, useComfyStore } from '../../src/index'
-
-/** Fast defaults for tests over loopback: short backoff and polls, no persistence unless asked. */
-export const FAST: Partial<ComfyPluginOptions> = {
-  reconnect: { baseDelay: 20, maxDelay: 200, jitter: 'full' },
-  reconcile: { interval: 150, lostGrace: 300 },
-  maxOutage: 5000,
-  socketOpenTimeout: 2000,
-  requestTimeout: 3000,
-  healthTimeout: 1000,
-  persist: false,
-  logger: false,
-}
+import { FAST } from './fast'
 
 export interface Mounted {
   app: App
@@ -66,15 +55,3 @@ export function unmountAll(): void {
   for (const entry of [...mounted]) entry.unmount()
 }
 
-/** Waits until `check` returns truthy, polling every 10 ms; fails with `what` after `timeout` ms. */
-export async function waitFor<T>(check: () => T | undefined | null | false, what: string, timeout = 10_000): Promise<T> {
-  const start = Date.now()
-  for (;;) {
-    const value = check()
-    if (value)
-      return value
-    if (Date.now() - start > timeout)
-      throw new Error(`timed out after ${timeout} ms waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}

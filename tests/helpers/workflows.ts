@@ -18,13 +18,22 @@ export function invertWorkflow(): ComfyWorkflow {
   }
 }
 
-/** EmptyImage → TestSlowProgress → SaveImage: runs `steps * stepMs` with progress (and previews). */
-export function slowWorkflow(steps = 6, seconds = 1.2, color = 0x808080): ComfyWorkflow {
+function slow(steps: number, seconds: number, color: number, preview: boolean): ComfyWorkflow {
   return {
     1: { class_type: 'EmptyImage', inputs: { width: 8, height: 8, batch_size: 1, color } },
-    2: { class_type: 'TestSlowProgress', inputs: { image: ['1', 0], steps, seconds, preview: true, progress_text: false } },
+    2: { class_type: 'TestSlowProgress', inputs: { image: ['1', 0], steps, seconds, preview, progress_text: false } },
     3: { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'slow' } },
   }
+}
+
+/** EmptyImage → TestSlowProgress → SaveImage: runs `seconds` with progress frames and previews. */
+export function slowWorkflow(steps = 6, seconds = 1.2, color = 0x808080): ComfyWorkflow {
+  return slow(steps, seconds, color, true)
+}
+
+/** {@link slowWorkflow} without previews: text frames only, as the Node client's tests run it. */
+export function slowWorkflowWithoutPreviews(steps = 6, seconds = 1.2): ComfyWorkflow {
+  return slow(steps, seconds, 0x808080, false)
 }
 
 /** EmptyImage → TestFail → SaveImage. */

@@ -4,6 +4,7 @@ import { createComfyHttp } from '../../src/http/create-comfy-http'
 import { createComfyServerApi } from '../../src/http/comfy-server-api'
 import type { ComfySimulator, ComfySimulatorOptions } from '../../src/testing/index'
 import { createComfySimulator } from '../../src/testing/index'
+import { sleep } from '../helpers/wait'
 
 const sims: ComfySimulator[] = []
 afterEach(async () => {
@@ -54,7 +55,7 @@ describe('createComfyServerApi against the simulator', () => {
       expect(res.status).toBe(200)
     }
     while (Object.keys(await api.historyList(s.url)).length < 3)
-      await new Promise(r => setTimeout(r, 20))
+      await sleep(20)
     expect(Object.keys(await api.historyList(s.url, { maxItems: 2 }))).toHaveLength(2)
     expect(s.requests.some(r => r.path === '/history' && r.query?.max_items === '2')).toBe(true)
     const jobs = await api.jobs(s.url, { status: ['completed'], limit: 2 })

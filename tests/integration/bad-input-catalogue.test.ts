@@ -10,8 +10,9 @@ import { MAX_TEXT_FRAME_BYTES, parseMessage } from '../../src/core/protocol'
 import { isComfyTetherError, resolveComfyOptions } from '../../src/index'
 import { createComfySimulator } from '../../src/testing/index'
 import { startFakeServer } from '../helpers/fake-server'
-import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
+import { mountComfy, unmountAll } from '../helpers/mount-comfy'
 import { emptyImageWorkflow, slowWorkflow } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {

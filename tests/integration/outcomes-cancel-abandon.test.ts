@@ -2,8 +2,9 @@
 import type { ComfySimulator } from '../../src/testing/index'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createComfySimulator } from '../../src/testing/index'
-import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
+import { mountComfy, unmountAll } from '../helpers/mount-comfy'
 import { emptyImageWorkflow, slowWorkflow } from '../helpers/workflows'
+import { sleep, waitFor } from '../helpers/wait'
 
 const sims: ComfySimulator[] = []
 afterEach(async () => {
@@ -115,7 +116,7 @@ describe('a dead locked server', () => {
     const error = await handle.result.catch((e: unknown) => e) as Error
     expect(error).toMatchObject({ code: 'TASK_LOST', reason: 'abandoned', sent: false })
     expect(error.message).not.toContain('may still be on that server')
-    await new Promise(resolve => setTimeout(resolve, 1200))
+    await sleep(1200)
     expect(a.requests.some(r => r.method === 'POST' && r.path === '/prompt')).toBe(false)
   })
 })

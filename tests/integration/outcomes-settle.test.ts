@@ -3,8 +3,9 @@ import type { ComfySimulator } from '../../src/testing/index'
 import { afterEach, describe, expect, it } from 'vitest'
 import { defineWorkflow } from '../../src/index'
 import { createComfySimulator } from '../../src/testing/index'
-import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
+import { mountComfy, unmountAll } from '../helpers/mount-comfy'
 import { emptyImageWorkflow, pngBlob, slowWorkflow } from '../helpers/workflows'
+import { sleep, waitFor } from '../helpers/wait'
 
 const sims: ComfySimulator[] = []
 afterEach(async () => {
@@ -115,7 +116,7 @@ describe('every submit settles on disposal', () => {
     server.setBlackHole(true)
     const mounted = mountComfy({ servers: [server.url], healthTimeout: 120_000 })
     const submitting = mounted.store.submit(emptyImageWorkflow())
-    await new Promise(resolve => setTimeout(resolve, 100))
+    await sleep(100)
     mounted.unmount()
     await expect(submitting).rejects.toMatchObject({ code: 'CLIENT_DISPOSED' })
   })
@@ -187,7 +188,7 @@ describe('sockets', () => {
     expect(store.log.some(e => e.code === 'TASK_LOST')).toBe(false)
     expect(store.socketUnavailable[server.url]?.reason).toMatch(/upgrade/)
     // Longer than maxOutage: a second task still runs, nothing is marked lost.
-    await new Promise(resolve => setTimeout(resolve, 1600))
+    await sleep(1600)
     await (await store.submit(emptyImageWorkflow(0x0C0C0C))).result
     expect(store.log.some(e => e.code === 'TASK_LOST')).toBe(false)
   })

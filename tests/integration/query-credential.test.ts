@@ -5,8 +5,9 @@
 import { inspect } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startSimulators } from '../../src/testing/index'
-import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
+import { mountComfy, unmountAll } from '../helpers/mount-comfy'
 import { pngBlob, slowWorkflow } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 let cleanup: (() => Promise<void>)[] = []
 afterEach(async () => {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startSimulators } from '../../src/testing/index'
-import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
+import { mountComfy, unmountAll } from '../helpers/mount-comfy'
 import { emptyImageWorkflow, slowWorkflow } from '../helpers/workflows'
+import { sleep, waitFor } from '../helpers/wait'
 
 let closeSims: (() => Promise<void>) | undefined
 afterEach(async () => {
@@ -92,7 +93,7 @@ describe('socket drops', () => {
     expect(store.lock).not.toBeNull() // held during releaseDelay, with no task pending
     const opens = sims[0]!.requests.filter(r => r.kind === 'ws-open').length
     sims[0]!.dropSockets()
-    await new Promise(resolve => setTimeout(resolve, 400))
+    await sleep(400)
     expect(sims[0]!.requests.filter(r => r.kind === 'ws-open').length).toBe(opens)
   })
   it('retries a down server with exponential backoff, only that server, while its task is pending', async () => {
@@ -152,7 +153,7 @@ describe('restarts and outages', () => {
     const handle = await store.submit(slowWorkflow(6, 1.5))
     await waitFor(() => handle.task.value?.state === 'running', 'running')
     await sims[0]!.goDown()
-    await new Promise(resolve => setTimeout(resolve, 300))
+    await sleep(300)
     expect(store.lock?.server).toBe(urls[0])
     expect(store.pendingCount).toBe(1)
     await sims[0]!.comeUp()

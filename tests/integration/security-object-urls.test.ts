@@ -5,8 +5,9 @@
 import type { MockInstance } from 'vitest'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createComfySimulator } from '../../src/testing/index'
-import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
+import { mountComfy, unmountAll } from '../helpers/mount-comfy'
 import { emptyImageWorkflow, slowWorkflow } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 let closeSim: (() => Promise<void>) | undefined
 let created: MockInstance<typeof URL.createObjectURL>

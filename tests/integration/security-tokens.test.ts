@@ -6,8 +6,9 @@ import { inspect } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isComfyTetherError, useComfyHttp } from '../../src/index'
 import { startSimulators } from '../../src/testing/index'
-import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
+import { mountComfy, unmountAll } from '../helpers/mount-comfy'
 import { emptyImageWorkflow, failingWorkflow, invertWorkflow, pngBlob, slowWorkflow } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 let cleanup: (() => Promise<void>)[] = []
 afterEach(async () => {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startSimulators } from '../../src/testing/index'
-import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
+import { mountComfy, unmountAll } from '../helpers/mount-comfy'
 import { emptyImageWorkflow, slowWorkflow } from '../helpers/workflows'
+import { sleep, waitFor } from '../helpers/wait'
 
 let closeSims: (() => Promise<void>) | undefined
 afterEach(async () => {
@@ -59,7 +60,7 @@ describe('cleanup', () => {
     mounted.unmount()
     await waitFor(() => sims[0]!.requests.some(r => r.kind === 'ws-close'), 'the socket to close')
     const count = sims[0]!.requests.length
-    await new Promise(resolve => setTimeout(resolve, 400))
+    await sleep(400)
     expect(sims[0]!.requests.length).toBe(count)
     expect(sims[0]!.state.connectedClients).toEqual([])
   })

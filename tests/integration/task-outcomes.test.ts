@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startSimulators } from '../../src/testing/index'
-import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
+import { mountComfy, unmountAll } from '../helpers/mount-comfy'
 import { emptyImageWorkflow, failingWorkflow, slowWorkflow } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 let closeSims: (() => Promise<void>) | undefined
 afterEach(async () => {
@@ -117,5 +118,14 @@ describe('how tasks end', () => {
     expect(store.log.filter(e => e.kind === 'malformed')).toHaveLength(3)
     const result = await handle.result
     expect(result.images).toHaveLength(1)
+  })
+})
+
+describe('from real ComfyUI', () => {
+  it('keeps the trailing newline of exceptionMessage, as ComfyUI sends it', async () => {
+    const { url } = await one()
+    const { store } = mountComfy({ servers: [url] })
+    const error = await (await store.submit(failingWorkflow('out of cheese'))).result.catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'EXECUTION_FAILED', exceptionMessage: 'out of cheese\n' })
   })
 })

@@ -4,8 +4,9 @@ import type { ComfyWorkflow } from '../../src/index'
 import { defineWorkflow, isComfyTetherError, useComfyServerApi } from '../../src/index'
 import type { ComfySimulator } from '../../src/testing/index'
 import { createComfySimulator } from '../../src/testing/index'
-import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
+import { mountComfy, unmountAll } from '../helpers/mount-comfy'
 import { emptyImageWorkflow, slowWorkflow } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
 const sims: ComfySimulator[] = []
 afterEach(async () => {

@@ -16,9 +16,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createApp, h } from 'vue'
 import { comfyPlugin, useComfyStore } from '../../src/index'
 import { createComfySimulator } from '../../src/testing/index'
-import { FAST, waitFor } from '../helpers/mount-comfy'
 import { trackTimers } from '../helpers/track-timers'
 import { slowWorkflow } from '../helpers/workflows'
+import { FAST } from '../helpers/fast'
+import { sleep, waitFor } from '../helpers/wait'
 
 const gc = (globalThis as { gc?: () => void }).gc
 /** Module-level, so its closure does not share a scope (and so a V8 context) with the test's store variable. */
@@ -41,7 +42,7 @@ async function collected(ref: WeakRef<object>, timeoutMs = 5000): Promise<boolea
   const end = Date.now() + timeoutMs
   while (Date.now() < end) {
     gc!()
-    await new Promise(resolve => setTimeout(resolve, 20))
+    await sleep(20)
     if (ref.deref() === undefined)
       return true
   }

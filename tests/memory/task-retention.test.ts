@@ -5,9 +5,10 @@
 // Run with the `memory` project (happy-dom, --expose-gc): npx vitest run --project memory
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { COMFY_DEFAULTS } from '../../src/index'
-import { mountComfy, unmountAll, waitFor } from '../helpers/mount-comfy'
+import { mountComfy, unmountAll } from '../helpers/mount-comfy'
 import { emptyImageWorkflow } from '../helpers/workflows'
 import { startSimulatorProcess } from '../helpers/sim-process'
+import { sleep, waitFor } from '../helpers/wait'
 
 const TOTAL = 10_000
 /** Tasks in flight at once: each batch is submitted together and awaited, so the lock is taken and released per batch. */
@@ -29,7 +30,7 @@ const gc = (globalThis as { gc?: () => void }).gc
 async function settledHeap(): Promise<number> {
   for (let i = 0; i < 4; i++) {
     gc!()
-    await new Promise(resolve => setTimeout(resolve, 25))
+    await sleep(25)
   }
   return process.memoryUsage().heapUsed
 }

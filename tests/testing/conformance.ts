@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createComfySimulator, listTranscripts, loadTranscript, replayTranscript, samplePng } from '../../src/testing/index'
 import { compareFrameOrder, compareStatusOrder } from '../../src/testing/order-compare'
 import { compareReplay } from '../../src/testing/shape-compare'
+import { sleep } from '../helpers/wait'
 
 /** The recordings of real ComfyUI servers, in the repository (see tests/fixtures/comfyui/README.md). */
 export const REFERENCE = new URL('../fixtures/comfyui/', import.meta.url)
@@ -76,7 +77,7 @@ async function prepare(sim: ComfySimulator, scenario: string, run04: Transcript)
     const history = await (await fetch(`${sim.url}/history/${id}`)).json() as Record<string, unknown>
     if (history[id])
       return
-    await new Promise(resolve => setTimeout(resolve, 10))
+    await sleep(10)
   }
   throw new Error('the setup run of scenario 04 did not finish')
 }

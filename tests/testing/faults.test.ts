@@ -1,7 +1,8 @@
 import type { ComfySimulator } from '../../src/testing/index'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createComfySimulator, decodeBinaryFrame, encodePng, createImage } from '../../src/testing/index'
-import { connect, getJson, historyOf, postJson, sleep, slowWorkflow, submit, upload, waitUntil } from './helpers'
+import { connect, getJson, historyOf, postJson, slowWorkflow, submit, upload } from './helpers'
+import { sleep, waitFor } from '../helpers/wait'
 
 describe('simulator faults', () => {
   const sims: ComfySimulator[] = []
@@ -22,7 +23,7 @@ describe('simulator faults', () => {
     expect((await a.waitFor(f => f.type === 'closed', 'close')).code).toBe(1006)
     expect((await b.waitFor(f => f.type === 'closed', 'close')).code).toBe(1006)
     expect((await fetch(`${s.url}/prompt`)).status).toBe(200)
-    await waitUntil(() => s.state.connectedClients.length === 0, 'the table to empty')
+    await waitFor(() => s.state.connectedClients.length === 0, 'the table to empty', 3000, 5)
     const again = await connect(s, 'a')
     expect(s.state.connectedClients).toEqual(['a'])
     again.close()
@@ -42,7 +43,7 @@ describe('simulator faults', () => {
     s.setSilent(true)
     expect(s.state.status).toBe('silent')
     const id = await submit(s, slowWorkflow({ steps: 2, seconds: 0.2 }), 'a')
-    await waitUntil(async () => (await historyOf(s, id)) !== undefined, 'the prompt to finish')
+    await waitFor(async () => (await historyOf(s, id)) !== undefined, 'the prompt to finish', 3000, 5)
     await sleep(20)
     expect(a.types).toEqual(['status'])
     expect(a.ws.readyState).toBe(a.ws.OPEN)
@@ -63,7 +64,7 @@ describe('simulator faults', () => {
     expect(s.state.status).toBe('down')
     expect((await a.waitFor(f => f.type === 'closed', 'close')).code).toBe(1006)
     await expect(fetch(`${s.url}/prompt`)).rejects.toThrow()
-    await waitUntil(() => s.state.running === null, 'the prompt to finish while down')
+    await waitFor(() => s.state.running === null, 'the prompt to finish while down', 3000, 5)
     await s.comeUp()
     expect(s.port).toBe(port)
     expect(s.state.status).toBe('up')
@@ -76,10 +77,10 @@ describe('simulator faults', () => {
     const a = await connect(s, 'a')
     expect((await upload(s, 'kept.png', encodePng(createImage(2, 2, [1, 2, 3])))).status).toBe(200)
     const done = await submit(s, slowWorkflow({ steps: 1, seconds: 0.05, prefix: 'kept' }), 'a')
-    await waitUntil(async () => (await historyOf(s, done)) !== undefined, 'the first prompt to finish')
+    await waitFor(async () => (await historyOf(s, done)) !== undefined, 'the first prompt to finish', 3000, 5)
     const running = await submit(s, slowWorkflow({ steps: 10, seconds: 10, color: 1 }), 'a')
     const pending = await submit(s, slowWorkflow({ steps: 1, seconds: 0.1, color: 2 }), 'a')
-    await waitUntil(() => s.state.running === running, 'the long prompt to run')
+    await waitFor(() => s.state.running === running, 'the long prompt to run', 3000, 5)
     expect(s.state.pending).toEqual([pending])
     await s.restart()
     expect((await a.waitFor(f => f.type === 'closed', 'close')).code).toBe(1006)
@@ -205,11 +206,11 @@ describe('simulator faults', () => {
     expect(preflight.status).toBe(200)
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST')
     expect((await call('restart', { downtimeMs: 0 })).status).toBe(200)
-    await waitUntil(() => s.state.restarts === 1, 'the restart')
+    await waitFor(() => s.state.restarts === 1, 'the restart', 3000, 5)
     // The restart killed every pooled connection: let the client see that before the next call.
     await sleep(20)
     expect((await call('go-down')).status).toBe(200)
-    await waitUntil(() => s.state.status === 'down', 'the simulator to go down')
+    await waitFor(() => s.state.status === 'down', 'the simulator to go down', 3000, 5)
     await s.control('come-up')
     expect((await fetch(`${s.url}/prompt`)).status).toBe(200)
     expect(s.requests.some(r => r.path.startsWith('/__sim'))).toBe(false)
@@ -219,7 +220,7 @@ describe('simulator faults', () => {
     const s = await sim()
     const a = await connect(s, 'a')
     await submit(s, slowWorkflow({ steps: 5, seconds: 5 }), 'a')
-    await waitUntil(() => s.state.running !== null, 'the prompt to run')
+    await waitFor(() => s.state.running !== null, 'the prompt to run', 3000, 5)
     s.delayResponses(1000)
     const late = fetch(`${s.url}/queue`).then(() => 'answered', () => 'failed')
     await sleep(20)

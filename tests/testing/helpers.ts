@@ -94,19 +94,6 @@ export async function connect(sim: ComfySimulator, clientId?: string, path = '/w
   return client
 }
 
-export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!await condition()) {
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 5))
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms))
-}
-
 export async function postJson(sim: ComfySimulator, path: string, body: unknown): Promise<{ status: number, json: unknown, text: string, headers: Headers }> {
   const res = await fetch(`${sim.url}${path}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) })
   const text = await res.text()

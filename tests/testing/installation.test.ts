@@ -4,6 +4,7 @@ import type { ComfySimulator } from '../../src/testing/index'
 import { createComfySimulator } from '../../src/testing/index'
 import { REAL_NODE_INFO_0_33 } from '../../src/testing/object-info-data'
 import { pyJson } from '../../src/testing/py-json'
+import { sleep } from '../helpers/wait'
 
 const FIXTURE = readFileSync(new URL('../fixtures/comfyui/object-info/v0.33.0-783545f-cpu.json', import.meta.url), 'utf8')
 
@@ -89,7 +90,7 @@ describe('per-instance node sets and models (a mixed fleet)', () => {
     expect(res.status).toBe(200)
     let entry: { outputs?: { 4?: { images: { filename: string }[] } } } | undefined
     while (!entry?.outputs?.[4]) {
-      await new Promise(r => setTimeout(r, 20))
+      await sleep(20)
       entry = (JSON.parse((await get(s, `/history/${promptId}`)).text) as Record<string, typeof entry>)[promptId]
     }
     const png = new Uint8Array(await (await fetch(`${s.url}/view?filename=${entry.outputs[4].images[0]?.filename}&type=output`)).arrayBuffer())

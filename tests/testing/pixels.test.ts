@@ -2,7 +2,8 @@ import type { ComfySimulator } from '../../src/testing/index'
 import { PNG } from 'pngjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createComfySimulator, decodePng } from '../../src/testing/index'
-import { historyOf, submit, upload, waitUntil } from './helpers'
+import { historyOf, submit, upload } from './helpers'
+import { waitFor } from '../helpers/wait'
 
 function gradientPng(width: number, height: number): { bytes: Buffer, rgba: Buffer } {
   const png = new PNG({ width, height })
@@ -19,7 +20,7 @@ function gradientPng(width: number, height: number): { bytes: Buffer, rgba: Buff
 }
 
 async function outputOf(sim: ComfySimulator, id: string, node: string): Promise<{ filename: string, subfolder: string, type: string }> {
-  await waitUntil(async () => (await historyOf(sim, id)) !== undefined, 'the prompt to finish')
+  await waitFor(async () => (await historyOf(sim, id)) !== undefined, 'the prompt to finish', 3000, 5)
   const entry = await historyOf(sim, id) as { outputs: Record<string, { images: { filename: string, subfolder: string, type: string }[] }> }
   const image = entry.outputs[node]?.images[0]
   if (!image)
@@ -76,7 +77,7 @@ describe('simulated nodes work on real pixels', () => {
       2: { class_type: 'ImageScale', inputs: { image: ['1', 0], upscale_method: 'bilinear', width: 8, height: 0, crop: 'disabled' } },
       3: { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'sub/scaled' } },
     })
-    await waitUntil(async () => (await historyOf(s, id)) !== undefined, 'the prompt to finish')
+    await waitFor(async () => (await historyOf(s, id)) !== undefined, 'the prompt to finish', 3000, 5)
     const entry = await historyOf(s, id) as { outputs: Record<string, { images: { filename: string, subfolder: string, type: string }[] }> }
     expect(entry.outputs['3']?.images).toEqual([
       { filename: 'scaled_00001_.png', subfolder: 'sub', type: 'output' },

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { createComfySimulator } from '../../src/testing/index'
 import type { Client} from './helpers';
-import { connect, getJson, historyOf, postJson, slowWorkflow, submit, waitUntil } from './helpers'
+import { connect, getJson, historyOf, postJson, slowWorkflow, submit } from './helpers'
+import { sleep, waitFor } from '../helpers/wait'
 
 describe('simulator faults of broken servers and networks', () => {
   const sims: ComfySimulator[] = []
@@ -41,7 +42,7 @@ describe('simulator faults of broken servers and networks', () => {
     socket.on('data', chunk => received.push(chunk))
     await new Promise<void>(resolve => socket.once('connect', () => resolve()))
     socket.write('GET /prompt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
-    await new Promise(resolve => setTimeout(resolve, 200))
+    await sleep(200)
     expect(received).toEqual([])
     socket.destroy()
     s.setBlackHole(false)
@@ -68,7 +69,7 @@ describe('simulator faults of broken servers and networks', () => {
     s.repeatPromptIds(1)
     const b = await postJson(s, '/prompt', { prompt: slowWorkflow({ steps: 1, seconds: 0.05, color: 4 }) })
     expect((b.json as { prompt_id: string }).prompt_id).toBe(a)
-    await waitUntil(async () => (await historyOf(s, a)) !== undefined, 'the history entry')
+    await waitFor(async () => (await historyOf(s, a)) !== undefined, 'the history entry', 3000, 5)
     s.setHistoryWithoutStatus(true)
     const entry = (await getJson(s, `/history/${a}`) as Record<string, Record<string, unknown>>)[a]
     expect(entry && 'status' in entry).toBe(false)
@@ -78,7 +79,7 @@ describe('simulator faults of broken servers and networks', () => {
   it('editHistory answers history entries as the edit writes them, Python None as null, until it is given null', async () => {
     const s = await sim()
     const a = await submit(s, slowWorkflow({ steps: 1, seconds: 0.05, color: 5 }))
-    await waitUntil(async () => (await historyOf(s, a)) !== undefined, 'the history entry')
+    await waitFor(async () => (await historyOf(s, a)) !== undefined, 'the history entry', 3000, 5)
     s.editHistory(entry => ({ ...entry, outputs: { ...(entry.outputs as object), 9: null } }))
     const raw = await (await fetch(`${s.url}/history/${a}`)).text()
     expect(raw).toContain('"9": null')

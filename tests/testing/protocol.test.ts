@@ -1,7 +1,8 @@
 import type { ComfySimulator, ComfySimulatorOptions } from '../../src/testing/index'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createComfySimulator, createImage, encodePng, startSimulators } from '../../src/testing/index'
-import { connect, getJson, historyOf, postJson, sleep, slowWorkflow, submit, upload, waitUntil } from './helpers'
+import { connect, getJson, historyOf, postJson, slowWorkflow, submit, upload } from './helpers'
+import { sleep, waitFor } from '../helpers/wait'
 
 describe('simulator protocol details', () => {
   const sims: ComfySimulator[] = []
@@ -103,7 +104,7 @@ describe('simulator protocol details', () => {
     const z1Count = z1.frames.length
     z1.close()
     await z1.waitFor(f => f.type === 'closed', 'z1 close')
-    await waitUntil(() => s.state.running === null, 'the prompt to finish')
+    await waitFor(() => s.state.running === null, 'the prompt to finish', 3000, 5)
     await sleep(20)
     expect(z2.types).not.toContain('execution_success')
     expect(z2.ws.readyState).toBe(z2.ws.OPEN)
@@ -118,9 +119,9 @@ describe('simulator protocol details', () => {
     const s = await sim()
     const id = '5f0c2a9e-3b1d-4e6f-8a7b-9c0d1e2f3a4b'
     expect(await submit(s, slowWorkflow({ steps: 1, seconds: 0.05, prefix: 'first' }), undefined, { prompt_id: id })).toBe(id)
-    await waitUntil(async () => (await historyOf(s, id)) !== undefined, 'the first run')
+    await waitFor(async () => (await historyOf(s, id)) !== undefined, 'the first run', 3000, 5)
     await submit(s, slowWorkflow({ steps: 1, seconds: 0.05, prefix: 'second', color: 9 }), undefined, { prompt_id: id })
-    await waitUntil(async () => JSON.stringify(await historyOf(s, id)).includes('second_00001_'), 'the second run to overwrite history')
+    await waitFor(async () => JSON.stringify(await historyOf(s, id)).includes('second_00001_'), 'the second run to overwrite history', 3000, 5)
     expect(Object.keys(await getJson(s, '/history') as object)).toEqual([id])
     const upper = await postJson(s, '/prompt', { prompt: slowWorkflow(), prompt_id: id.toUpperCase() })
     expect(upper.status).toBe(400)
@@ -225,7 +226,7 @@ describe('simulator protocol details', () => {
     const errors = (mixed.json as { node_errors: Record<string, { errors: { type: string, details: string }[], dependent_outputs: string[] }> }).node_errors
     expect(errors['2']).toMatchObject({ dependent_outputs: ['3'], errors: [{ type: 'return_type_mismatch', details: 'image, received_type(MASK) mismatch input_type(IMAGE)' }] })
     const id = (mixed.json as { prompt_id: string }).prompt_id
-    await waitUntil(async () => (await historyOf(s, id)) !== undefined, 'the good output to run')
+    await waitFor(async () => (await historyOf(s, id)) !== undefined, 'the good output to run', 3000, 5)
     expect(Object.keys((await historyOf(s, id) as { outputs: object }).outputs)).toEqual(['4'])
   })
 
@@ -288,7 +289,7 @@ describe('simulator protocol details', () => {
     expect([broken.status, broken.text]).toEqual([500, '500 Internal Server Error\n\nServer got itself in trouble'])
     await postJson(s, '/prompt', { prompt: slowWorkflow({ steps: 1, seconds: 0.05 }) })
     await postJson(s, '/prompt', { prompt: slowWorkflow({ steps: 1, seconds: 0.05, color: 3 }) })
-    await waitUntil(() => s.state.queueRemaining === 0, 'both prompts')
+    await waitFor(() => s.state.queueRemaining === 0, 'both prompts', 3000, 5)
     const all = await getJson(s, '/history') as Record<string, unknown>
     const ids = Object.keys(all)
     expect(Object.keys(await getJson(s, '/history?max_items=1') as object)).toEqual([ids[1]])

@@ -1,7 +1,8 @@
 import type { ComfySimulator } from '../../src/testing/index'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createComfySimulator } from '../../src/testing/index'
-import { connect, historyOf, postJson, slowWorkflow, submit, waitUntil } from './helpers'
+import { connect, historyOf, postJson, slowWorkflow, submit } from './helpers'
+import { waitFor } from '../helpers/wait'
 
 describe('simulator request log', () => {
   const sims: ComfySimulator[] = []
@@ -14,7 +15,7 @@ describe('simulator request log', () => {
     sims.push(s)
     const a = await connect(s, 'client-a')
     const done = await submit(s, slowWorkflow({ steps: 1, seconds: 0.05, prefix: 'logged' }), 'client-a')
-    await waitUntil(async () => (await historyOf(s, done)) !== undefined, 'the prompt to finish')
+    await waitFor(async () => (await historyOf(s, done)) !== undefined, 'the prompt to finish', 3000, 5)
     const running = await submit(s, slowWorkflow({ steps: 10, seconds: 10, color: 1 }), 'client-a')
     const pending = await submit(s, slowWorkflow({ steps: 1, seconds: 1, color: 2 }), 'client-a')
     await fetch(`${s.url}/api/jobs/${pending}`)
@@ -24,7 +25,7 @@ describe('simulator request log', () => {
     await fetch(`${s.url}/system_stats`)
     await fetch(`${s.url}/__sim/silent`, { method: 'POST', body: '{"on":false}' })
     a.close()
-    await waitUntil(() => s.requests.some(r => r.kind === 'ws-close'), 'the close entry')
+    await waitFor(() => s.requests.some(r => r.kind === 'ws-close'), 'the close entry', 3000, 5)
 
     const log = s.requests
     expect(log.map(r => r.seq)).toEqual(log.map((_, i) => i + 1))

@@ -4,7 +4,8 @@ import type { ComfySimulator } from '../../src/testing/index'
 import { PNG } from 'pngjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createComfySimulator } from '../../src/testing/index'
-import { historyOf, postJson, waitUntil } from './helpers'
+import { historyOf, postJson } from './helpers'
+import { waitFor } from '../helpers/wait'
 
 const sims: ComfySimulator[] = []
 afterEach(async () => {
@@ -39,7 +40,7 @@ async function post(s: ComfySimulator, prompt: Record<string, unknown>): Promise
 
 /** The sizes of the images a finished prompt saved from node `node`. */
 async function savedSizes(s: ComfySimulator, id: string, node: string): Promise<[number, number][]> {
-  await waitUntil(async () => (await historyOf(s, id)) !== undefined, 'the prompt to finish')
+  await waitFor(async () => (await historyOf(s, id)) !== undefined, 'the prompt to finish', 3000, 5)
   const entry = await historyOf(s, id) as { outputs: Record<string, { images: { filename: string, subfolder: string, type: string }[] }> }
   return Promise.all((entry.outputs[node]?.images ?? []).map(async (file) => {
     const res = await fetch(`${s.url}/view?${new URLSearchParams(file)}`)

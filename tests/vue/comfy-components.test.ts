@@ -5,9 +5,10 @@ import { enableAutoUnmount } from '@vue/test-utils'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { reactive } from 'vue'
 import { startSimulators } from '../../src/testing/index'
-import { mountWithComfy, waitFor } from '../helpers/mount-comfy'
+import { mountWithComfy } from '../helpers/mount-comfy'
 import { emptyImageWorkflow, failingWorkflow, slowWorkflow } from '../helpers/workflows'
 import TaskRunner from './components/TaskRunner.vue'
+import { waitFor } from '../helpers/wait'
 
 enableAutoUnmount(afterEach)
 

@@ -7,8 +7,9 @@ import { createApp, h } from 'vue'
 import { comfyPlugin, useComfyStore } from '../../src/index'
 import { startSimulators } from '../../src/testing/index'
 import { DEVTOOLS_INSPECTOR_ID, DEVTOOLS_TIMELINE_ID, setupComfyDevtools } from '../../src/vue/devtools'
-import { FAST, waitFor } from '../helpers/mount-comfy'
 import { slowWorkflow } from '../helpers/workflows'
+import { FAST } from '../helpers/fast'
+import { sleep, waitFor } from '../helpers/wait'
 
 // The real devtools UI (browser extension or vite-plugin-vue-devtools) cannot run here, so `@vue/devtools-api` is
 // replaced by a fake that calls the plugin's setup at once, as devtools does once it connects, and records what the
@@ -227,7 +228,7 @@ describe('vue devtools', () => {
     const { urls } = await servers(1)
     // The same number of turns of the event loop lets a dev build load the module and set the plugin up.
     const settle = async (): Promise<void> => {
-      for (let i = 0; i < 20; i++) await new Promise(resolve => setTimeout(resolve, 0))
+      for (let i = 0; i < 20; i++) await sleep(0)
     }
     vi.stubEnv('NODE_ENV', 'production')
     const prod = mountApp(urls)

@@ -6,8 +6,9 @@ import TaskCard from '../../playground/components/TaskCard.vue'
 import { comfyPlugin, defineWorkflow, useComfyStore } from '../../src/index'
 import type { ComfySimulator } from '../../src/testing/index'
 import { createComfySimulator } from '../../src/testing/index'
-import { FAST, waitFor } from '../helpers/mount-comfy'
 import { slowWorkflow } from '../helpers/workflows'
+import { FAST } from '../helpers/fast'
+import { waitFor } from '../helpers/wait'
 
 const sims: ComfySimulator[] = []
 const unmounts: (() => void)[] = []

@@ -10,7 +10,8 @@ import WebSocket from 'ws'
 import { createComfyClient } from '../../src/client/index'
 import { comfyPlugin, isComfyTetherError, useComfyStore } from '../../src/index'
 import { startSimulators } from '../../src/testing/index'
-import { FAST, waitFor } from '../helpers/mount-comfy'
+import { FAST } from '../helpers/fast'
+import { waitFor } from '../helpers/wait'
 import { emptyImageWorkflow } from '../helpers/workflows'
 
 enableAutoUnmount(afterEach)

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { createTask } from '../../src/core/task-state'
 import { createReconcilePass, HISTORY_CONCURRENCY, mapBounded } from '../../src/client/reconcile-pass'
 import { createServerQueue } from '../../src/client/server-queue'
+import { sleep } from '../helpers/wait'
 
 const SERVER = 'http://127.0.0.1:1'
 
@@ -18,7 +19,7 @@ describe('mapBounded', () => {
     const out = await mapBounded(Array.from({ length: 20 }, (_, i) => i), 4, async (n) => {
       inFlight++
       most = Math.max(most, inFlight)
-      await new Promise(resolve => setTimeout(resolve, 1 + (n % 3)))
+      await sleep(1 + (n % 3))
       inFlight--
       return n * 2
     })
@@ -92,7 +93,7 @@ describe('a pass whose tasks end while it waits for answers', () => {
 
   it('does not read the history of a task that ended while the queue was being read', async () => {
     const run = slowQueuePass(['a', 'b', 'c'])
-    await new Promise(resolve => setTimeout(resolve, 0))
+    await sleep(0)
     run.tasks.set('b', { ...task('b'), state: 'succeeded' }) // 'b' succeeds by its frames meanwhile
     run.answerQueue()
     await run.done
@@ -102,7 +103,7 @@ describe('a pass whose tasks end while it waits for answers', () => {
 
   it('reads no history once its tether is gone', async () => {
     const run = slowQueuePass(['a', 'b', 'c'])
-    await new Promise(resolve => setTimeout(resolve, 0))
+    await sleep(0)
     run.dispose()
     run.answerQueue()
     await run.done

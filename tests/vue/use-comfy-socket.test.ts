@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { effectScope } from 'vue'
 import { startSimulators } from '../../src/testing/index'
 import { useComfySocket } from '../../src/vue/use-comfy-socket'
-import { waitFor } from '../helpers/mount-comfy'
+import { waitFor } from '../helpers/wait'
 
 let scope: EffectScope | undefined
 let closeSims: (() => Promise<void>) | undefined

@@ -11,7 +11,8 @@ import WebSocket from 'ws'
 import { createComfyClient } from '../../src/client/index'
 import { comfyPlugin, isComfyTetherError, useComfyStore, useComfyTask } from '../../src/index'
 import { startSimulators } from '../../src/testing/index'
-import { FAST, waitFor } from '../helpers/mount-comfy'
+import { FAST } from '../helpers/fast'
+import { waitFor } from '../helpers/wait'
 import { emptyImageWorkflow, failingWorkflow, slowWorkflow } from '../helpers/workflows'
 
 enableAutoUnmount(afterEach)

@@ -4,9 +4,11 @@
 import type { ComfySimulator, SimulatorRequest } from 'comfy-tether/testing'
 import { createComfySimulator } from 'comfy-tether/testing'
 import { describe, expect, it } from 'vitest'
-import { nodeClient, simulatorPool, slowWorkflow, waitFor } from './helpers'
+import { nodeClient, simulatorPool } from '../helpers/node-client'
+import { slowWorkflowWithoutPreviews } from '../helpers/workflows'
+import { waitFor } from '../helpers/wait'
 
-const { onClose } = simulatorPool()
+const { onClose, servers } = simulatorPool()
 
 async function simulator(version: '0.33.0' | '0.3.44'): Promise<ComfySimulator> {
   const sim = await createComfySimulator({ version, speed: 1 })
@@ -22,8 +24,8 @@ describe('cancel on a server with the jobs API (ComfyUI 0.33)', () => {
   it('dequeues a pending task with one POST /api/jobs/{id}/cancel; the running task of the same server goes on', async () => {
     const sim = await simulator('0.33.0')
     const client = nodeClient({ servers: [sim.url] })
-    const first = await client.submit(slowWorkflow(6, 1.2))
-    const second = await client.submit(slowWorkflow(2, 0.2))
+    const first = await client.submit(slowWorkflowWithoutPreviews(6, 1.2))
+    const second = await client.submit(slowWorkflowWithoutPreviews(2, 0.2))
     await waitFor(() => first.task?.state === 'running' && second.task?.state === 'queued', 'one running, one queued')
     const before = lastSeq(sim)
     await client.cancel(second.promptId)
@@ -40,7 +42,7 @@ describe('cancel on a server with the jobs API (ComfyUI 0.33)', () => {
   it('interrupts the running task by id, which ends cancelled, without asking /queue', async () => {
     const sim = await simulator('0.33.0')
     const client = nodeClient({ servers: [sim.url] })
-    const handle = await client.submit(slowWorkflow(6, 1.2))
+    const handle = await client.submit(slowWorkflowWithoutPreviews(6, 1.2))
     await waitFor(() => client.tasks.get(handle.promptId)?.state === 'running', 'the task to run')
     const before = lastSeq(sim)
     await client.cancel(handle.promptId)
@@ -56,8 +58,8 @@ describe('cancel on a server without the jobs API (ComfyUI 0.3.44)', () => {
   it('falls back to /queue + /interrupt, and tries the jobs route only once per server', async () => {
     const sim = await simulator('0.3.44')
     const client = nodeClient({ servers: [sim.url] })
-    const first = await client.submit(slowWorkflow(6, 1.2))
-    const second = await client.submit(slowWorkflow(6, 1.2))
+    const first = await client.submit(slowWorkflowWithoutPreviews(6, 1.2))
+    const second = await client.submit(slowWorkflowWithoutPreviews(6, 1.2))
     await waitFor(() => first.task?.state === 'running' && second.task?.state === 'queued', 'one running, one queued')
     await client.cancel(second.promptId)
     await expect(second.result).rejects.toMatchObject({ code: 'TASK_CANCELLED' })
@@ -67,5 +69,26 @@ describe('cancel on a server without the jobs API (ComfyUI 0.3.44)', () => {
     expect(jobsCalls.length).toBe(1)
     expect(jobsCalls[0]?.status).toBe(404)
     expect(sim.requests.some(r => r.method === 'POST' && r.path === '/interrupt')).toBe(true)
+  })
+})
+
+// A cancel while the first POST /prompt to a server is in flight: the client does not know yet whether that server
+// keeps the prompt id it minted (servers before 0.3.45 mint their own), and the answer may come only after the
+// prompt has run. The cancel must still reach the server under the minted id (a cancel by id or a delete of an
+// unknown id is harmless), not wait for an answer that comes too late.
+describe('cancel while the first POST /prompt is in flight', () => {
+  it('interrupts or deletes the prompt on the server under its minted id, and the task ends cancelled', async () => {
+    const { sims, urls } = await servers(1)
+    const sim = sims[0]!
+    const client = nodeClient({ servers: urls, healthTimeout: 4000 }) // its GET /prompt health check is delayed too
+    sim.delayResponses(1500, '/prompt') // the answer comes after the prompt has started running
+    const handle = await client.submit(slowWorkflowWithoutPreviews(6, 1.2))
+    await waitFor(() => sim.requests.some(r => r.method === 'POST' && r.path === '/prompt'), 'the POST /prompt to arrive')
+    await client.cancel(handle.promptId)
+    const error = await handle.result.then(() => undefined, (e: unknown) => e)
+    expect(error).toMatchObject({ code: 'TASK_CANCELLED' })
+    expect(client.tasks.get(handle.promptId)?.state).toBe('cancelled')
+    const cancels = sim.requestsFor(handle.promptId).filter(r => r.method === 'POST' && (r.path === '/interrupt' || r.path === '/queue' || r.path === `/api/jobs/${handle.promptId}/cancel`))
+    expect(cancels.length).toBeGreaterThan(0)
   })
 })
