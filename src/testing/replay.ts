@@ -278,7 +278,10 @@ export async function replayTranscript(sim: ComfySimulator, transcript: Transcri
     }
   }
   // Let every socket receive what the recording received, then a little more to catch extra frames.
-  await clock?.advanceTo(origin + (transcript.events.at(-1)?.t_ms ?? 0) / speed)
+  if (clock) {
+    await clock.advanceTo(origin + (transcript.events.at(-1)?.t_ms ?? 0) / speed)
+    await stepUntil(clock, Infinity, () => has(new Map([...recorded].map(([label, frames]) => [label, frames.length]))))
+  }
   for (const [label, frames] of recorded) {
     const socket = sockets.get(label)
     if (socket && !await socket.waitFor(frames.length, syncTimeoutMs))

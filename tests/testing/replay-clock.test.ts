@@ -34,7 +34,7 @@ function secondPrompt(transcript: Transcript): { after: number, between: string[
 }
 
 describe('where the recorded 0.33.0 server put the status of a second POST /prompt sent while the first prompt started', () => {
-  it('differs from run to run for the same 3-4 ms between the requests, so no fixed node time can reproduce all', () => {
+  it('differs from run to run for the same 3-4 ms between the requests: no fixed timing with the requests sent on time reproduces all three', () => {
     expect(secondPrompt(loadTranscript(CPU, '10_queue_delete.json'))).toEqual({ after: 3, between: ['executing(2)', 'status(2)', 'progress_state(1:finished,2:running)'] })
     expect(secondPrompt(loadTranscript(CPU, '13_server_restart.json'))).toEqual({ after: 3, between: ['executing(1)', 'status(2)', 'progress_state(1:finished)'] })
     expect(secondPrompt(loadTranscript(CPU, '14_jobs_api.json'))).toEqual({ after: 4, between: ['progress_state(1:finished)', 'status(2)', 'progress_state(1:finished,2:running)'] })
