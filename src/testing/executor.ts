@@ -1,7 +1,9 @@
+import type { SimulatorClock } from './clock'
 import type { FileRef, FileStore } from './files'
 import type { NodeRunContext, SimMask } from './nodes'
 import type { SimImage } from './png'
 import type { SocketHub } from './socket-hub'
+import type { ResolvedTiming } from './timing'
 import type { SimulatorVersion } from './types'
 import type { Prompt } from './validation'
 import { previewFrame, previewWithMetadataFrame, PREVIEW_IMAGE_TYPE, textFrame } from './binary-frames'
@@ -11,6 +13,7 @@ import { ExecutionAborted, InterruptProcessing, PyException, simFrame } from './
 import { NODE_DEFS } from './nodes'
 import { numberOf, PyFloat, pyRepr } from './py-json'
 import { ProgressState } from './progress-state'
+import { SimWaits } from './sim-waits'
 
 /** A queued prompt: ComfyUI's `(number, prompt_id, prompt, extra_data, outputs_to_execute)`. */
 export interface QueueItem {
@@ -33,6 +36,10 @@ export interface ExecutorOptions {
   speed: number
   files: FileStore
   hub: SocketHub
+  /** Where node time, steps and prompt starts wait. */
+  clock: SimulatorClock
+  /** How long prompts take to start and nodes to run (before `speed`). */
+  timing: ResolvedTiming
 }
 
 /** ComfyUI keeps at most this many history entries. */
@@ -72,14 +79,14 @@ export class Executor {
   lastNodeId: string | null = null
   readonly #outputs = new Map<string, unknown[]>()
   readonly #ui = new Map<string, { images: FileRef[] }>()
-  readonly #timers = new Set<NodeJS.Timeout>()
-  #immediate: NodeJS.Immediate | null = null
+  readonly #waits: SimWaits
   #interrupted = false
   #epoch = 0
-  #abort = new AbortController()
   #closed = false
 
-  constructor(readonly options: ExecutorOptions) {}
+  constructor(readonly options: ExecutorOptions) {
+    this.#waits = new SimWaits(options.clock)
+  }
 
   get queueRemaining(): number {
     return this.pending.length + (this.running ? 1 : 0)
@@ -123,14 +130,7 @@ export class Executor {
   /** Restart: forget queue, history, cache and counters; the running prompt vanishes without a message. */
   reset(): void {
     this.#epoch++
-    this.#abort.abort()
-    this.#abort = new AbortController()
-    for (const t of this.#timers)
-      clearTimeout(t)
-    this.#timers.clear()
-    if (this.#immediate)
-      clearImmediate(this.#immediate)
-    this.#immediate = null
+    this.#waits.cancelAll()
     this.pending = []
     this.running = null
     this.history.clear()
@@ -148,12 +148,9 @@ export class Executor {
   }
 
   #schedule(): void {
-    if (this.#immediate || this.running || this.#closed)
+    if (this.#waits.starting || this.running || this.#closed)
       return
-    this.#immediate = setImmediate(() => {
-      this.#immediate = null
-      this.#next()
-    })
+    this.#waits.startIn(this.options.timing.startMs / this.options.speed, () => this.#next())
   }
 
   #next(): void {
@@ -171,30 +168,16 @@ export class Executor {
     })
   }
 
-  #sleep(ms: number): Promise<void> {
-    const signal = this.#abort.signal
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) {
-        reject(new ExecutionAborted())
-        return
-      }
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer)
-        signal.removeEventListener('abort', onAbort)
-        resolve()
-      }, Math.max(0, ms))
-      const onAbort = (): void => {
-        clearTimeout(timer)
-        this.#timers.delete(timer)
-        reject(new ExecutionAborted())
-      }
-      this.#timers.add(timer)
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
+  /** Let `ms` of simulated time pass (before `speed`); none: no wait at all. */
+  async #spend(ms: number, alive: () => void): Promise<void> {
+    if (ms <= 0)
+      return
+    await this.#waits.sleep(ms / this.options.speed)
+    alive()
   }
 
   async #run(item: QueueItem, epoch: number): Promise<void> {
-    const { hub, version, files, speed } = this.options
+    const { hub, version, files, speed, timing } = this.options
     const { promptId, prompt } = item
     const progressOn = version !== '0.3.44'
     const alive = (): void => {
@@ -243,6 +226,7 @@ export class Executor {
     let outcome: 'success' | 'error' = 'success'
     let nodeId = ''
     let inputsOfNode: Record<string, unknown> = {}
+    let nodesDone = 0
     try {
       while (!list.isEmpty) {
         const next = list.next()
@@ -263,8 +247,11 @@ export class Executor {
           progress.finish(nodeId)
           sendProgressState()
           list.complete(nodeId)
+          nodesDone++
           continue
         }
+        if (nodesDone > 0)
+          await this.#spend(timing.betweenNodesMs, alive)
         progress.start(nodeId)
         sendProgressState()
         if (client !== null) {
@@ -290,7 +277,7 @@ export class Executor {
           files,
           speed,
           sleep: async (ms) => {
-            await this.#sleep(ms)
+            await this.#waits.sleep(ms)
             alive()
           },
           progress: (value, max, previewPng) => {
@@ -310,6 +297,7 @@ export class Executor {
           text: text => hub.sendBinary(textFrame(nodeId, text), null),
         }
         const numeric = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v instanceof PyFloat ? v.value : v]))
+        await this.#spend(timing.nodeMs.get(def.name) ?? 0, alive)
         const result = await def.run(numeric, ctx)
         alive()
         this.#outputs.set(sigs.get(nodeId) ?? '', result.outputs)
@@ -323,6 +311,7 @@ export class Executor {
         sendProgressState()
         executed.push(nodeId)
         list.complete(nodeId)
+        nodesDone++
       }
       addMessage('execution_success', { prompt_id: promptId }, false)
     }

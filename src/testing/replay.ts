@@ -1,9 +1,11 @@
 import type { DecodedBinaryFrame } from './binary-frames'
+import type { ManualClock } from './clock'
 import type { RecordedFrame, RecordedHttp, Transcript } from './transcripts'
 import type { ComfySimulator } from './types'
 import type { WebSocket } from 'ws'
 import { decodeBinaryFrame } from './binary-frames'
 import { optionalPackage } from './optional-deps'
+import { causedStatusPoints, stepUntil } from './replay-clock'
 import { materializeRequest } from './transcripts'
 
 /** A frame the replayer's socket received. */
@@ -52,6 +54,16 @@ export interface ReplayOptions {
   speed: number
   /** How long to wait for frames the recording had received before an action. @default 1500 */
   syncTimeoutMs?: number
+  /**
+   * The {@link ManualClock} the simulator was created with. The replay then moves simulated time to each recorded
+   * moment (divided by `speed`) instead of sleeping, so node time, steps and prompt starts fall between the recorded
+   * requests in the same order on every run, however busy the machine, and no recorded pause is waited out. A
+   * `POST /prompt` goes in once the simulator has sent what the recording has before the `status` it caused (how
+   * long the server took to handle it varied from run to run), and time runs on while frames the recording had
+   * before an action are missing.
+   * @default undefined (real time)
+   */
+  clock?: ManualClock
 }
 
 class ReplaySocket {
@@ -156,10 +168,13 @@ async function send(sim: ComfySimulator, recorded: RecordedHttp['request'], cont
  * Send a recording's requests and socket actions to `sim` in the recorded order and rhythm (divided by `speed`), and
  * collect what comes back. Before each action it waits for the frames the recording had received by then, and
  * re-anchors its clock on the last of them, so the replay follows the simulator's progress rather than drifting.
+ * With `clock` (the simulator's {@link ManualClock}) it moves simulated time instead (see {@link ReplayOptions.clock}).
  * `note` events whose text starts with `kill:` restart the simulator (scenario 13).
  */
 export async function replayTranscript(sim: ComfySimulator, transcript: Transcript, options: ReplayOptions): Promise<ReplayResult> {
-  const { speed, syncTimeoutMs = 1500 } = options
+  const { speed, syncTimeoutMs = 1500, clock } = options
+  // Simulated time of the recording's start (work done before the replay, such as a setup run, already used some).
+  const origin = clock?.now ?? 0
   const ids = new Map<string, string>()
   const mapIds = (text: string): string => {
     let out = text
@@ -178,6 +193,8 @@ export async function replayTranscript(sim: ComfySimulator, transcript: Transcri
       recorded.set(ev.ws, list)
     }
   })
+  const caused = clock ? causedStatusPoints(transcript) : new Map<number, ReadonlyMap<string, number>>()
+  const has = (counts: ReadonlyMap<string, number>): boolean => [...counts].every(([label, n]) => (sockets.get(label)?.frames.length ?? n) >= n)
   const http: ReplayedHttp[] = []
   const syncTimeouts: string[] = []
   let anchorRecorded = 0
@@ -189,18 +206,28 @@ export async function replayTranscript(sim: ComfySimulator, transcript: Transcri
     if ('note' in ev && !ev.note.startsWith('kill:'))
       continue
     // Frames the recording had received before this action.
+    const before = new Map([...recorded].map(([label, frames]) => [label, frames.filter(f => f.index < index && f.t <= ev.t_ms).length]))
+    const effect = caused.get(index)
+    if (clock) {
+      // Simulated time runs to the recorded moment, but a POST /prompt goes in where the recording shows its status,
+      // then on while frames the recording had by then are missing (the simulator may be slower than the server).
+      const target = origin + ev.t_ms / speed
+      if (!await stepUntil(clock, target, () => effect !== undefined && has(effect)))
+        await clock.advanceTo(target)
+      await stepUntil(clock, Infinity, () => has(before) && (effect === undefined || has(effect)))
+    }
     let latest: { t: number, at: number } | null = null
     for (const [label, frames] of recorded) {
-      const before = frames.filter(f => f.index < index && f.t <= ev.t_ms)
+      const count = before.get(label) ?? 0
       const socket = sockets.get(label)
-      if (before.length === 0 || !socket)
+      if (count === 0 || !socket)
         continue
-      if (!await socket.waitFor(before.length, syncTimeoutMs)) {
-        syncTimeouts.push(`before event #${index} (t=${ev.t_ms}): socket ${label} had ${socket.frames.length} of ${before.length} frames`)
+      if (!await socket.waitFor(count, syncTimeoutMs)) {
+        syncTimeouts.push(`before event #${index} (t=${ev.t_ms}): socket ${label} had ${socket.frames.length} of ${count} frames`)
         continue
       }
-      const last = before.at(-1)
-      const arrived = socket.frames[before.length - 1]
+      const last = frames.filter(f => f.index < index && f.t <= ev.t_ms).at(-1)
+      const arrived = socket.frames[count - 1]
       if (last && arrived && (!latest || last.t >= latest.t))
         latest = { t: last.t, at: arrived.at }
     }
@@ -208,7 +235,8 @@ export async function replayTranscript(sim: ComfySimulator, transcript: Transcri
       anchorRecorded = latest.t
       anchorReal = latest.at
     }
-    await sleep(anchorReal + (ev.t_ms - anchorRecorded) / speed - performance.now())
+    if (!clock)
+      await sleep(anchorReal + (ev.t_ms - anchorRecorded) / speed - performance.now())
 
     if ('note' in ev) {
       await sim.restart()
@@ -250,12 +278,17 @@ export async function replayTranscript(sim: ComfySimulator, transcript: Transcri
     }
   }
   // Let every socket receive what the recording received, then a little more to catch extra frames.
+  if (clock) {
+    await clock.advanceTo(origin + (transcript.events.at(-1)?.t_ms ?? 0) / speed)
+    await stepUntil(clock, Infinity, () => has(new Map([...recorded].map(([label, frames]) => [label, frames.length]))))
+  }
   for (const [label, frames] of recorded) {
     const socket = sockets.get(label)
     if (socket && !await socket.waitFor(frames.length, syncTimeoutMs))
       syncTimeouts.push(`at the end: socket ${label} had ${socket.frames.length} of ${frames.length} frames`)
   }
-  await sleep(Math.max(20, 200 / speed))
+  await clock?.advanceBy(200 / speed)
+  await sleep(clock ? 20 : Math.max(20, 200 / speed))
   const result: ReplayResult = {
     http,
     ids,

@@ -6,6 +6,7 @@ import type { SimRequest, SimResponse } from './http-util'
 import type { ComfySimulator, ComfySimulatorOptions, MalformedFrameKind, SimulatorRequest, SimulatorState, SimulatorVersion } from './types'
 import { createServer } from 'node:http'
 import { checkAuthOption, isAuthorized } from './auth'
+import { realClock } from './clock'
 import { Executor } from './executor'
 import { ProtocolFaults } from './answer-faults'
 import type { FrameLoss, HistoryEdit } from './answer-faults'
@@ -18,6 +19,7 @@ import { emptyResponse, errorResponse, jsonResponse, serverError } from './http-
 import { RequestLog } from './request-log'
 import { optionalPackage } from './optional-deps'
 import { SocketHub } from './socket-hub'
+import { resolveTiming } from './timing'
 
 const CONTROL_PREFIX = '/__sim/'
 const CONTROL_ACTIONS = ['drop-sockets', 'silent', 'go-down', 'come-up', 'restart', 'delay', 'fail-next', 'malformed', 'refuse-upgrade', 'black-hole', 'lose-frames'] as const
@@ -112,7 +114,7 @@ class Simulator implements ComfySimulator {
       },
       frame: (type, payload) => this.#protocolFaults.frame(type, payload),
     })
-    this.#executor = new Executor({ version: this.version, speed: this.speed, files: this.#files, hub: this.#hub })
+    this.#executor = new Executor({ version: this.version, speed: this.speed, files: this.#files, hub: this.#hub, clock: options.clock ?? realClock, timing: resolveTiming(options.timing) })
     this.#server = createServer((req, res) => this.#onRequest(req, res))
     this.#server.on('connection', (socket: Socket) => {
       this.#connections.add(socket)

@@ -1,5 +1,7 @@
 import type { SimulatorAuth } from './auth'
 import type { HistoryEdit } from './answer-faults'
+import type { SimulatorClock } from './clock'
+import type { SimulatorTiming } from './timing'
 
 /** The ComfyUI release whose behaviour the simulator reproduces (recordings in `tests/fixtures/comfyui/`). */
 export type SimulatorVersion = '0.33.0' | '0.3.44'
@@ -57,6 +59,19 @@ export interface ComfySimulatorOptions {
    * @default {}
    */
   models?: Readonly<Record<string, readonly string[]>>
+  /**
+   * How long simulated work takes (node time by class, a prompt's start, the step between nodes), in milliseconds
+   * divided by `speed`. A `POST /prompt` that arrives during such a time gets its `status` broadcast there, between
+   * the running prompt's messages. {@link RECORDED_TIMING} is the recorded servers' timing.
+   * @default {} (instant)
+   */
+  timing?: SimulatorTiming
+  /**
+   * Where that work waits. Pass {@link createManualClock}'s clock to decide in the test when simulated time passes;
+   * HTTP answers and sockets do not wait on it.
+   * @default Node's timers
+   */
+  clock?: SimulatorClock
 }
 
 /** Kinds of broken WebSocket frames {@link ComfySimulator.sendMalformedFrame} can send. */

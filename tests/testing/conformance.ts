@@ -1,8 +1,8 @@
-import type { ComfySimulator, SimulatorVersion, Transcript } from '../../src/testing/index'
+import type { ComfySimulator, ManualClock, SimulatorVersion, Transcript } from '../../src/testing/index'
 import type { Allowance } from '../../src/testing/shape-compare'
 import { existsSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createComfySimulator, listTranscripts, loadTranscript, replayTranscript, samplePng } from '../../src/testing/index'
+import { createComfySimulator, createManualClock, listTranscripts, loadTranscript, RECORDED_TIMING, replayTranscript, samplePng } from '../../src/testing/index'
 import { compareFrameOrder, compareStatusOrder } from '../../src/testing/order-compare'
 import { compareReplay } from '../../src/testing/shape-compare'
 import { sleep } from '../helpers/wait'
@@ -10,8 +10,11 @@ import { sleep } from '../helpers/wait'
 /** The recordings of real ComfyUI servers, in the repository (see tests/fixtures/comfyui/README.md). */
 export const REFERENCE = new URL('../fixtures/comfyui/', import.meta.url)
 
-/** Fast enough for the suite, slow enough that the recorded gaps between steps (≥ 100 ms) stay ≥ 10 ms. */
-const SPEED = 10
+/**
+ * Recorded time as it was: the replay moves the simulator's manual clock to each recorded moment (no real waiting),
+ * so node time and prompt starts interleave with the recorded requests the same way on every run.
+ */
+const SPEED = 1
 
 const PREVIEWS_ARE_PNG: Allowance = { where: /:: (?:metadata\.)?image_type$/, kinds: ['value'], reason: 'previews are PNG, not JPEG' }
 const TRACEBACKS: Allowance = {
@@ -58,7 +61,7 @@ function loadImageName(transcript: Transcript): string | undefined {
  * What the recorded server already had when the scenario started (they ran 01-13 in order on one server):
  * scenario 04 needs 03's upload, 05 needs 04's run in the cache, 13 needs 04's files.
  */
-async function prepare(sim: ComfySimulator, scenario: string, run04: Transcript): Promise<void> {
+async function prepare(sim: ComfySimulator, clock: ManualClock, scenario: string, run04: Transcript): Promise<void> {
   if (!['04', '05', '13'].includes(scenario))
     return
   const name = loadImageName(run04)
@@ -73,22 +76,19 @@ async function prepare(sim: ComfySimulator, scenario: string, run04: Transcript)
   const body = post && 'http' in post ? post.http.request.json : undefined
   const res = await fetch(`${sim.url}/prompt`, { method: 'POST', body: JSON.stringify(body) })
   const { prompt_id: id } = await res.json() as { prompt_id: string }
-  for (let i = 0; i < 200; i++) {
-    const history = await (await fetch(`${sim.url}/history/${id}`)).json() as Record<string, unknown>
-    if (history[id])
-      return
-    await sleep(10)
-  }
-  throw new Error('the setup run of scenario 04 did not finish')
+  await clock.advanceTo(Infinity)
+  const history = await (await fetch(`${sim.url}/history/${id}`)).json() as Record<string, unknown>
+  if (!history[id])
+    throw new Error('the setup run of scenario 04 did not finish')
 }
 
 /**
- * One `it` per recorded scenario of `folder`, replayed against a fresh simulator of `version`. Shapes are compared,
- * the order of `status` broadcasts around the answers that cause them, and every socket's frames in exact order
- * (except in the scenarios of `racy`, with the reason); `otherFolder` (a second real recording of
- * the same scenarios) allows the orderings in which the two real recordings differ.
+ * One `it` per recorded scenario of `folder`, replayed against a fresh simulator of `version` with the recorded
+ * servers' timing, on a manual clock the replay moves. Shapes are compared, the order of `status` broadcasts around
+ * the answers that cause them, and every socket's frames in exact order; `otherFolder` (a second real recording of
+ * the same scenarios) allows the orderings around the answers in which the two real recordings differ.
  */
-export function describeConformance(version: SimulatorVersion, folder: string, otherFolder?: string, scenarios = 13, racy: Record<string, string> = {}): void {
+export function describeConformance(version: SimulatorVersion, folder: string, otherFolder?: string, scenarios = 13): void {
   const dir = new URL(`${folder}/`, REFERENCE)
   const otherDir = otherFolder === undefined ? undefined : new URL(`${otherFolder}/`, REFERENCE)
   describe(`simulator ${version} replays ${folder} (frames in order; status broadcasts also around the answers that cause them)`, () => {
@@ -107,18 +107,17 @@ export function describeConformance(version: SimulatorVersion, folder: string, o
       const scenario = file.slice(0, 2)
       const allow = allowances(scenario)
       const reasons = allow.map(a => a.reason)
-      const order = scenario in racy ? ` (frame order not compared strictly: ${racy[scenario]})` : ''
-      it(`${file.replace(/\.json$/, '')}${reasons.length ? ` (differs on purpose: ${reasons.join('; ')})` : ''}${order}`, async () => {
-        const sim = await createComfySimulator({ version, speed: SPEED })
+      it(`${file.replace(/\.json$/, '')}${reasons.length ? ` (differs on purpose: ${reasons.join('; ')})` : ''}`, async () => {
+        const clock = createManualClock()
+        const sim = await createComfySimulator({ version, speed: SPEED, clock, timing: RECORDED_TIMING })
         sims.push(sim)
         if (run04)
-          await prepare(sim, scenario, run04)
-        const result = await replayTranscript(sim, loadTranscript(dir, file), { speed: SPEED })
+          await prepare(sim, clock, scenario, run04)
+        const result = await replayTranscript(sim, loadTranscript(dir, file), { speed: SPEED, clock })
         expect(compareReplay(result, allow)).toEqual([])
         const other = otherDir && existsSync(new URL(file, otherDir)) ? loadTranscript(otherDir, file) : undefined
         expect(compareStatusOrder(result, other)).toEqual([])
-        if (!(scenario in racy))
-          expect(compareFrameOrder(result)).toEqual([])
+        expect(compareFrameOrder(result)).toEqual([])
       })
     }
   })
