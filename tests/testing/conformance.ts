@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createComfySimulator, createManualClock, listTranscripts, loadTranscript, RECORDED_TIMING, replayTranscript, samplePng } from '../../src/testing/index'
 import { compareFrameOrder, compareStatusOrder } from '../../src/testing/order-compare'
 import { compareReplay } from '../../src/testing/shape-compare'
-import { sleep } from '../helpers/wait'
 
 /** The recordings of real ComfyUI servers, in the repository (see tests/fixtures/comfyui/README.md). */
 export const REFERENCE = new URL('../fixtures/comfyui/', import.meta.url)
