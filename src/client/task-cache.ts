@@ -74,6 +74,7 @@ export class TaskCache {
       return existing
     }
     const task = new Task(snapshot, this.#owner)
+    this.#renamed.delete(snapshot.promptId) // a new task under an id a rename pointed elsewhere: the id is its own now
     this.#tasks.set(snapshot.promptId, task)
     this.#changed(task, undefined)
     return task

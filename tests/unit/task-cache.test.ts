@@ -109,3 +109,16 @@ describe('TaskCache', () => {
     await expect(done.result()).resolves.toMatchObject({ promptId: 'done' })
   })
 })
+
+describe('TaskCache ids', () => {
+  it('gives an id back to a new task once the renamed one is forgotten (a prompt resumed under its old id)', () => {
+    const { cache } = factory()
+    const first = cache.put(queued('minted'))
+    cache.rename('minted', 'server-id')
+    first.dispatch({ type: 'set', task: succeeded(first.snapshot) })
+    cache.forget(first)
+    const again = cache.put(queued('minted'))
+    expect(cache.get('minted')).toBe(again)
+    expect(cache.snapshot('minted')?.state).toBe('queued')
+  })
+})
