@@ -178,10 +178,6 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     now,
     timers: clock,
     after: (ms, callback) => (disposal.disposed ? () => {} : timers.after(ms, callback)), // nothing starts after dispose()
-    releaseTimers: new Map(),
-    slotWaiters: new Set(),
-    slotFreed: () => placement.slotFreed(),
-    serviceTimes: new Map(),
     honoursIds: new Map(),
     isDisposed: () => disposal.disposed,
     untilDisposed: disposal.untilDisposed,
@@ -192,6 +188,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     },
     closeTether: (tether, why) => tethers.closeTether(tether, why),
     scheduleRelease: server => tethers.scheduleRelease(server),
+    cancelRelease: server => tethers.cancelRelease(server),
     persist,
     followPrompt: (server, promptId, clientId) => follows.follow(server, promptId, clientId),
     onChange(listener) {
@@ -262,7 +259,6 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     images.dispose()
     for (const tether of state.tethers.values()) tether.dispose()
     follows.dispose()
-    for (const wake of [...engine.slotWaiters]) wake()
   }
 
   const { whileLive } = disposal

@@ -33,14 +33,6 @@ export interface Engine {
   timers: Timers
   /** A timer of the client's group (cleared on dispose). */
   after: (ms: number, callback: () => void) => () => void
-  /** Per server, the cancel of its pending lock release. */
-  releaseTimers: Map<string, () => void>
-  /** Task-affinity submits waiting for a free slot: each is woken with the round of wakes it gets the turn in. */
-  slotWaiters: Set<(round?: number) => void>
-  /** A task ended: wake the submits waiting for a slot, one look at a time (see placement). */
-  slotFreed: () => void
-  /** Smoothed run time of a task per server, for task affinity's tail rule. */
-  serviceTimes: Map<string, number>
   /** Per server: does it honour client prompt ids (ComfyUI ≥ 0.3.45)? Learned from answers, or from GET /features. */
   honoursIds: Map<string, boolean>
   isDisposed: () => boolean
@@ -54,6 +46,8 @@ export interface Engine {
   openTether: (server: string, reason: LockReason, since?: number) => ServerTether
   closeTether: (tether: ServerTether, why: string) => void
   scheduleRelease: (server: string) => void
+  /** A task needs `server` again: its pending lock release (if any) is called off. */
+  cancelRelease: (server: string) => void
   persist: () => void
   /** Opens a socket of `clientId` to `server` for a resumed prompt sent under that id, while it is pending. */
   followPrompt: (server: string, promptId: string, clientId: string) => void

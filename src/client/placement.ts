@@ -2,7 +2,7 @@ import type { ServerStatus } from '../core/server-pool'
 import type { Engine } from './engine'
 import type { ServerFit } from './workflow-checks'
 import type { PlacementSnapshot } from '../core/placement'
-import { placeNewTask, roomIn } from '../core/placement'
+import { placeNewTask, roomIn, smoothServiceTime } from '../core/placement'
 import { InvalidArgumentError } from '../core/errors'
 import { configuredServer } from '../core/server-identity'
 import { chooseServer } from '../core/server-pool'
@@ -21,6 +21,16 @@ export function createPlacement(engine: Engine) {
   /** Rounds of wakes so far (one per task end), and the round each waiting submit began to wait in. */
   let round = 0
   const waitingSince = new WeakMap<() => void, number>()
+  /** Task-affinity submits waiting for a free slot: each is woken with the round of wakes it gets the turn in. */
+  const slotWaiters = new Set<(round?: number) => void>()
+  /** Smoothed run time of a task per server, for the tail rule. */
+  const serviceTimes = new Map<string, number>()
+  // A task that ended freed a slot on its server, and tells how long a task takes there.
+  const stopHearing = engine.cache.onEnded((task) => {
+    if (task.state === 'succeeded' && task.startedAt !== null && task.endedAt !== null)
+      serviceTimes.set(task.server, smoothServiceTime(serviceTimes.get(task.server), task.endedAt - task.startedAt))
+    slotFreed()
+  })
   const health = createHealthRefresh({ now: engine.now, after: engine.after,
     check: url => engine.api.queueRemaining(url, options.healthTimeout),
     updateServer: state.updateServer,
@@ -87,7 +97,7 @@ export function createPlacement(engine: Engine) {
       engine.openTether(server, 'task-submitted')
       state.record('acquire', `locked ${server} for a new task (chosen by the caller)`, { server })
     }
-    engine.releaseTimers.get(server)?.()
+    engine.cancelRelease(server)
     return server
   }
 
@@ -96,7 +106,7 @@ export function createPlacement(engine: Engine) {
     const held = state.heldSessionServer()
     if (held) {
       deadServer.refuseIfDown(held)
-      engine.releaseTimers.get(held)?.()
+      engine.cancelRelease(held)
       return held
     }
     acquiring ??= (async () => {
@@ -137,11 +147,11 @@ export function createPlacement(engine: Engine) {
         turn = undefined
         turn = await alive(new Promise<number>((resolve) => {
           const wake = (wakeRound?: number): void => {
-            engine.slotWaiters.delete(wake)
+            slotWaiters.delete(wake)
             resolve(wakeRound ?? round)
           }
           waitingSince.set(wake, round)
-          engine.slotWaiters.add(wake)
+          slotWaiters.add(wake)
         }))
       }
     }
@@ -161,7 +171,7 @@ export function createPlacement(engine: Engine) {
   }
 
   function passTurn(ofRound: number): void {
-    const next = engine.slotWaiters.values().next()
+    const next = slotWaiters.values().next()
     if (!next.done && (waitingSince.get(next.value) ?? 0) < ofRound && anyRoom())
       next.value(ofRound)
   }
@@ -174,26 +184,26 @@ export function createPlacement(engine: Engine) {
 
   /** The snapshot placement decides on: the usable servers and this client's load there. */
   function snapshotOf(usable: readonly ServerStatus[], waiting: number): PlacementSnapshot {
-    return { servers: usable, pending: ownPending, serviceMs: url => engine.serviceTimes.get(url) ?? null, maxTasksPerServer: options.maxTasksPerServer, waiting }
+    return { servers: usable, pending: ownPending, serviceMs: url => serviceTimes.get(url) ?? null, maxTasksPerServer: options.maxTasksPerServer, waiting }
   }
 
   /** Would a waiting submit find room now (or, with no healthy server, fail at once as it would)? */
   function anyRoom(): boolean {
-    const { healthy, open } = roomIn(snapshotOf(state.servers, engine.slotWaiters.size))
+    const { healthy, open } = roomIn(snapshotOf(state.servers, slotWaiters.size))
     return open.length > 0 || healthy.length === 0
   }
 
   /** Synchronous: a healthy server with room for one more of our tasks (locked on return), or `undefined` if all are full. */
   function chooseWithRoom(allowed?: ReadonlySet<string>): string | undefined {
     const usable = allowed ? state.servers.filter(s => allowed.has(s.url)) : state.servers
-    const server = placeNewTask(snapshotOf(usable, engine.slotWaiters.size + 1), options.strategy)
+    const server = placeNewTask(snapshotOf(usable, slotWaiters.size + 1), options.strategy)
     if (server === undefined)
       return undefined
     if (!state.tethers.has(server)) {
       engine.openTether(server, 'task-submitted')
       state.record('acquire', `locked ${server} for a new task (${describeChoice(server)}, ${ownPending(server)} of ours there)`, { server })
     }
-    engine.releaseTimers.get(server)?.()
+    engine.cancelRelease(server)
     return server
   }
 
@@ -215,5 +225,11 @@ export function createPlacement(engine: Engine) {
     }
   }
 
-  return { placeTask, sessionServer, taskServer, refreshServers, likelyServer, slotFreed, abandon: deadServer.abandon, dispose: () => health.dispose() }
+  function dispose(): void {
+    stopHearing()
+    health.dispose()
+    for (const wake of [...slotWaiters]) wake() // each rejects with CLIENT_DISPOSED (its await goes through alive)
+  }
+
+  return { placeTask, sessionServer, taskServer, refreshServers, likelyServer, abandon: deadServer.abandon, dispose }
 }

@@ -69,7 +69,7 @@ export function createResume(engine: Engine) {
     await engine.untilDisposed('resume()', waitUntilReady())
     if (!state.tethers.has(server))
       engine.openTether(server, 'resumed')
-    engine.releaseTimers.get(server)?.()
+    engine.cancelRelease(server)
     const at = engine.now()
     const created = createTask({ promptId, server, clientId: options.clientId ?? state.clientId, now: at })
     // A task of the same id that ended here before starts again: a fresh task object with a fresh result.

@@ -44,6 +44,7 @@ export class TaskCache {
   /** Ended tasks in the order they ended: the oldest go first when more than `retention` are kept. */
   readonly #endOrder = new Set<string>()
   readonly #listeners = new Set<(event: ComfyTaskEvent) => void>()
+  readonly #endListeners = new Set<(task: ComfyTask) => void>()
   readonly #deps: TaskCacheDeps
   readonly #owner = { changed: (task: Task, previous: TaskModel) => this.#changed(task, previous.task) }
 
@@ -110,6 +111,15 @@ export class TaskCache {
     return () => void this.#listeners.delete(listener)
   }
 
+  /**
+   * Calls `listener` with each task that ends while pending (once per task), after the client's own rules and before
+   * the `subscribe()` listeners: for the parts of the client that react to ends (placement frees a slot).
+   */
+  onEnded(listener: (task: ComfyTask) => void): () => void {
+    this.#endListeners.add(listener)
+    return () => void this.#endListeners.delete(listener)
+  }
+
   /** Follows the task under the id an old server gave it (ComfyUI older than 0.3.45 ignores client ids). */
   rename(from: string, to: string): Task | undefined {
     const task = this.#tasks.get(from)
@@ -159,6 +169,7 @@ export class TaskCache {
   /** Rejects every result not settled yet with `error` (the client was disposed) and revokes the previews. */
   dispose(errorOf: (task: Task) => ComfyTetherError): void {
     this.#listeners.clear()
+    this.#endListeners.clear()
     for (const task of this.#tasks.values()) {
       task.settle({ ok: false, error: errorOf(task) })
       if (task.previewUrl !== undefined)
@@ -187,8 +198,10 @@ export class TaskCache {
       this.#addPending(task)
     }
     this.#deps.onChange(task, previous, ended)
-    if (ended)
+    if (ended) {
       this.#prune()
+      for (const listener of this.#endListeners) listener(next)
+    }
     this.#emit({ type: previous ? 'updated' : 'added', task: next })
   }
 

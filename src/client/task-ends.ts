@@ -2,7 +2,6 @@ import type { ComfyTask } from '../core/task-state'
 import type { Engine } from './engine'
 import type { Task } from './task'
 import { TaskLostError } from '../core/errors'
-import { smoothServiceTime } from '../core/placement'
 import { isTerminal } from '../core/task-state'
 
 /**
@@ -23,7 +22,7 @@ export function createTaskEnds(engine: Engine) {
     if (isTerminal(next.state))
       return
     if (!previous || isTerminal(previous.state) || previous.server !== next.server) {
-      engine.releaseTimers.get(next.server)?.()
+      engine.cancelRelease(next.server)
       engine.persist()
     }
     else if (previous.state !== next.state) {
@@ -32,14 +31,11 @@ export function createTaskEnds(engine: Engine) {
   }
 
   function onTaskEnded(task: ComfyTask): void {
-    if (task.state === 'succeeded' && task.startedAt !== null && task.endedAt !== null)
-      engine.serviceTimes.set(task.server, smoothServiceTime(engine.serviceTimes.get(task.server), task.endedAt - task.startedAt))
     if (task.error instanceof TaskLostError && (task.error.reason === 'not-on-server' || task.error.reason === 'server-restarted'))
       engine.objectInfos.suspect(task.server) // it forgot our prompt: restarted, maybe with other nodes or models
     state.record('task-end', `task ${task.promptId} ${task.state} on ${task.server}${task.error ? `: ${task.error.message}` : ''}`, { server: task.server, promptId: task.promptId, code: task.error?.code })
     engine.persist()
     engine.scheduleRelease(task.server)
-    engine.slotFreed()
   }
 
   return { onChange }

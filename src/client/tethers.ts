@@ -22,6 +22,8 @@ export function createTethers(engine: Engine, ctx: TethersContext) {
   const { state, options, api } = engine
   /** Sockets still closing, per server: a new socket with the same clientId waits for them. */
   const closingSockets = new Map<string, Promise<void>>()
+  /** Per server, the cancel of its pending lock release. */
+  const releaseTimers = new Map<string, () => void>()
 
   function openTether(server: string, reason: Parameters<Engine['openTether']>[1], since = engine.now()): ServerTether {
     const existing = state.tethers.get(server)
@@ -55,7 +57,7 @@ export function createTethers(engine: Engine, ctx: TethersContext) {
   }
 
   function closeTether(tether: ServerTether, why: string): void {
-    engine.releaseTimers.get(tether.server)?.()
+    releaseTimers.get(tether.server)?.()
     const ws = tether.ws
     if (ws && ws.readyState !== 3) {
       const closed = new Promise<void>((resolve) => {
@@ -78,20 +80,25 @@ export function createTethers(engine: Engine, ctx: TethersContext) {
 
   function scheduleRelease(server: string): void {
     const tether = state.tethers.get(server)
-    if (!tether || state.pendingOn(server).length > 0 || engine.releaseTimers.has(server))
+    if (!tether || engine.cache.pendingTasksOn(server).size > 0 || releaseTimers.has(server))
       return
     const cancel = engine.after(options.releaseDelay, () => {
-      engine.releaseTimers.delete(server)
+      releaseTimers.delete(server)
       const current = state.tethers.get(server)
       if (current && state.pendingOn(server).length === 0)
         closeTether(current, 'no task pending')
     })
-    engine.releaseTimers.set(server, () => {
+    releaseTimers.set(server, () => {
       cancel()
-      engine.releaseTimers.delete(server)
+      releaseTimers.delete(server)
     })
   }
 
 
-  return { openTether, closeTether, scheduleRelease }
+  /** A task needs `server` again: its pending lock release (if any) is called off. */
+  function cancelRelease(server: string): void {
+    releaseTimers.get(server)?.()
+  }
+
+  return { openTether, closeTether, scheduleRelease, cancelRelease }
 }
