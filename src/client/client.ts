@@ -31,12 +31,12 @@ import { installRequestWatchdog } from './request-watchdog'
 import { queryCredentialOf, resolveComfyOptions } from './resolve-options'
 import { startRestore } from './restore'
 import { createFollowSockets } from './follow-sockets'
-import { createResume } from './resume'
+import { lazyResume } from './load-resume'
 import { createServerQueue } from './server-queue'
 import { NO_WEBSOCKET, webSocketFactory } from './socket'
 import { createTaskBook } from './task-book'
-import { createTaskRunner } from './task-runner'
 import { createTethers } from './tethers'
+import { createLazyTaskRunner } from './load-task-runner'
 import { createWorkflowInsight } from './workflow-insight'
 
 /** Options of {@link createComfyClient}: the plugin's options, plus where sockets and timers come from. */
@@ -225,7 +225,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   }
 
   const placement = createPlacement(engine)
-  const runner = createTaskRunner(engine, placement)
+  const runner = createLazyTaskRunner(engine, placement)
   const inspection = createInspection(engine, placement, images)
 
   const guard = createClientIdGuard(`comfy-tether:${options.persist ? options.persist.key : 'memory'}`, () => state.clientId)
@@ -316,7 +316,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     },
     submit: whileLive('submit()', runner.submit) as ComfySubmit,
     cancel: whileLive('cancel()', runner.cancel),
-    resume: whileLive('resume()', createResume(engine)),
+    resume: whileLive('resume()', lazyResume(engine)),
     canRunOn: whileLive('canRunOn()', inspection.canRunOn),
     objectInfo: whileLive('objectInfo()', async (server: string) => objectInfos.all(configuredServer(server, serverUrls, 'objectInfo'))),
     refreshNodeInfo: whileLive('refreshNodeInfo()', inspection.refreshNodeInfo),
