@@ -9,7 +9,7 @@ import { createTimerGroup } from '../core/timers'
 import { queryCredentialOf } from './resolve-options'
 import { createReconcilePass } from './load-reconcile-pass'
 import { createOutageClock } from './outage-clock'
-import { createServerProbes } from './server-probes'
+import { createServerProbes } from './load-server-probes'
 import { RECONNECT_CLOSE_CODE } from './socket'
 
 export type { ServerTether, SocketUnavailable, TetherContext } from './tether-types'
