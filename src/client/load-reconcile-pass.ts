@@ -10,7 +10,8 @@ const load = lazyChunk('reconcile pass', () => import('./reconcile-pass'))
 export function createReconcilePass(ctx: ReconcilePassContext): (targets: readonly ComfyTask[]) => Promise<ComfyTask[]> {
   let pass: ((targets: readonly ComfyTask[]) => Promise<ComfyTask[]>) | undefined
   return async (targets) => {
-    pass ??= (await load()).createReconcilePass(ctx)
+    const chunk = await load()
+    pass ??= chunk.createReconcilePass(ctx) // one pass state (its counters) however many passes waited for the load
     return pass(targets)
   }
 }

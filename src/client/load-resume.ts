@@ -11,7 +11,8 @@ const load = lazyChunk('resume()', () => import('./resume'))
 export function lazyResume(engine: Engine): (options: ComfyResumeOptions) => Promise<ComfyClientTaskHandle> {
   let resume: ((options: ComfyResumeOptions) => Promise<ComfyClientTaskHandle>) | undefined
   return async (options) => {
-    resume ??= (await load()).createResume(engine)
+    const chunk = await load()
+    resume ??= chunk.createResume(engine)
     return resume(options)
   }
 }

@@ -10,7 +10,10 @@ type Probes = ReturnType<typeof create>
 /** `createServerProbes` of server-probes.ts, its code loaded by the first probe (which rejects with a `ChunkLoadError` if that fails). */
 export function createServerProbes(ctx: ServerProbeContext): Probes {
   let probes: Probes | undefined
-  const loaded = async (): Promise<Probes> => probes ??= (await load()).createServerProbes(ctx)
+  const loaded = async (): Promise<Probes> => {
+    const chunk = await load()
+    return probes ??= chunk.createServerProbes(ctx)
+  }
   return {
     probeOutage: async () => (await loaded()).probeOutage(),
     probeDroppedSocket: async () => (await loaded()).probeDroppedSocket(),
