@@ -2,6 +2,7 @@ import type { ChunkLoadError } from './lazy-chunk'
 import type { MissingDependencyError } from './missing-dependency-error'
 import type { UiWorkflowError } from './ui-workflow/error'
 import type { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from './workflow-errors'
+import type { PromptRejectedError, RequestFailedError, ServerUnreachableError, TaskNotFoundError, UploadFailedError } from './request-errors'
 import { errorToJSON, redactMessage, sanitizeCause } from './safe-error'
 
 /**
@@ -33,6 +34,9 @@ export type ComfyTetherErrorCode =
   | 'CLIENT_DISPOSED'
   | 'LOCKED_SERVER_DOWN'
   | 'CHUNK_LOAD_FAILED'
+
+// The errors of requests and of calls that name a task are in request-errors.ts: only code that loads on first use
+// makes them, so they load with it.
 
 const PREFIX = '[comfy-tether]'
 
@@ -174,42 +178,11 @@ export class LockBusyError extends ComfyTetherError {
   }
 }
 
-/** A prompt id this client does not know. */
-export class TaskNotFoundError extends ComfyTetherError {
-  override readonly name = 'TaskNotFoundError'
-  declare readonly code: 'TASK_NOT_FOUND'
-  constructor(readonly promptId: string) {
-    super('TASK_NOT_FOUND', `No task with prompt id "${promptId}" is known to this client.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Use an id returned by submit() (handle.promptId).' : ''}`)
-  }
-}
-
 /** One validation error of one node, as ComfyUI reports it in `node_errors`. */
 export interface ComfyNodeError {
   errors: { type: string, message: string, details: string, extra_info?: Record<string, unknown> }[]
   dependent_outputs?: string[]
   class_type?: string
-}
-
-/** `POST /prompt` answered 400: the workflow was not accepted. */
-export class PromptRejectedError extends ComfyTetherError {
-  override readonly name = 'PromptRejectedError'
-  declare readonly code: 'PROMPT_REJECTED'
-  /** The node the rejection names: `extra_info.node_id` (ComfyUI's `missing_node_type`), else the only `node_errors` key. */
-  readonly nodeId: string | undefined
-  constructor(
-    readonly server: string,
-    readonly errorType: string,
-    readonly serverMessage: string,
-    readonly nodeErrors: Readonly<Record<string, ComfyNodeError>>,
-    readonly details = '',
-    extraInfo: Readonly<Record<string, unknown>> = {},
-  ) {
-    const nodes = Object.entries(nodeErrors)
-      .map(([id, e]) => `node ${id}${e.class_type ? ` (${e.class_type})` : ''}: ${e.errors.map(x => `${x.message}${x.details ? ` - ${x.details}` : ''}`).join('; ')}`)
-    super('PROMPT_REJECTED', `"${server}" rejected the workflow (${errorType}): ${serverMessage}${details ? ` ${details}` : ''}${nodes.length ? ` [${nodes.join(' | ')}]` : ''}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Fix the workflow and submit again.' : ''}`)
-    const keys = Object.keys(nodeErrors)
-    this.nodeId = typeof extraInfo.node_id === 'string' ? extraInfo.node_id : keys.length === 1 ? keys[0] : undefined
-  }
 }
 
 /** A node raised while the prompt ran (`execution_error`). */
@@ -262,42 +235,12 @@ export class TaskLostError extends ComfyTetherError {
   }
 }
 
-/** A server could not be reached (connection refused, timeout, 5xx). */
-export class ServerUnreachableError extends ComfyTetherError {
-  override readonly name = 'ServerUnreachableError'
-  declare readonly code: 'SERVER_UNREACHABLE'
-  /** What failed, in a few words (e.g. `no answer (ECONNREFUSED)`), without secrets. */
-  readonly detail: string
-  constructor(readonly server: string, readonly operation: string, detail: string, options?: { cause?: unknown }) {
-    super('SERVER_UNREACHABLE', `${operation} on "${server}" failed: ${detail}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Check that the server is running; comfy-tether retries while tasks are pending.' : ''}`, options)
-    this.detail = redactMessage(detail)
-  }
-}
-
-/** `POST /upload/image` failed. */
-export class UploadFailedError extends ComfyTetherError {
-  override readonly name = 'UploadFailedError'
-  declare readonly code: 'UPLOAD_FAILED'
-  constructor(readonly server: string, readonly fileName: string, detail: string, options?: { cause?: unknown }) {
-    super('UPLOAD_FAILED', `Upload of "${fileName}" to "${server}" failed: ${detail}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Check that the file is an image and the server accepts uploads.' : ''}`, options)
-  }
-}
-
 /** A server answered with something the ComfyUI protocol does not allow. */
 export class ProtocolError extends ComfyTetherError {
   override readonly name = 'ProtocolError'
   declare readonly code: 'PROTOCOL_ERROR'
   constructor(readonly server: string, detail: string, options?: { cause?: unknown }) {
     super('PROTOCOL_ERROR', `Unexpected answer from "${server}": ${detail}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Is this URL a ComfyUI server (or a proxy\'s error page)?' : ''}`, options)
-  }
-}
-
-/** Any other HTTP failure, wrapped with the server and operation. */
-export class RequestFailedError extends ComfyTetherError {
-  override readonly name = 'RequestFailedError'
-  declare readonly code: 'REQUEST_FAILED'
-  constructor(readonly server: string, readonly operation: string, readonly status: number | undefined, detail: string, options?: { cause?: unknown }) {
-    super('REQUEST_FAILED', `${operation} on "${server}" failed${status ? ` with HTTP ${status}` : ''}: ${detail}.`, options)
   }
 }
 

@@ -7,17 +7,13 @@ export {
   isComfyTetherError,
   LockBusyError,
   NoServerAvailableError,
-  PromptRejectedError,
   ProtocolError,
-  RequestFailedError,
   ServerMismatchError,
-  ServerUnreachableError,
   TaskCancelledError,
   TaskInterruptedError,
   TaskLostError,
-  TaskNotFoundError,
-  UploadFailedError,
 } from './errors'
+export { PromptRejectedError, RequestFailedError, ServerUnreachableError, TaskNotFoundError, UploadFailedError } from './request-errors'
 export type { ComfyNodeError, ComfyTetherErrorByCode, ComfyTetherErrorCode, TaskLostReason } from './errors'
 export { describeTarget, isUrlOnServer, normalizeServerUrl, ownerOf, redactUrl, resolveTarget, serverOfUrl, serverViewUrl, serverWsUrl } from './server-url'
 export type { QueryCredential, ResolvedTarget } from './server-url'

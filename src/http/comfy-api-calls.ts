@@ -7,7 +7,8 @@ import type { HistoryEntry } from '../core/api-types'
 import { parseJobCancel, parseJobList } from '../core/jobs-parsers'
 import { parseHistory } from '../core/history-parsers'
 import { parsePromptAccepted, parsePromptError, parseQueue, parseQueueRemaining, parseUploadResult } from '../core/task-parsers'
-import { isComfyTetherError, PromptRejectedError, ProtocolError, UploadFailedError } from '../core/errors'
+import { isComfyTetherError, ProtocolError } from '../core/errors'
+import { PromptRejectedError, UploadFailedError } from '../core/request-errors'
 import { expectJsonObject, toComfyError } from './to-comfy-error'
 
 /** A 404 from a jobs route: the server predates the jobs API (ComfyUI 0.3.x answers `404: Not Found`). */
