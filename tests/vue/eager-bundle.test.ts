@@ -9,8 +9,8 @@ import { buildApp } from '../helpers/build-app'
 // app may never use, or uses only once a task exists, is in lazy chunks, not part of what the app loads at startup
 // (issues #13 and #22): the workflow checks (UI-format conversion, validation against /object_info, templates), the
 // server API's calls, the task runner (submit, cancel), placement's choice, the typed ComfyUI calls with their answer
-// decoders, the reconcile pass, resume() with its follow sockets, the server probes, uploadImage(), loadImage() and
-// the duplicate-tab guard. A static import of any of them from the store's path brings them back into the eager code.
+// decoders and errors, the frame router with the binary preview decoder, the reconcile pass, resume() with its follow
+// sockets, the server probes, uploadImage(), loadImage() and the duplicate-tab guard. A static import of any of them from the store's path brings them back into the eager code.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 /** Modules that must stay out of the eager code. */
@@ -23,9 +23,9 @@ const LAZY = [
   /^src\/core\/workflow-fill\.ts$/,
   /^src\/core\/rest-parsers\.ts$/,
   /^src\/http\/server-api-calls\.ts$/,
-  /^src\/client\/(task-runner|cancel-task|workflow-source|place-tasks|health-refresh|reconcile-pass|resume|follow-socket-set|server-probes|upload-image|client-id-guard)\.ts$/,
+  /^src\/client\/(task-runner|cancel-task|workflow-source|place-tasks|health-refresh|reconcile-pass|resume|follow-socket-set|server-probes|upload-image|client-id-guard|frame-router|history-failure)\.ts$/,
   /^src\/http\/(comfy-api-calls|image-loader|server-get|to-comfy-error)\.ts$/,
-  /^src\/core\/(task-parsers|jobs-parsers|history-parsers|validate-input|object-info)\.ts$/,
+  /^src\/core\/(task-parsers|jobs-parsers|history-parsers|validate-input|object-info|binary-frames|request-errors)\.ts$/,
 ]
 
 interface Split {
@@ -60,12 +60,12 @@ afterEach(() => {
 describe('what an app loads at startup', () => {
   it('leaves what runs only on first use to lazy chunks', async () => {
     const { eager, lazy } = await bundle()
-    // The engine's state, its tethers and the frame path are there at startup…
-    for (const module of ['src/client/client.ts', 'src/client/server-tether.ts', 'src/client/frame-router.ts', 'src/core/protocol.ts', 'src/client/restore.ts'])
+    // The engine's state, its tethers and the restore of a reload are there at startup…
+    for (const module of ['src/client/client.ts', 'src/client/server-tether.ts', 'src/core/task-state.ts', 'src/client/restore.ts'])
       expect(eager, module).toContain(module)
     expect(eager.filter(id => LAZY.some(pattern => pattern.test(id)))).toEqual([]) // …but none of the parts used later
     // They are still shipped, each behind a dynamic import().
-    for (const module of ['src/core/ui-workflow/convert.ts', 'src/core/validate-workflow.ts', 'src/client/workflow-checks.ts', 'src/http/server-api-calls.ts', 'src/client/task-runner.ts', 'src/client/place-tasks.ts', 'src/http/comfy-api-calls.ts', 'src/client/reconcile-pass.ts', 'src/client/resume.ts', 'src/client/client-id-guard.ts'])
+    for (const module of ['src/core/ui-workflow/convert.ts', 'src/core/validate-workflow.ts', 'src/client/workflow-checks.ts', 'src/http/server-api-calls.ts', 'src/client/task-runner.ts', 'src/client/place-tasks.ts', 'src/http/comfy-api-calls.ts', 'src/client/reconcile-pass.ts', 'src/client/resume.ts', 'src/client/client-id-guard.ts', 'src/client/frame-router.ts', 'src/core/binary-frames.ts'])
       expect(lazy, module).toContain(module)
   })
 
