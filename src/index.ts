@@ -24,17 +24,13 @@ export {
   isComfyTetherError,
   LockBusyError,
   NoServerAvailableError,
-  PromptRejectedError,
   ProtocolError,
-  RequestFailedError,
   ServerMismatchError,
-  ServerUnreachableError,
   TaskCancelledError,
   TaskInterruptedError,
   TaskLostError,
-  TaskNotFoundError,
-  UploadFailedError,
 } from './core/errors'
+export { PromptRejectedError, RequestFailedError, ServerUnreachableError, TaskNotFoundError, UploadFailedError } from './core/request-errors'
 export type { ComfyNodeError, ComfyTetherErrorByCode, ComfyTetherErrorCode, TaskLostReason } from './core/errors'
 export { ClientDisposedError, LockedServerDownError } from './core/errors'
 export { ChunkLoadError } from './core/lazy-chunk'

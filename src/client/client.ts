@@ -20,7 +20,7 @@ import { createComfyHttp } from '../http/create-comfy-http'
 import { createImageLoader } from '../http/load-image'
 import { createClientState } from './client-state'
 import { createDisposal } from './disposal'
-import { createFrameRouter } from './frame-router'
+import { createFrameRouter } from './load-frame-router'
 import { createInspection } from './inspect'
 import { createNodeInfoCache } from './node-info-cache'
 import { observeTask } from './observe'
@@ -31,14 +31,14 @@ import { installRequestWatchdog } from './request-watchdog'
 import { queryCredentialOf, resolveComfyOptions } from './resolve-options'
 import { startRestore } from './restore'
 import { createFollowSockets } from './follow-sockets'
-import { createResume } from './resume'
+import { lazyResume } from './load-resume'
 import { createServerQueue } from './server-queue'
 import { NO_WEBSOCKET, webSocketFactory } from './socket'
 import { TaskCache } from './task-cache'
 import { createTaskEnds } from './task-ends'
 import { wasSent } from './engine'
-import { createTaskRunner } from './task-runner'
 import { createTethers } from './tethers'
+import { createLazyTaskRunner } from './load-task-runner'
 import { createWorkflowInsight } from './workflow-insight'
 
 /** Options of {@link createComfyClient}: the plugin's options, plus where sockets and timers come from. */
@@ -236,7 +236,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   }
 
   const placement = createPlacement(engine)
-  const runner = createTaskRunner(engine, placement)
+  const runner = createLazyTaskRunner(engine, placement)
   const inspection = createInspection(engine, placement, images)
 
   const guard = createClientIdGuard(`comfy-tether:${options.persist ? options.persist.key : 'memory'}`, () => state.clientId, clock)
@@ -324,7 +324,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     observe: (promptId, listener) => (disposal.disposed ? () => {} : observeTask(cache, promptId, listener)),
     submit: whileLive('submit()', runner.submit) as ComfySubmit,
     cancel: whileLive('cancel()', runner.cancel),
-    resume: whileLive('resume()', createResume(engine)),
+    resume: whileLive('resume()', lazyResume(engine)),
     canRunOn: whileLive('canRunOn()', inspection.canRunOn),
     objectInfo: whileLive('objectInfo()', async (server: string) => objectInfos.all(configuredServer(server, serverUrls, 'objectInfo'))),
     refreshNodeInfo: whileLive('refreshNodeInfo()', inspection.refreshNodeInfo),

@@ -1,5 +1,6 @@
 import type { ComfyTetherError } from '../core/errors'
-import { isComfyTetherError, ProtocolError, RequestFailedError } from '../core/errors'
+import { isComfyTetherError, ProtocolError } from '../core/errors'
+import { RequestFailedError } from '../core/request-errors'
 
 /**
  * Waits between the reads of `/history/{id}` that failed after `execution_success`: 5 retries (6 reads, about 3 s in

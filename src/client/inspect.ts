@@ -9,21 +9,18 @@ import type { Engine } from './engine'
 import type { createPlacement } from './placement'
 import type { ServerTether } from './server-tether'
 import type { LockDebugInfo } from './types'
+import type { UploadImageOptions } from './upload-image'
 import { InvalidServerUrlError, LockBusyError, NoServerAvailableError } from '../core/errors'
 import { checkServerConsistency, checkUnlockCondition as unlockRule } from '../core/server-lock'
 import { configuredServer } from '../core/server-identity'
 import { describeTarget, redactUrl, serverOfUrl, serverViewUrl } from '../core/server-url'
-import { assertImage } from '../core/validate-input'
 import type { createImageLoader } from '../http/load-image'
+import { lazyChunk } from '../core/lazy-chunk'
 import { loadWorkflowChecks } from './load-workflow-checks'
 
-/** Options of `uploadImage()`. */
-export interface UploadImageOptions {
-  filename?: string
-  subfolder?: string
-  type?: 'input' | 'temp' | 'output'
-  overwrite?: boolean
-}
+export type { UploadImageOptions } from './upload-image'
+
+const loadUpload = lazyChunk('uploadImage()', () => import('./upload-image'))
 
 /** Images, the debug trio (debugLock, validateServerConsistency, checkUnlockCondition), release and capability checks. */
 export function createInspection(engine: Engine, placement: ReturnType<typeof createPlacement>, images: ReturnType<typeof createImageLoader>) {
@@ -39,20 +36,9 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
     return placement.likelyServer()
   }
 
-  /** Uploads an image of the app's own to the locked server (or the one a new task would use). */
-  async function uploadImage(file: Blob, uploadOptions: UploadImageOptions = {}): Promise<{ name: string, subfolder: string, type: string, server: string }> {
-    assertImage('upload', file, { upload: { class_type: 'LoadImage', inputs: {} } })
-    let server = sessionMode ? await placement.sessionServer() : await placement.taskServer()
-    while (server === undefined) // a shared choice made for a workflow that fits nowhere; choose again
-      server = await placement.sessionServer()
-    const filename = uploadOptions.filename ?? (file instanceof File && file.name ? file.name : `comfy-tether-${engine.now()}.png`)
-    try {
-      const result = await engine.api.uploadImage({ server, file, filename, subfolder: uploadOptions.subfolder, type: uploadOptions.type, overwrite: uploadOptions.overwrite })
-      return { ...result, server }
-    }
-    finally {
-      engine.scheduleRelease(server)
-    }
+  /** Uploads an image of the app's own to the locked server (or the one a new task would use); loads its code on first use. */
+  async function uploadImage(file: Blob, uploadOptions?: UploadImageOptions): Promise<{ name: string, subfolder: string, type: string, server: string }> {
+    return (await loadUpload()).uploadImage(engine, placement, file, uploadOptions)
   }
 
   /** The configured server an image is on: the task's, the one given (resolved by the URL model), or where calls go now. */

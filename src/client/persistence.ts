@@ -1,8 +1,8 @@
 import type { Timers } from '../core/timers'
-import { defaultTimers } from '../core/timers'
 import type { ServerLock } from '../core/server-lock'
 import type { ComfyTask, TaskState } from '../core/task-state'
 import type { ComfyStorage } from './options'
+import { lazyChunk } from '../core/lazy-chunk'
 
 /** What survives a reload: the clientId, the lock, and the pending tasks' ids. */
 export interface PersistedSnapshot {
@@ -120,49 +120,32 @@ export function createSnapshotWriter(storage: ComfyStorage, key: string, failed:
   }
 }
 
-type ClaimMessage = { kind: 'who-has', clientId: string, nonce: string } | { kind: 'taken', clientId: string, nonce: string }
-
-/**
- * Detects a duplicated tab: the browser copies sessionStorage into it, clientId included, and two sockets with one
- * clientId break a real ComfyUI. A tab asks on a BroadcastChannel whether a live tab already owns its restored
- * clientId; the owner answers. Returns a handle that answers such questions for our own id, and `stop()`.
- */
-export function createClientIdGuard(channelName: string, currentClientId: () => string, timers: Pick<Timers, 'setTimeout' | 'clearTimeout'> = defaultTimers): {
+/** The duplicate-tab guard: see client-id-guard.ts. */
+export interface ClientIdGuard {
+  /** Does a live tab own `clientId`? Asked on a BroadcastChannel, answered within `waitMs` or taken as no. */
   isTaken: (clientId: string, waitMs: number) => Promise<boolean>
   stop: () => void
-} {
-  if (typeof BroadcastChannel === 'undefined')
-    return { isTaken: async () => false, stop: () => {} }
-  const channel = new BroadcastChannel(channelName)
-  const waiting = new Map<string, (taken: boolean) => void>()
-  channel.onmessage = (event: MessageEvent<ClaimMessage>) => {
-    const message = event.data
-    if (message?.kind === 'who-has' && message.clientId === currentClientId())
-      channel.postMessage({ kind: 'taken', clientId: message.clientId, nonce: message.nonce } satisfies ClaimMessage)
-    else if (message?.kind === 'taken')
-      waiting.get(message.nonce)?.(true)
-  }
+}
+
+const loadGuard = lazyChunk('duplicate-tab guard', () => import('./client-id-guard'))
+
+/**
+ * The duplicate-tab guard of a client, its code (a BroadcastChannel that asks and answers who owns a clientId) loaded
+ * in the background from now on: a question waits for the load; once loaded, the guard answers other tabs' questions
+ * about this tab's clientId. A failed load leaves the guard answering "not taken", as a platform without
+ * BroadcastChannel does.
+ */
+export function createClientIdGuard(channelName: string, currentClientId: () => string, timers?: Pick<Timers, 'setTimeout' | 'clearTimeout'>): ClientIdGuard {
   let stopped = false
+  const guard = loadGuard().then(
+    chunk => (stopped ? undefined : chunk.startClientIdGuard(channelName, currentClientId, timers)),
+    () => undefined,
+  )
   return {
-    isTaken(clientId, waitMs) {
-      if (stopped)
-        return Promise.resolve(false)
-      const nonce = Math.random().toString(36).slice(2)
-      return new Promise((resolve) => {
-        const settle = (taken: boolean): void => {
-          timers.clearTimeout(timer)
-          waiting.delete(nonce)
-          resolve(taken)
-        }
-        const timer = timers.setTimeout(() => settle(false), waitMs)
-        waiting.set(nonce, settle)
-        channel.postMessage({ kind: 'who-has', clientId, nonce } satisfies ClaimMessage)
-      })
-    },
+    isTaken: (clientId, waitMs) => guard.then(g => (g && !stopped ? g.isTaken(clientId, waitMs) : false)),
     stop() {
       stopped = true
-      for (const settle of [...waiting.values()]) settle(false)
-      channel.close()
+      void guard.then(g => g?.stop())
     },
   }
 }

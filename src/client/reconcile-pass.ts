@@ -1,5 +1,5 @@
 import type { HistoryEntry } from '../core/api-types'
-import type { RequestFailedError } from '../core/errors'
+import type { RequestFailedError } from '../core/request-errors'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyApi } from '../http/comfy-api'
 import type { ServerQueue, WaitingPrompts } from './server-queue'

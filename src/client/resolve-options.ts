@@ -157,7 +157,7 @@ function duration(name: string, value: unknown, min = 0, never = false): number 
   if (never && value === Number.POSITIVE_INFINITY)
     return value
   if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > MAX_TIMER_MS)
-    return invalidValue(name, value, `a number of milliseconds from ${min} to ${MAX_TIMER_MS} (2^31−1, the longest a timer keeps)${never ? ', or Infinity for never' : ''}`)
+    return invalidValue(name, value, `a number of milliseconds from ${min} to ${MAX_TIMER_MS}${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' (2^31−1, the longest a timer keeps)' : ''}${never ? ', or Infinity for never' : ''}`)
   return value
 }
 

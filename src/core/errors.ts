@@ -2,6 +2,7 @@ import type { ChunkLoadError } from './lazy-chunk'
 import type { MissingDependencyError } from './missing-dependency-error'
 import type { UiWorkflowError } from './ui-workflow/error'
 import type { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from './workflow-errors'
+import type { PromptRejectedError, RequestFailedError, ServerUnreachableError, TaskNotFoundError, UploadFailedError } from './request-errors'
 import { errorToJSON, redactMessage, sanitizeCause } from './safe-error'
 
 /**
@@ -34,7 +35,15 @@ export type ComfyTetherErrorCode =
   | 'LOCKED_SERVER_DOWN'
   | 'CHUNK_LOAD_FAILED'
 
+// The errors of requests and of calls that name a task are in request-errors.ts: only code that loads on first use
+// makes them, so they load with it.
+
 const PREFIX = '[comfy-tether]'
+
+// Messages: what happened and with which values in every build; the longer explanation of what to do is written for
+// development builds only (as Vue, Pinia and pinia-colada do), behind the check written out at each message, the form
+// a minifier folds away. A production message keeps its facts (servers, ids, node) and a short hint, and the error
+// its code and fields.
 const BRAND = Symbol.for('comfy-tether.error')
 
 /**
@@ -119,8 +128,9 @@ export class ServerMismatchError extends ComfyTetherError {
   ) {
     super(
       'SERVER_MISMATCH',
-      `${operation} refused: it targets "${requestedServer}" but ${promptId ? `task ${promptId} is` : 'the client is'} locked to "${lockedServer}". `
-      + 'Send every call of a task to its own server (omit baseURL and let comfy-tether set it), or wait until its tasks end and the lock is released.',
+      `${operation} refused: it targets "${requestedServer}" but ${promptId ? `task ${promptId} is` : 'the client is'} locked to "${lockedServer}".${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'
+        ? ' Send every call of a task to its own server (omit baseURL and let comfy-tether set it), or wait until its tasks end and the lock is released.'
+        : ''}`,
     )
   }
 }
@@ -135,10 +145,10 @@ export class NoServerAvailableError extends ComfyTetherError {
   constructor(readonly servers: readonly string[], readonly reasons: Readonly<Record<string, string>> = {}, options?: { cause?: unknown, pending?: number }) {
     const pending = options?.pending ?? 0
     const why = Object.entries(reasons).map(([s, r]) => `${s}: ${r.replace(/[.\s]+$/, '')}`).join('; ')
-    const waiting = pending > 0 ? ` Nothing new was submitted; the ${pending} task(s) of this client already pending there stay pending until their server answers again (at most maxOutage).` : ''
+    const waiting = pending > 0 ? (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ` Nothing new was submitted; the ${pending} task(s) of this client already pending there stay pending until their server answers again (at most maxOutage).` : ` ${pending} pending.`) : ''
     const detail = servers.length === 0
-      ? 'no servers are configured. Pass at least one URL in the plugin\'s `servers` option.'
-      : `none of ${servers.map(s => `"${s}"`).join(', ')} is reachable${why ? ` (${why})` : ''}.${waiting} Check that ComfyUI runs there and allows this origin (--enable-cors-header), then try again.`
+      ? `no servers are configured.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Pass at least one URL in the plugin\'s `servers` option.' : ''}`
+      : `none of ${servers.map(s => `"${s}"`).join(', ')} is reachable${why ? ` (${why})` : ''}.${waiting}${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Check that ComfyUI runs there and allows this origin (--enable-cors-header), then try again.' : ''}`
     super('NO_SERVER_AVAILABLE', `No server available: ${detail}`, options?.cause === undefined ? undefined : { cause: options.cause })
     this.pending = pending
   }
@@ -149,7 +159,7 @@ export class InvalidServerUrlError extends ComfyTetherError {
   override readonly name = 'InvalidServerUrlError'
   declare readonly code: 'INVALID_SERVER_URL'
   constructor(readonly input: unknown, readonly reason: string) {
-    super('INVALID_SERVER_URL', `Invalid server URL ${JSON.stringify(String(input))}: ${reason}. Use an absolute http:// or https:// URL such as "http://127.0.0.1:8188".`)
+    super('INVALID_SERVER_URL', `Invalid server URL ${JSON.stringify(String(input))}: ${reason}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Use an absolute http:// or https:// URL such as "http://127.0.0.1:8188".' : ''}`)
   }
 }
 
@@ -164,16 +174,7 @@ export class LockBusyError extends ComfyTetherError {
   override readonly name = 'LockBusyError'
   declare readonly code: 'LOCK_BUSY'
   constructor(readonly lockedServer: string, readonly pending: readonly string[]) {
-    super('LOCK_BUSY', `The lock on "${lockedServer}" cannot be released: ${pending.length} task(s) pending (${pending.join(', ')}). Wait for them to end or cancel them first.`)
-  }
-}
-
-/** A prompt id this client does not know. */
-export class TaskNotFoundError extends ComfyTetherError {
-  override readonly name = 'TaskNotFoundError'
-  declare readonly code: 'TASK_NOT_FOUND'
-  constructor(readonly promptId: string) {
-    super('TASK_NOT_FOUND', `No task with prompt id "${promptId}" is known to this client. Use an id returned by submit() (handle.promptId).`)
+    super('LOCK_BUSY', `The lock on "${lockedServer}" cannot be released: ${pending.length} task(s) pending (${pending.join(', ')}).${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Wait for them to end or cancel them first.' : ''}`)
   }
 }
 
@@ -182,28 +183,6 @@ export interface ComfyNodeError {
   errors: { type: string, message: string, details: string, extra_info?: Record<string, unknown> }[]
   dependent_outputs?: string[]
   class_type?: string
-}
-
-/** `POST /prompt` answered 400: the workflow was not accepted. */
-export class PromptRejectedError extends ComfyTetherError {
-  override readonly name = 'PromptRejectedError'
-  declare readonly code: 'PROMPT_REJECTED'
-  /** The node the rejection names: `extra_info.node_id` (ComfyUI's `missing_node_type`), else the only `node_errors` key. */
-  readonly nodeId: string | undefined
-  constructor(
-    readonly server: string,
-    readonly errorType: string,
-    readonly serverMessage: string,
-    readonly nodeErrors: Readonly<Record<string, ComfyNodeError>>,
-    readonly details = '',
-    extraInfo: Readonly<Record<string, unknown>> = {},
-  ) {
-    const nodes = Object.entries(nodeErrors)
-      .map(([id, e]) => `node ${id}${e.class_type ? ` (${e.class_type})` : ''}: ${e.errors.map(x => `${x.message}${x.details ? ` - ${x.details}` : ''}`).join('; ')}`)
-    super('PROMPT_REJECTED', `"${server}" rejected the workflow (${errorType}): ${serverMessage}${details ? ` ${details}` : ''}${nodes.length ? ` [${nodes.join(' | ')}]` : ''}. Fix the workflow and submit again.`)
-    const keys = Object.keys(nodeErrors)
-    this.nodeId = typeof extraInfo.node_id === 'string' ? extraInfo.node_id : keys.length === 1 ? keys[0] : undefined
-  }
 }
 
 /** A node raised while the prompt ran (`execution_error`). */
@@ -219,7 +198,7 @@ export class ExecutionFailedError extends ComfyTetherError {
     readonly exceptionMessage: string,
     readonly traceback: readonly string[] = [],
   ) {
-    super('EXECUTION_FAILED', `Task ${promptId} failed on "${server}" at node ${nodeId} (${nodeType}): ${exceptionType}: ${exceptionMessage.trim()}. See error.traceback; fix the node's inputs and submit again.`)
+    super('EXECUTION_FAILED', `Task ${promptId} failed on "${server}" at node ${nodeId} (${nodeType}): ${exceptionType}: ${exceptionMessage.trim()}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' See error.traceback; fix the node\'s inputs and submit again.' : ''}`)
   }
 }
 
@@ -228,7 +207,7 @@ export class TaskInterruptedError extends ComfyTetherError {
   override readonly name = 'TaskInterruptedError'
   declare readonly code: 'TASK_INTERRUPTED'
   constructor(readonly server: string, readonly promptId: string, readonly nodeId?: string) {
-    super('TASK_INTERRUPTED', `Task ${promptId} was interrupted on "${server}"${nodeId ? ` at node ${nodeId}` : ''}. Submit it again if you still want its result.`)
+    super('TASK_INTERRUPTED', `Task ${promptId} was interrupted on "${server}"${nodeId ? ` at node ${nodeId}` : ''}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Submit it again if you still want its result.' : ''}`)
   }
 }
 
@@ -256,42 +235,12 @@ export class TaskLostError extends ComfyTetherError {
   }
 }
 
-/** A server could not be reached (connection refused, timeout, 5xx). */
-export class ServerUnreachableError extends ComfyTetherError {
-  override readonly name = 'ServerUnreachableError'
-  declare readonly code: 'SERVER_UNREACHABLE'
-  /** What failed, in a few words (e.g. `no answer (ECONNREFUSED)`), without secrets. */
-  readonly detail: string
-  constructor(readonly server: string, readonly operation: string, detail: string, options?: { cause?: unknown }) {
-    super('SERVER_UNREACHABLE', `${operation} on "${server}" failed: ${detail}. Check that the server is running; comfy-tether retries while tasks are pending.`, options)
-    this.detail = redactMessage(detail)
-  }
-}
-
-/** `POST /upload/image` failed. */
-export class UploadFailedError extends ComfyTetherError {
-  override readonly name = 'UploadFailedError'
-  declare readonly code: 'UPLOAD_FAILED'
-  constructor(readonly server: string, readonly fileName: string, detail: string, options?: { cause?: unknown }) {
-    super('UPLOAD_FAILED', `Upload of "${fileName}" to "${server}" failed: ${detail}. Check that the file is an image and the server accepts uploads.`, options)
-  }
-}
-
 /** A server answered with something the ComfyUI protocol does not allow. */
 export class ProtocolError extends ComfyTetherError {
   override readonly name = 'ProtocolError'
   declare readonly code: 'PROTOCOL_ERROR'
   constructor(readonly server: string, detail: string, options?: { cause?: unknown }) {
-    super('PROTOCOL_ERROR', `Unexpected answer from "${server}": ${detail}. Is this URL a ComfyUI server (or a proxy's error page)?`, options)
-  }
-}
-
-/** Any other HTTP failure, wrapped with the server and operation. */
-export class RequestFailedError extends ComfyTetherError {
-  override readonly name = 'RequestFailedError'
-  declare readonly code: 'REQUEST_FAILED'
-  constructor(readonly server: string, readonly operation: string, readonly status: number | undefined, detail: string, options?: { cause?: unknown }) {
-    super('REQUEST_FAILED', `${operation} on "${server}" failed${status ? ` with HTTP ${status}` : ''}: ${detail}.`, options)
+    super('PROTOCOL_ERROR', `Unexpected answer from "${server}": ${detail}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Is this URL a ComfyUI server (or a proxy\'s error page)?' : ''}`, options)
   }
 }
 
@@ -301,6 +250,8 @@ export class RequestFailedError extends ComfyTetherError {
 export type TaskCancelHow = 'dequeued' | 'interrupted' | 'not-sent'
 
 function taskLostMessage(server: string, promptId: string, reason: TaskLostReason, sent: boolean): string {
+  if (!(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'))
+    return `Task ${promptId} was lost ${sent ? 'on' : 'before it was sent to'} "${server}" (${reason}); submit it again.`
   if (!sent) {
     const why = reason === 'abandoned' ? 'the app abandoned that server' : reason === 'server-unreachable' ? 'the server stayed unreachable for longer than maxOutage' : 'its server went away'
     return `Task ${promptId} was lost before it was sent to "${server}" (${why}): it never reached that server; submit it again.`
@@ -319,7 +270,7 @@ function taskLostMessage(server: string, promptId: string, reason: TaskLostReaso
 export class ClientDisposedError extends ComfyTetherError {
   override readonly name = 'ClientDisposedError'
   constructor(readonly operation: string, readonly promptId?: string) {
-    super('CLIENT_DISPOSED', `${operation} did not finish: the comfy-tether store was disposed (app unmounted or $dispose())${promptId ? ` while task ${promptId} was pending` : ''}. Create the store again to go on.`)
+    super('CLIENT_DISPOSED', `${operation} did not finish: the comfy-tether store was disposed${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' (app unmounted or $dispose())' : ''}${promptId ? ` while task ${promptId} was pending` : ''}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Create the store again to go on.' : ''}`)
   }
 }
 
@@ -330,6 +281,6 @@ export class ClientDisposedError extends ComfyTetherError {
 export class LockedServerDownError extends ComfyTetherError {
   override readonly name = 'LockedServerDownError'
   constructor(readonly lockedServer: string, readonly since: number, readonly pending: readonly string[]) {
-    super('LOCKED_SERVER_DOWN', `Cannot submit: the client is locked to "${lockedServer}", unreachable since ${new Date(since).toISOString()}, with ${pending.length} task(s) pending there. Wait until it is reachable again, or call abandon("${lockedServer}") to end those tasks and submit to another server.`)
+    super('LOCKED_SERVER_DOWN', `Cannot submit: the client is locked to "${lockedServer}", unreachable since ${new Date(since).toISOString()}, with ${pending.length} task(s) pending there.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ` Wait until it is reachable again, or call abandon("${lockedServer}") to end those tasks and submit to another server.` : ` Wait, or abandon("${lockedServer}").`}`)
   }
 }

@@ -11,13 +11,13 @@ export {
   InvalidArgumentError,
   InvalidServerUrlError,
   isComfyTetherError,
-  PromptRejectedError,
   ProtocolError,
   ServerMismatchError,
   TaskCancelledError,
   TaskInterruptedError,
   TaskLostError,
 } from './errors'
+export { PromptRejectedError } from './request-errors'
 export type { ComfyNodeError, ComfyTetherErrorByCode, ComfyTetherErrorCode, TaskCancelHow, TaskLostReason } from './errors'
 export { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from './workflow-errors'
 export type { WorkflowParamsProblem, WorkflowProblem, WorkflowProblemKind, WorkflowRefusal } from './workflow-errors'
@@ -54,7 +54,8 @@ export type {
 } from './protocol'
 export { parseBinaryFrame } from './binary-frames'
 export type { BinaryFrame, PreviewMetadata } from './binary-frames'
-export { collectOutputImages, historyOutcome, parseHistory } from './history-parsers'
+export { parseHistory } from './history-parsers'
+export { collectOutputImages, historyOutcome } from './history-outcome'
 export { isComfyImageRef } from './json-checks'
 export {
   parseFeatures,

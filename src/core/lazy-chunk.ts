@@ -9,7 +9,7 @@ export class ChunkLoadError extends ComfyTetherError {
   override readonly name = 'ChunkLoadError'
   declare readonly code: 'CHUNK_LOAD_FAILED'
   constructor(readonly chunk: string, options?: { cause?: unknown }) {
-    super('CHUNK_LOAD_FAILED', `could not load comfy-tether's ${chunk}, which loads on first use (the network dropped, or the app was deployed anew and its old files are gone). Nothing was sent; call again, or reload the page after a deploy.`, options)
+    super('CHUNK_LOAD_FAILED', `could not load comfy-tether's ${chunk}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' It loads on first use: the network dropped, or the app was deployed anew and its old files are gone.' : ''} Nothing was sent; call again, or reload the page after a deploy.`, options)
   }
 }
 

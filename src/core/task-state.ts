@@ -1,5 +1,5 @@
 import type { ComfyImageRef, HistoryEntry } from './api-types'
-import { collectOutputImages, historyOutcome } from './history-parsers'
+import { collectOutputImages, historyOutcome } from './history-outcome'
 import type { ComfyNodeError, ComfyTetherError } from './errors'
 import { ExecutionFailedError, TaskCancelledError, TaskInterruptedError } from './errors'
 import type { ComfyMessage } from './protocol'

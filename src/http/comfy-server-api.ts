@@ -3,10 +3,7 @@ import type { History, JobInfo, JobList, JobStatus, ServerFeatures, SystemStats 
 import type { ObjectInfo } from '../core/object-info'
 import type { ServerApiCalls } from './server-api-calls'
 import { lazyChunk } from '../core/lazy-chunk'
-import { parseObjectInfo } from '../core/object-info'
 import { configuredServer } from '../core/server-identity'
-import { createServerGet } from './server-get'
-import { expectJsonObject } from './to-comfy-error'
 
 /** Options of {@link ComfyServerApi.jobs} (`GET /api/jobs`, ComfyUI 0.6.0 and later). */
 export interface JobListQuery {
@@ -55,17 +52,16 @@ export interface ComfyServerApi {
 }
 
 /**
- * Builds the calls over an axios instance (normally the one from `createComfyHttp`). `objectInfo` is part of every
- * app (submit checks workflows with it); the other calls, and the parsers of their answers, load with the first of them.
+ * Builds the calls over an axios instance (normally the one from `createComfyHttp`). The calls and the parsers of
+ * their answers load with the first of them (a submit's checks read node info with `objectInfo`).
  * @param servers - the configured servers: each call's server is then read as one of them, however it is spelled
  *   (a trailing slash, host case, a default port), and a server not among them is refused with `INVALID_SERVER_URL`
  */
 export function createComfyServerApi(http: ComfyRequester, servers?: () => readonly string[]): ComfyServerApi {
-  const get = createServerGet(http)
   const at = (server: string, call: string): string => servers ? configuredServer(server, servers(), call) : server
-  const loadCalls = lazyChunk('server API calls (models, system stats, jobs, …)', () => import('./server-api-calls'))
+  const loadCalls = lazyChunk('server API calls (node info, models, system stats, jobs, …)', () => import('./server-api-calls'))
   let calls: ServerApiCalls | undefined
-  const load = async (): Promise<ServerApiCalls> => calls ??= (await loadCalls()).createServerApiCalls(http, get)
+  const load = async (): Promise<ServerApiCalls> => calls ??= (await loadCalls()).createServerApiCalls(http)
   function later<K extends keyof ServerApiCalls>(name: K): ServerApiCalls[K] {
     return (async (server: string, ...args: unknown[]) => {
       const target = at(server, name)
@@ -74,12 +70,7 @@ export function createComfyServerApi(http: ComfyRequester, servers?: () => reado
   }
 
   return {
-    objectInfo: async (input, nodeClass) => {
-      const server = at(input, 'objectInfo')
-      return nodeClass === undefined
-        ? get(server, '/object_info', 'GET /object_info', data => parseObjectInfo(expectJsonObject(data, server, 'GET /object_info')))
-        : get(server, `/object_info/${encodeURIComponent(nodeClass)}`, `GET /object_info/${nodeClass}`, data => parseObjectInfo(expectJsonObject(data, server, 'GET /object_info')))
-    },
+    objectInfo: later('objectInfo'),
     modelFolders: later('modelFolders'),
     models: later('models'),
     systemStats: later('systemStats'),

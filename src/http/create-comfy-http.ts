@@ -92,7 +92,7 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
     if (!baseURL && !isAbsoluteUrl(url)) {
       baseURL = taskServer ?? locked ?? options.fallbackServer?.()
       if (!baseURL)
-        throw refuse(options, new ComfyTetherError('NO_SERVER_AVAILABLE', `${operationOf(config)} has no server: nothing is locked and no baseURL was given. Submit a task first, or pass baseURL (one of the configured servers).`))
+        throw refuse(options, new ComfyTetherError('NO_SERVER_AVAILABLE', `${operationOf(config)} has no server: nothing is locked and no baseURL was given.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Submit a task first, or pass baseURL (one of the configured servers).' : ''}`))
       config.baseURL = baseURL
     }
     const servers = options.servers()
@@ -147,7 +147,7 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
     if (error.response && ((error.response.status >= 300 && error.response.status < 400) || error.response.status === 0)) {
       const location = error.response.headers.location as unknown
       const where = typeof location === 'string' && location !== '' ? describeTarget(resolveAgainst(location, owner)) : 'another URL'
-      return Promise.reject(new ProtocolError(owner ?? 'the server', `it redirected (${error.response.status}) to ${where}; comfy-tether does not follow redirects, because they can move a task to another host`, { cause: error }))
+      return Promise.reject(new ProtocolError(owner ?? 'the server', `it redirected (${error.response.status}) to ${where}; ${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? 'comfy-tether does not follow redirects, because they can move a task to another host' : 'redirects are not followed'}`, { cause: error }))
     }
     return Promise.reject(error)
   })

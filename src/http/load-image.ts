@@ -1,8 +1,7 @@
 import type { ComfyRequester } from './comfy-api'
-import { AxiosHeaders } from 'axios'
 import type { ComfyImageRef } from '../core/api-types'
 import { ClientDisposedError } from '../core/errors'
-import { toComfyError } from './to-comfy-error'
+import { lazyChunk } from '../core/lazy-chunk'
 
 /** An output loaded with its server's headers, as an object URL for `<img src>`. */
 export interface LoadedImage {
@@ -21,49 +20,27 @@ export interface ImageLoader {
   dispose: () => void
 }
 
+const load = lazyChunk('loadImage()', () => import('./image-loader'))
+
 /**
  * For servers that accept credentials in headers only (an `<img src>` cannot send them): `GET /view` with the
- * headers, into a revocable object URL. The URLs still alive are revoked on `dispose()`.
+ * headers, into a revocable object URL. The URLs still alive are revoked on `dispose()`. Its code loads with the first
+ * `load()`.
  */
 export function createImageLoader(http: ComfyRequester): ImageLoader {
-  const alive = new Set<string>()
+  let loader: ImageLoader | undefined
   let disposed = false
   return {
     async load(server, image, promptId) {
-      const operation = 'GET /view'
-      let data: unknown
-      let type: string
-      try {
-        const response = await http.get('/view', {
-          baseURL: server,
-          params: { filename: image.filename, subfolder: image.subfolder, type: image.type },
-          responseType: 'arraybuffer',
-          comfy: { operation, promptId },
-        })
-        data = response.data
-        type = String(AxiosHeaders.from(response.headers as AxiosHeaders).get('content-type') ?? 'application/octet-stream').split(';')[0]?.trim() ?? ''
-      }
-      catch (error) {
-        throw toComfyError(error, server, operation)
-      }
-      if (disposed) // nothing would ever revoke a URL made now
+      const chunk = await load()
+      loader ??= chunk.createImageLoaderNow(http) // the first of concurrent loads makes the one loader
+      if (disposed) // disposed while the code loaded: nothing was sent
         throw new ClientDisposedError('loadImage()')
-      const blob = new Blob([data as ArrayBuffer], { type })
-      const url = URL.createObjectURL(blob)
-      alive.add(url)
-      return {
-        url,
-        blob,
-        revoke() {
-          if (alive.delete(url))
-            URL.revokeObjectURL(url)
-        },
-      }
+      return loader.load(server, image, promptId)
     },
     dispose() {
       disposed = true
-      for (const url of alive) URL.revokeObjectURL(url)
-      alive.clear()
+      loader?.dispose()
     },
   }
 }

@@ -1,20 +1,25 @@
-// Loaded with the first call of the server API other than `objectInfo` (see comfy-server-api.ts), with the parsers of
-// their answers: an app that never lists jobs or models never loads them.
+// Loaded with the first call of the server API (see comfy-server-api.ts), with the parsers of their answers: an app
+// that never submits, reads node info, lists jobs or models never loads them.
 import type { ComfyRequester } from './comfy-api'
 import type { ComfyServerApi } from './comfy-server-api'
-import type { ServerGet } from './server-get'
 import type { JobInfo, JobList, ServerFeatures } from '../core/api-types'
 import { parseHistory } from '../core/history-parsers'
+import { parseObjectInfo } from '../core/object-info'
 import { parseFeatures, parseJob, parseJobList, parseSystemStats } from '../core/rest-parsers'
 import { parseNameList } from '../core/server-lists'
+import { createServerGet } from './server-get'
 import { expectJsonObject, toComfyError } from './to-comfy-error'
 
-/** The server API's calls besides `objectInfo`. */
-export type ServerApiCalls = Omit<ComfyServerApi, 'objectInfo'>
+/** The server API's calls. */
+export type ServerApiCalls = ComfyServerApi
 
-/** Builds them over `http`, with the shared `get`. */
-export function createServerApiCalls(http: ComfyRequester, get: ServerGet): ServerApiCalls {
+/** Builds them over `http`. */
+export function createServerApiCalls(http: ComfyRequester): ServerApiCalls {
+  const get = createServerGet(http)
   return {
+    objectInfo: (server, nodeClass) => nodeClass === undefined
+      ? get(server, '/object_info', 'GET /object_info', data => parseObjectInfo(expectJsonObject(data, server, 'GET /object_info')))
+      : get(server, `/object_info/${encodeURIComponent(nodeClass)}`, `GET /object_info/${nodeClass}`, data => parseObjectInfo(expectJsonObject(data, server, 'GET /object_info'))),
     modelFolders: server => get(server, '/models', 'GET /models', data => parseNameList(data, 'GET /models')),
     models: (server, folder) => get(server, `/models/${encodeURIComponent(folder)}`, `GET /models/${folder}`, data => parseNameList(data, `GET /models/${folder}`)),
     systemStats: server => get(server, '/system_stats', 'GET /system_stats', data => parseSystemStats(expectJsonObject(data, server, 'GET /system_stats'))),

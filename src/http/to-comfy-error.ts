@@ -1,6 +1,7 @@
 import axios from 'axios'
 import type { ComfyTetherError } from '../core/errors'
-import { isComfyTetherError, ProtocolError, RequestFailedError, ServerUnreachableError } from '../core/errors'
+import { isComfyTetherError, ProtocolError } from '../core/errors'
+import { RequestFailedError, ServerUnreachableError } from '../core/request-errors'
 
 /** Turns any failure of a call into a `ComfyTetherError` that names the server and operation, keeping `cause`. */
 export function toComfyError(error: unknown, server: string, operation: string): ComfyTetherError {

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ComfyTetherError, RequestFailedError, ServerMismatchError } from '../../src/core/errors'
+import { ComfyTetherError, ServerMismatchError } from '../../src/core/errors'
+import { RequestFailedError } from '../../src/core/request-errors'
 import { registerSecrets, SanitizedCause, safeValue } from '../../src/core/safe-error'
 
 /** What an AxiosError carries: the request config with its headers and auth, the raw request, the response. */

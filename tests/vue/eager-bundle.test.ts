@@ -5,15 +5,17 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { buildApp } from '../helpers/build-app'
 
-// An app that imports comfyPlugin + useComfyStore, bundled by Vite for production as a user's app would be: the code
-// that needs a server's /object_info (UI-format conversion, validation, capability checks), template filling and the server API's
-// calls beyond objectInfo are lazy chunks, loaded on the first submit or call, not part of what the app loads at
-// startup (issue #13). A static import of any of them from the store's path brings them back into the eager code.
+// An app that imports comfyPlugin + useComfyStore, bundled by Vite for production as a user's app would be: what an
+// app may never use, or uses only once a task exists, is in lazy chunks, not part of what the app loads at startup
+// (issues #13 and #22): the workflow checks (UI-format conversion, validation against /object_info, templates), the
+// server API's calls, the task runner (submit, cancel), placement's choice, the typed ComfyUI calls with their answer
+// decoders and errors, the frame router with the binary preview decoder, the reconcile pass, resume() with its follow
+// sockets, the server probes, uploadImage(), loadImage() and the duplicate-tab guard. A static import of any of them from the store's path brings them back into the eager code.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-/** Modules that must stay out of the eager code (the UI-format shape check `detect.ts` is tiny and stays eager). */
+/** Modules that must stay out of the eager code. */
 const LAZY = [
-  /^src\/core\/ui-workflow\/(?!detect\.ts$|types\.ts$)/,
+  /^src\/core\/ui-workflow\//,
   /^src\/core\/validate-workflow\.ts$/,
   /^src\/client\/workflow-checks\.ts$/,
   /^src\/client\/ui-template-fill\.ts$/,
@@ -21,6 +23,9 @@ const LAZY = [
   /^src\/core\/workflow-fill\.ts$/,
   /^src\/core\/rest-parsers\.ts$/,
   /^src\/http\/server-api-calls\.ts$/,
+  /^src\/client\/(task-runner|cancel-task|workflow-source|place-tasks|health-refresh|reconcile-pass|resume|follow-socket-set|server-probes|upload-image|client-id-guard|frame-router|history-failure)\.ts$/,
+  /^src\/http\/(comfy-api-calls|image-loader|server-get|to-comfy-error)\.ts$/,
+  /^src\/core\/(task-parsers|jobs-parsers|history-parsers|validate-input|object-info|binary-frames|request-errors)\.ts$/,
 ]
 
 interface Split {
@@ -53,13 +58,26 @@ afterEach(() => {
 })
 
 describe('what an app loads at startup', () => {
-  it('leaves the workflow checks and the rest of the server API to lazy chunks', async () => {
+  it('leaves what runs only on first use to lazy chunks', async () => {
     const { eager, lazy } = await bundle()
-    expect(eager).toContain('src/client/task-runner.ts') // the engine is there…
-    expect(eager).toContain('src/core/ui-workflow/detect.ts') // …with the sync check of the UI format…
-    expect(eager.filter(id => LAZY.some(pattern => pattern.test(id)))).toEqual([]) // …but none of the heavy parts
+    // The engine's state, its tethers and the restore of a reload are there at startup…
+    for (const module of ['src/client/client.ts', 'src/client/server-tether.ts', 'src/core/task-state.ts', 'src/client/restore.ts'])
+      expect(eager, module).toContain(module)
+    expect(eager.filter(id => LAZY.some(pattern => pattern.test(id)))).toEqual([]) // …but none of the parts used later
     // They are still shipped, each behind a dynamic import().
-    for (const module of ['src/core/ui-workflow/convert.ts', 'src/core/ui-workflow/group-nodes.ts', 'src/core/validate-workflow.ts', 'src/client/workflow-checks.ts', 'src/http/server-api-calls.ts', 'src/core/rest-parsers.ts'])
+    for (const module of ['src/core/ui-workflow/convert.ts', 'src/core/validate-workflow.ts', 'src/client/workflow-checks.ts', 'src/http/server-api-calls.ts', 'src/client/task-runner.ts', 'src/client/place-tasks.ts', 'src/http/comfy-api-calls.ts', 'src/client/reconcile-pass.ts', 'src/client/resume.ts', 'src/client/client-id-guard.ts', 'src/client/frame-router.ts', 'src/core/binary-frames.ts'])
       expect(lazy, module).toContain(module)
+  })
+
+  it('drops the explanations of errors and options from a production build, and keeps their codes and facts', async () => {
+    const code = async (mode: 'production' | 'development'): Promise<string> => (await buildApp(mode)).map(chunk => chunk.code).join('\n')
+    const production = await code('production')
+    const development = await code('development')
+    for (const kept of ['SERVER_MISMATCH', 'NO_SERVER_AVAILABLE', 'TASK_LOST', 'refused: it targets', 'is reachable'])
+      expect(production, kept).toContain(kept)
+    for (const explanation of ['omit baseURL and let comfy-tether set it', '--enable-cors-header', 'Use an absolute http:// or https:// URL', 'did you mean'])
+      expect(development, explanation).toContain(explanation) // written for development…
+    for (const explanation of ['omit baseURL and let comfy-tether set it', '--enable-cors-header', 'Use an absolute http:// or https:// URL', 'did you mean'])
+      expect(production, explanation).not.toContain(explanation) // …and gone from production
   })
 })

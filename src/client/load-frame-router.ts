@@ -1,0 +1,46 @@
+// The frame router (each socket frame to the task it is about, binary previews decoded) is a chunk of its own that the
+// client starts loading in the background when it is created: frames come only over a tethered server's socket, once
+// a task exists or was restored. A frame that arrives before the chunk is there waits for it, in order; once it is
+// there every frame goes straight to it.
+import type { ComfyMessage, ParseResult } from '../core/protocol'
+import type { FrameRouterContext } from './frame-router'
+import { lazyChunk } from '../core/lazy-chunk'
+
+type Route = (server: string, data: unknown, parsed?: ParseResult<ComfyMessage>) => void
+
+const load = lazyChunk('frame router', () => import('./frame-router'))
+
+/** Frames kept while the chunk loads; past this many (a load that keeps failing) the oldest are dropped as malformed. */
+const MAX_WAITING_FRAMES = 10_000
+
+/** `createFrameRouter` of frame-router.ts, its code loaded in the background from now on. */
+export function createFrameRouter(ctx: FrameRouterContext): Route {
+  let route: Route | undefined
+  let loading = false
+  const waiting: Parameters<Route>[] = []
+
+  function start(): void {
+    if (loading)
+      return
+    loading = true
+    load().then((chunk) => {
+      route = chunk.createFrameRouter(ctx)
+      for (const frame of waiting.splice(0)) route(...frame)
+    }, (error: unknown) => {
+      loading = false // the next frame tries again
+      ctx.warn(`frames wait: ${error instanceof Error ? error.message : String(error)}`)
+    })
+  }
+  start()
+
+  return (server, data, parsed) => {
+    if (route)
+      return route(server, data, parsed)
+    if (waiting.push([server, data, parsed]) > MAX_WAITING_FRAMES) {
+      const [dropped] = waiting.splice(0, 1)
+      if (dropped)
+        ctx.onMalformed(dropped[0], 'frame dropped: the frame router could not load')
+    }
+    start()
+  }
+}
