@@ -6,7 +6,7 @@ import type { ComfyWebSocket } from '../../src/client/socket'
 import type { ComfyApi } from '../../src/http/comfy-api'
 import type { ServerQueue } from '../../src/client/server-queue'
 import type { ComfyTask } from '../../src/core/task-state'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createServerTether } from '../../src/client/server-tether'
 import { webSocketFactory } from '../../src/client/socket'
 import { resolveComfyOptions } from '../../src/client/resolve-options'
@@ -99,6 +99,13 @@ function factory(options: { pending?: number, answers?: boolean } = {}) {
   const tether: ServerTether = createServerTether(lock, ctx)
   return { tether, tasks, api, queue }
 }
+
+// The reconcile pass and the probes are lazy chunks (loaded by their first use): have their modules loaded, so that
+// their dynamic import settles in microtasks, as the fake clock advances, not on real I/O.
+beforeAll(async () => {
+  await import('../../src/client/reconcile-pass')
+  await import('../../src/client/server-probes')
+})
 
 beforeEach(() => {
   ScriptedSocket.made = []
