@@ -26,9 +26,13 @@ const DEPTH = 4
 const SAMPLES = 11
 const CORE = 'comfy-tether core (parseMessage + applyMessage)'
 const RUNNING = 'comfy-tether store, frames of running tasks'
+const CLIENT_RUNNING = 'comfy-tether/client, frames of running tasks'
 const CLIENT = 'comfy-tether/client (no Vue)'
-/** Issue #13: the full frame path at ≥ 0.6× JSON.parse's throughput. */
-const TARGET = 0.6
+/**
+ * Issue #22: the frames of running tasks through the client at ≥ 0.5× JSON.parse's throughput. The full path (which
+ * includes each task's end: the /history read that stays the authority on outputs) is reported on its own row.
+ */
+const TARGET = 0.5
 
 let sink = 0
 
@@ -113,11 +117,11 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
      * `/history` read that confirms the outputs, a request through axios, and the settling) is delivered untimed. The
      * JSON.parse time of the same timed frames goes to `runningJson`.
      */
-    let runningJsonMs = 0
-    const runningSide: Side = {
-      name: RUNNING,
+    const runningJsonMs = new Map<string, number>()
+    const runningSideOf = (name: string, harness: StoreHarness): Side => ({
+      name,
       async chunk() {
-        const { promptIds, socket, results } = await store.submit(DEPTH)
+        const { promptIds, socket, results } = await harness.submit(DEPTH)
         let ms = 0
         for (const id of promptIds) {
           const frames = runFramesFor(id) as string[]
@@ -125,16 +129,18 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
           const running = frames.slice(0, end)
           const start = now()
           for (let i = 0; i < running.length; i++) socket.deliver(running[i])
-          await store.settleEffects()
+          await harness.settleEffects()
           ms += now() - start
-          runningJsonMs += timeJsonParse((runFramesFor(id) as string[]).slice(0, end)) // a fresh copy, as above
+          runningJsonMs.set(name, (runningJsonMs.get(name) ?? 0) + timeJsonParse((runFramesFor(id) as string[]).slice(0, end))) // a fresh copy, as above
           for (let i = end; i < frames.length; i++) socket.deliver(frames[i])
         }
-        await store.settleEffects()
+        await harness.settleEffects()
         failed += (await results).filter(ok => !ok).length
         return ms
       },
-    }
+    })
+    const runningSide = runningSideOf(RUNNING, store)
+    const clientRunningSide = runningSideOf(CLIENT_RUNNING, client)
     /** One pass with every prompt pending at once, for the note on queue depth. */
     async function deepQueueNsPerFrame(): Promise<number> {
       const { promptIds, socket, results } = await store.submit(PROMPTS)
@@ -155,22 +161,22 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
       clientSide,
       ...peers.map(peer => ({ name: peer.name, chunk: async (c: number) => timePeer(peer, c * chunkFrames, (c + 1) * chunkFrames) })),
     ]
-    const sides = [storeSide, runningSide, ...others]
-    const runningJson: number[] = []
+    const sides = [storeSide, runningSide, clientRunningSide, ...others]
+    const runningJson = new Map<string, number[]>([[RUNNING, []], [CLIENT_RUNNING, []]])
     const chunks = PROMPTS / DEPTH
     const times = new Map<string, number[]>(sides.map(s => [s.name, []]))
     for (let s = -1; s < SAMPLES; s++) { // sample -1 warms up
       const total = new Map<string, number>(sides.map(side => [side.name, 0]))
       for (let c = 0; c < chunks; c++) {
         // Interleaved chunk by chunk (~90 frames), rotating the order, so a burst of load elsewhere hits all sides.
-        const order = [storeSide, ...others.map((_, i) => others[(i + c + s + others.length) % others.length]!), runningSide]
+        const order = [storeSide, ...others.map((_, i) => others[(i + c + s + others.length) % others.length]!), runningSide, clientRunningSide]
         for (const side of order) total.set(side.name, total.get(side.name)! + await side.chunk(c))
       }
       if (s >= 0) {
         for (const side of sides) times.get(side.name)!.push(total.get(side.name)!)
-        runningJson.push(runningJsonMs)
+        for (const [name, list] of runningJson) list.push(runningJsonMs.get(name) ?? 0)
       }
-      runningJsonMs = 0
+      runningJsonMs.clear()
     }
     const frameCount = chunks * chunkFrames
     const deepNs = await deepQueueNsPerFrame()
@@ -186,6 +192,7 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
     const storeRatios = ratioOf(storeSide.name)
     const storeRatio = median(storeRatios)
     const target = { op: '>=' as const, value: TARGET }
+    const runningTarget = target
     const common = `${PROMPTS} × the ${perPrompt} text frames of ${RECORDED_RUN_FILE.split('/').pop()}, ${SAMPLES} samples`
     const rows: BenchResult[] = [{
       id: 'frames-app',
@@ -193,8 +200,8 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
       measured: `${fmt(1e6 / nsPerFrame(storeSide.name), 0)}k/s (${fmt(nsPerFrame(storeSide.name), 0)} ns/frame)`,
       baseline: `JSON.parse ${fmt(1e6 / nsPerFrame('JSON.parse'), 0)}k/s (${fmt(nsPerFrame('JSON.parse'), 0)} ns)`,
       ratio: round(storeRatio),
-      target,
-      verdict: verdictOf(storeRatio, target),
+      target: null,
+      verdict: 'info',
       details: { prompts: PROMPTS, depth: DEPTH, coreRatio: round(median(ratioOf(CORE))), deepQueueNsPerFrame: round(deepNs, 1), frames: frameCount, samples: SAMPLES, nsPerFrame: Object.fromEntries(sides.map(s => [s.name, round(nsPerFrame(s.name), 1)])), ratioPerSample: storeRatios.map(r => round(r)), spread: round(relativeSpread(storeRatios)) },
       notes: [
         `${common}; throughput ratio = time(JSON.parse) ÷ time(store), per sample, median; ${DEPTH} tasks pending in the store at a time; the store side includes Vue's scheduler flush after each batch`,
@@ -204,13 +211,27 @@ export async function benchAppFrames(): Promise<BenchResult[]> {
     }]
     const runningPerPrompt = (runFramesFor(promptIdOf(0)) as string[]).findIndex(f => f.startsWith('{"type": "execution_success"'))
     const runningFrames = chunks * DEPTH * runningPerPrompt
-    const runningRatios = times.get(RUNNING)!.map((ms, i) => runningJson[i]! / ms)
+    const runningRatiosOf = (name: string): number[] => times.get(name)!.map((ms, i) => runningJson.get(name)![i]! / ms)
+    const clientRunningRatios = runningRatiosOf(CLIENT_RUNNING)
+    const clientRunningNs = median(times.get(CLIENT_RUNNING)!) * 1e6 / runningFrames
+    rows.push({
+      id: 'frames-client-running',
+      name: `text frames ×${runningFrames}, comfy-tether/client, frames of running tasks (no task end)`,
+      measured: `${fmt(1e6 / clientRunningNs, 0)}k/s (${fmt(clientRunningNs, 0)} ns/frame)`,
+      baseline: `JSON.parse ${fmt(1e6 / (median(runningJson.get(CLIENT_RUNNING)!) * 1e6 / runningFrames), 0)}k/s (same frames)`,
+      ratio: round(median(clientRunningRatios)),
+      target: runningTarget,
+      verdict: verdictOf(median(clientRunningRatios), runningTarget),
+      details: { ratioPerSample: clientRunningRatios.map(r => round(r)), nsPerFrame: round(clientRunningNs, 1) },
+      notes: ['issue #22: the engine alone (createComfyClient, one subscribe() listener) on the frames of running tasks, as the store row below; the task end (its /history read) is on the full-path rows'],
+    })
+    const runningRatios = runningRatiosOf(RUNNING)
     const runningNs = median(times.get(RUNNING)!) * 1e6 / runningFrames
     rows.push({
       id: 'frames-app-running',
       name: `text frames ×${runningFrames}, store path, frames of running tasks (no task end)`,
       measured: `${fmt(1e6 / runningNs, 0)}k/s (${fmt(runningNs, 0)} ns/frame)`,
-      baseline: `JSON.parse ${fmt(1e6 / (median(runningJson) * 1e6 / runningFrames), 0)}k/s (same frames)`,
+      baseline: `JSON.parse ${fmt(1e6 / (median(runningJson.get(RUNNING)!) * 1e6 / runningFrames), 0)}k/s (same frames)`,
       ratio: round(median(runningRatios)),
       target: null,
       verdict: 'info',
