@@ -130,7 +130,7 @@ export class ServerMismatchError extends ComfyTetherError {
       'SERVER_MISMATCH',
       `${operation} refused: it targets "${requestedServer}" but ${promptId ? `task ${promptId} is` : 'the client is'} locked to "${lockedServer}".${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'
         ? ' Send every call of a task to its own server (omit baseURL and let comfy-tether set it), or wait until its tasks end and the lock is released.'
-        : ''}`,
+        : ' Omit baseURL: comfy-tether sets it.'}`,
     )
   }
 }
@@ -148,7 +148,7 @@ export class NoServerAvailableError extends ComfyTetherError {
     const waiting = pending > 0 ? (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ` Nothing new was submitted; the ${pending} task(s) of this client already pending there stay pending until their server answers again (at most maxOutage).` : ` ${pending} pending.`) : ''
     const detail = servers.length === 0
       ? `no servers are configured.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Pass at least one URL in the plugin\'s `servers` option.' : ''}`
-      : `none of ${servers.map(s => `"${s}"`).join(', ')} is reachable${why ? ` (${why})` : ''}.${waiting}${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Check that ComfyUI runs there and allows this origin (--enable-cors-header), then try again.' : ''}`
+      : `none of ${servers.map(s => `"${s}"`).join(', ')} is reachable${why ? ` (${why})` : ''}.${waiting}${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Check that ComfyUI runs there and allows this origin (--enable-cors-header), then try again.' : ' Check that ComfyUI runs there, then try again.'}`
     super('NO_SERVER_AVAILABLE', `No server available: ${detail}`, options?.cause === undefined ? undefined : { cause: options.cause })
     this.pending = pending
   }
@@ -159,7 +159,7 @@ export class InvalidServerUrlError extends ComfyTetherError {
   override readonly name = 'InvalidServerUrlError'
   declare readonly code: 'INVALID_SERVER_URL'
   constructor(readonly input: unknown, readonly reason: string) {
-    super('INVALID_SERVER_URL', `Invalid server URL ${JSON.stringify(String(input))}: ${reason}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Use an absolute http:// or https:// URL such as "http://127.0.0.1:8188".' : ''}`)
+    super('INVALID_SERVER_URL', `Invalid server URL ${JSON.stringify(String(input))}: ${reason}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Use an absolute http:// or https:// URL such as "http://127.0.0.1:8188".' : ' Use an absolute http(s) URL.'}`)
   }
 }
 
@@ -174,7 +174,7 @@ export class LockBusyError extends ComfyTetherError {
   override readonly name = 'LockBusyError'
   declare readonly code: 'LOCK_BUSY'
   constructor(readonly lockedServer: string, readonly pending: readonly string[]) {
-    super('LOCK_BUSY', `The lock on "${lockedServer}" cannot be released: ${pending.length} task(s) pending (${pending.join(', ')}).${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Wait for them to end or cancel them first.' : ''}`)
+    super('LOCK_BUSY', `The lock on "${lockedServer}" cannot be released: ${pending.length} task(s) pending (${pending.join(', ')}).${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Wait for them to end or cancel them first.' : ' Wait for them, or cancel them.'}`)
   }
 }
 
@@ -198,7 +198,7 @@ export class ExecutionFailedError extends ComfyTetherError {
     readonly exceptionMessage: string,
     readonly traceback: readonly string[] = [],
   ) {
-    super('EXECUTION_FAILED', `Task ${promptId} failed on "${server}" at node ${nodeId} (${nodeType}): ${exceptionType}: ${exceptionMessage.trim()}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' See error.traceback; fix the node\'s inputs and submit again.' : ''}`)
+    super('EXECUTION_FAILED', `Task ${promptId} failed on "${server}" at node ${nodeId} (${nodeType}): ${exceptionType}: ${exceptionMessage.trim()}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' See error.traceback; fix the node\'s inputs and submit again.' : ' See error.traceback.'}`)
   }
 }
 
@@ -207,7 +207,7 @@ export class TaskInterruptedError extends ComfyTetherError {
   override readonly name = 'TaskInterruptedError'
   declare readonly code: 'TASK_INTERRUPTED'
   constructor(readonly server: string, readonly promptId: string, readonly nodeId?: string) {
-    super('TASK_INTERRUPTED', `Task ${promptId} was interrupted on "${server}"${nodeId ? ` at node ${nodeId}` : ''}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Submit it again if you still want its result.' : ''}`)
+    super('TASK_INTERRUPTED', `Task ${promptId} was interrupted on "${server}"${nodeId ? ` at node ${nodeId}` : ''}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Submit it again if you still want its result.' : ' Submit it again for its result.'}`)
   }
 }
 
@@ -240,7 +240,7 @@ export class ProtocolError extends ComfyTetherError {
   override readonly name = 'ProtocolError'
   declare readonly code: 'PROTOCOL_ERROR'
   constructor(readonly server: string, detail: string, options?: { cause?: unknown }) {
-    super('PROTOCOL_ERROR', `Unexpected answer from "${server}": ${detail}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Is this URL a ComfyUI server (or a proxy\'s error page)?' : ''}`, options)
+    super('PROTOCOL_ERROR', `Unexpected answer from "${server}": ${detail}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Is this URL a ComfyUI server (or a proxy\'s error page)?' : ' Is this URL a ComfyUI server?'}`, options)
   }
 }
 
@@ -270,7 +270,7 @@ function taskLostMessage(server: string, promptId: string, reason: TaskLostReaso
 export class ClientDisposedError extends ComfyTetherError {
   override readonly name = 'ClientDisposedError'
   constructor(readonly operation: string, readonly promptId?: string) {
-    super('CLIENT_DISPOSED', `${operation} did not finish: the comfy-tether store was disposed${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' (app unmounted or $dispose())' : ''}${promptId ? ` while task ${promptId} was pending` : ''}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Create the store again to go on.' : ''}`)
+    super('CLIENT_DISPOSED', `${operation} did not finish: the comfy-tether store was disposed${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' (app unmounted or $dispose())' : ''}${promptId ? ` while task ${promptId} was pending` : ''}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Create the store again to go on.' : ' Create it again.'}`)
   }
 }
 

@@ -9,7 +9,7 @@ export class TaskNotFoundError extends ComfyTetherError {
   override readonly name = 'TaskNotFoundError'
   declare readonly code: 'TASK_NOT_FOUND'
   constructor(readonly promptId: string) {
-    super('TASK_NOT_FOUND', `No task with prompt id "${promptId}" is known to this client.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Use an id returned by submit() (handle.promptId).' : ''}`)
+    super('TASK_NOT_FOUND', `No task with prompt id "${promptId}" is known to this client.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Use an id returned by submit() (handle.promptId).' : ' Use handle.promptId.'}`)
   }
 }
 
@@ -29,7 +29,7 @@ export class PromptRejectedError extends ComfyTetherError {
   ) {
     const nodes = Object.entries(nodeErrors)
       .map(([id, e]) => `node ${id}${e.class_type ? ` (${e.class_type})` : ''}: ${e.errors.map(x => `${x.message}${x.details ? ` - ${x.details}` : ''}`).join('; ')}`)
-    super('PROMPT_REJECTED', `"${server}" rejected the workflow (${errorType}): ${serverMessage}${details ? ` ${details}` : ''}${nodes.length ? ` [${nodes.join(' | ')}]` : ''}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Fix the workflow and submit again.' : ''}`)
+    super('PROMPT_REJECTED', `"${server}" rejected the workflow (${errorType}): ${serverMessage}${details ? ` ${details}` : ''}${nodes.length ? ` [${nodes.join(' | ')}]` : ''}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Fix the workflow and submit again.' : ' Fix the workflow.'}`)
     const keys = Object.keys(nodeErrors)
     this.nodeId = typeof extraInfo.node_id === 'string' ? extraInfo.node_id : keys.length === 1 ? keys[0] : undefined
   }
@@ -42,7 +42,7 @@ export class ServerUnreachableError extends ComfyTetherError {
   /** What failed, in a few words (e.g. `no answer (ECONNREFUSED)`), without secrets. */
   readonly detail: string
   constructor(readonly server: string, readonly operation: string, detail: string, options?: { cause?: unknown }) {
-    super('SERVER_UNREACHABLE', `${operation} on "${server}" failed: ${detail}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Check that the server is running; comfy-tether retries while tasks are pending.' : ''}`, options)
+    super('SERVER_UNREACHABLE', `${operation} on "${server}" failed: ${detail}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Check that the server is running; comfy-tether retries while tasks are pending.' : ' Check that the server runs.'}`, options)
     this.detail = redactMessage(detail)
   }
 }
@@ -52,7 +52,7 @@ export class UploadFailedError extends ComfyTetherError {
   override readonly name = 'UploadFailedError'
   declare readonly code: 'UPLOAD_FAILED'
   constructor(readonly server: string, readonly fileName: string, detail: string, options?: { cause?: unknown }) {
-    super('UPLOAD_FAILED', `Upload of "${fileName}" to "${server}" failed: ${detail}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Check that the file is an image and the server accepts uploads.' : ''}`, options)
+    super('UPLOAD_FAILED', `Upload of "${fileName}" to "${server}" failed: ${detail}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Check that the file is an image and the server accepts uploads.' : ' Check the file and the server.'}`, options)
   }
 }
 

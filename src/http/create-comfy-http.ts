@@ -92,7 +92,7 @@ export function createComfyHttp(options: CreateComfyHttpOptions): ComfyHttp {
     if (!baseURL && !isAbsoluteUrl(url)) {
       baseURL = taskServer ?? locked ?? options.fallbackServer?.()
       if (!baseURL)
-        throw refuse(options, new ComfyTetherError('NO_SERVER_AVAILABLE', `${operationOf(config)} has no server: nothing is locked and no baseURL was given.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Submit a task first, or pass baseURL (one of the configured servers).' : ''}`))
+        throw refuse(options, new ComfyTetherError('NO_SERVER_AVAILABLE', `${operationOf(config)} has no server: nothing is locked and no baseURL was given.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Submit a task first, or pass baseURL (one of the configured servers).' : ' Pass baseURL.'}`))
       config.baseURL = baseURL
     }
     const servers = options.servers()
