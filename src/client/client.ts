@@ -210,7 +210,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
       state.record('malformed', `ignored a malformed frame from ${server}: ${reason}`, { server, code: 'PROTOCOL_ERROR' })
       options.logger.warn(`malformed frame ignored: ${reason}`)
     },
-    onTaskFrame: server => state.tethers.get(server)?.noteTaskFrame(),
+    onTaskFrame: (server, at) => state.tethers.get(server)?.noteTaskFrame(at),
     warn: options.logger.warn,
     after: (ms, callback) => void timers.after(ms, callback),
     requestReconcile: server => state.tethers.get(server)?.schedulePoll(),

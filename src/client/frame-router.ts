@@ -22,7 +22,7 @@ export interface FrameRouterContext {
   lostGraceMs: number
   onMalformed: (server: string, reason: string) => void
   /** A frame about one of our tasks on `server` arrived. */
-  onTaskFrame: (server: string) => void
+  onTaskFrame: (server: string, at: number) => void
   warn: (message: string, data?: unknown) => void
   /** A timer of the store's group (cleared on dispose). */
   after: (ms: number, callback: () => void) => void
@@ -87,8 +87,8 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
     const task = taskOn(server, id)
     if (!task)
       return // another client's prompt, or one of ours that already ended and was pruned
-    ctx.onTaskFrame(server)
     const at = now()
+    ctx.onTaskFrame(server, at)
     task.dispatch({ type: 'frame', message, at })
     // The history is the authority on outputs: an `executed` frame may have been lost, oversized or malformed.
     if (message.type === 'execution_success' && !isTerminal(task.snapshot.state)) {
@@ -107,14 +107,15 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
     const task = taskOn(server, frame.metadata?.prompt_id ?? runningPromptId(server))
     if (!task)
       return
-    ctx.onTaskFrame(server)
+    const at = now()
+    ctx.onTaskFrame(server, at)
     const before = task.snapshot
     if (isTerminal(before.state))
       return
     // The URL first: the one change the task's observers hear of shows the new preview and its URL together.
     if (typeof URL.createObjectURL === 'function')
       cache.setPreviewUrl(task, URL.createObjectURL(new Blob([frame.bytes.slice()], { type: frame.imageType })))
-    task.dispatch({ type: 'preview', preview: { mime: frame.imageType, bytes: frame.bytes, nodeId: frame.metadata?.node_id ?? before.node, receivedAt: now() } })
+    task.dispatch({ type: 'preview', preview: { mime: frame.imageType, bytes: frame.bytes, nodeId: frame.metadata?.node_id ?? before.node, receivedAt: at } })
   }
 
   /**

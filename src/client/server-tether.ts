@@ -233,8 +233,8 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       markUnreachable(why)
       schedulePoll() // with the socket still open nothing else would poll, and the outage's end would go unseen
     },
-    noteTaskFrame() {
-      lastTaskFrameAt = now()
+    noteTaskFrame(at) {
+      lastTaskFrameAt = at
     },
     answered: () => outage.answered(),
     ensureSocket() {

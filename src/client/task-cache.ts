@@ -54,7 +54,7 @@ export class TaskCache {
 
   /** The current id of a task (an old server may have re-keyed it). */
   currentId(promptId: string): string {
-    return this.#renamed.get(promptId) ?? promptId
+    return this.#renamed.size === 0 ? promptId : this.#renamed.get(promptId) ?? promptId
   }
 
   /** The task of `promptId` (following a rename), if the cache holds it. */

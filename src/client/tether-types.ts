@@ -60,8 +60,8 @@ export interface ServerTether {
   holds: () => boolean
   reconcile: (reason: string) => Promise<void>
   schedulePoll: (delay?: number) => void
-  /** Records that a frame about one of this server's tasks arrived (the socket is not deaf to them). */
-  noteTaskFrame: () => void
+  /** Records that a frame about one of this server's tasks arrived at `at` (the socket is not deaf to them). */
+  noteTaskFrame: (at: number) => void
   /** A call found the server unreachable (`why`: what failed): starts the outage clock (if not running) and polls, so its end is seen. */
   markUnreachable: (why?: string) => void
   /** The server answered an HTTP request (any call of this client): an outage, if any, is over. */

@@ -58,7 +58,8 @@ function advance(model: TaskModel, message: ComfyMessage): TaskWorkflow | null {
   const progress = advanceWorkflowProgress(workflow.progress, message)
   if (progress === workflow.progress && message.type !== 'execution_start')
     return workflow
-  return { ...workflow, progress, queuePosition: null }
+  // A literal, not a spread: this runs on every progress frame of a followed task.
+  return { prompt: workflow.prompt, key: workflow.key, filled: workflow.filled, format: workflow.format, progress, queuePosition: null }
 }
 
 /**

@@ -72,18 +72,27 @@ function withMember(list: readonly string[], id: string): readonly string[] {
 class Step {
   nodes: readonly string[]
   done: readonly string[]
+  /** The members of `nodes` and `done`, looked up once per step (a progress_state names every node of the prompt). */
+  #nodeSet: ReadonlySet<string> | undefined
+  #doneSet: ReadonlySet<string> | undefined
   constructor(readonly p: WorkflowProgress) {
     this.nodes = p.nodes
     this.done = p.done
   }
 
   add(id: string): void {
+    if ((this.#nodeSet ??= membersOf(this.nodes)).has(id))
+      return
     this.nodes = withMember(this.nodes, id)
+    this.#nodeSet = membersOf(this.nodes)
   }
 
   finish(id: string): void {
     this.add(id)
+    if ((this.#doneSet ??= membersOf(this.done)).has(id))
+      return
     this.done = withMember(this.done, id)
+    this.#doneSet = membersOf(this.done)
   }
 
   result(running: WorkflowProgress['running'], all = false): WorkflowProgress {
