@@ -75,7 +75,11 @@ export interface ComfyClient {
    * Resolves once the task has its server; `result` settles when the task ends.
    */
   submit: ComfySubmit
-  /** Cancels a task on its own server (deleted from the queue, or interrupted once `/queue` shows it is ours that runs). */
+  /**
+   * Cancels a task on its own server: a queued task is deleted from the queue, a running one is interrupted (only once
+   * `/queue` shows it is ours that runs). Resolves when the request was sent (the task becomes `cancelled` when the
+   * server confirms); rejects with the typed error of a failed request.
+   */
   cancel: (promptId: string) => Promise<void>
   /**
    * Follows a prompt another process sent (its record written with `submit(…, { onBeforeSend })`) instead of sending
@@ -97,7 +101,7 @@ export interface ComfyClient {
    * Rejects with `INVALID_SERVER_URL` for a server that is not configured.
    */
   refreshNodeInfo: (server?: string) => Promise<void>
-  /** The workflow view of a task (progress, queue position, ETA, outputs), if it was submitted by this client. */
+  /** The workflow view of a task (overall progress, queue position, ETA, outputs), if it was submitted by this client. */
   taskWorkflow: (promptId: string) => TaskWorkflowView | undefined
   /** Uploads an image of the app's own to the locked server (or the one a new task would use). */
   uploadImage: (file: Blob, options?: UploadImageOptions) => Promise<{ name: string, subfolder: string, type: string, server: string }>

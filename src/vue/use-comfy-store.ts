@@ -1,4 +1,3 @@
-import type { ComfyImageRef } from '../core/api-types'
 import type { LockEvent } from '../core/lock-log'
 import type { ServerLock } from '../core/server-lock'
 import type { ServerStatus } from '../core/server-pool'
@@ -7,8 +6,7 @@ import type { UiWorkflow } from '../core/ui-workflow'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { WorkflowTemplate, WorkflowValues } from '../core/workflow-template'
 import type { ComfyClientStateChange, ComfySocketState } from '../client/types'
-import type { UploadImageOptions } from '../client/inspect'
-import type { TaskWorkflowView } from '../client/workflow-insight'
+import type { ComfyClient } from '../client/client-types'
 import type { ComfyTaskHandle, SubmitOptions } from './store-types'
 import { defineStore } from 'pinia'
 import { computed, getCurrentScope, inject, markRaw, onScopeDispose, shallowRef, triggerRef } from 'vue'
@@ -97,6 +95,15 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
    * before anything is sent. Resolves once the task has its server; `result` settles when the task ends. A UI-format
    * workflow (ComfyUI's "Save") is converted with the `/object_info` of each candidate server; the chosen one's prompt is sent.
    */
+  /** The client's actions, handed out as they are. */
+  const delegated: Pick<ComfyClient, typeof DELEGATED[number]> = pickFrom(client, DELEGATED)
+  /** The client's reads, which also read the store's refs, so that a computed or a render calling one re-runs on a change. */
+  const trackedReads = {} as Pick<ComfyClient, typeof TRACKED_READS[number]>
+  for (const key of TRACKED_READS) {
+    const read = client[key] as (...args: unknown[]) => unknown
+    Object.assign(trackedReads, { [key]: (...args: unknown[]) => (track(), read(...args)) })
+  }
+
   async function submit(workflow: ComfyWorkflow | UiWorkflow, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
   async function submit<P extends string>(template: WorkflowTemplate<P>, values: WorkflowValues<P>, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
   async function submit(first: ComfyWorkflow | UiWorkflow | WorkflowTemplate, second?: unknown, third?: SubmitOptions): Promise<ComfyTaskHandle> {
@@ -128,48 +135,25 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     socketUnavailable,
     pendingCount,
     taskList,
-    // actions
+    // actions: the client's own (their TSDoc is the client's), the reads among them tracked for computeds and renders
     submit,
-    /** What each server lacks to run `workflow` (`[]`: it can; `null`: unknown, e.g. never read and another server is locked). */
-    canRunOn: client.canRunOn,
-    /** The whole `GET /object_info` of a server, read now (submits read and cache only the classes a workflow uses). */
-    objectInfo: client.objectInfo,
-    /** Reads again the node info cached for `server` (or every server), e.g. after installing nodes or copying models onto it. */
-    refreshNodeInfo: client.refreshNodeInfo,
-    /** The workflow view of a task (overall progress, queue position, ETA, outputs), if it was submitted by this store. */
-    taskWorkflow: (promptId: string): TaskWorkflowView | undefined => (track(), client.taskWorkflow(promptId)),
-    /**
-     * Cancels a task on its own server: a queued task is deleted from the queue, a running one is interrupted (only
-     * once `/queue` shows it is ours that runs). Resolves when the request was sent (the task becomes `cancelled` when
-     * the server confirms); rejects with the typed error of a failed request.
-     */
-    cancel: client.cancel,
-    /** Uploads an image of the app's own to the locked server (or the one a new task would use). */
-    uploadImage: (file: Blob, uploadOptions?: UploadImageOptions) => client.uploadImage(file, uploadOptions),
-    /** The `/view` URL of an image on a task's server (or, without a task, on the server calls go to now), with the server's query credential if it has `auth.query`. */
-    viewUrl: (image: ComfyImageRef, taskOrServer?: ComfyTask | string): string => (track(), client.viewUrl(image, taskOrServer)),
-    /** Loads an image with its server's headers into a revocable object URL, for servers that take no query credential. */
-    loadImage: client.loadImage,
-    /** The server a call made now goes to: a task's own server when `promptId` is given; the locked server while the session lock holds; otherwise the likely choice. */
-    getApiBaseUrl: (promptId?: string) => (track(), client.getApiBaseUrl(promptId)),
-    /** Do the lock, the socket and the API base URL agree (for the session lock, or for one task's server)? */
-    validateServerConsistency: (operation?: string, promptId?: string) => (track(), client.validateServerConsistency(operation, promptId)),
-    /** May the lock (of the session, or of one server) be released now? */
-    checkUnlockCondition: (server?: string) => (track(), client.checkUnlockCondition(server)),
-    /** A plain snapshot of the locks, sockets and pending tasks, for the console (one task's view with `promptId`). */
-    debugLock: (promptId?: string) => (track(), client.debugLock(promptId)),
-    /** Releases the lock (of the session, or of `server`) now. Refused with `LockBusyError` while its tasks are pending. */
-    release: client.release,
-    /** Gives up a locked server (all of them without `server`): its pending tasks end `lost` (`abandoned`) and the lock is released at once. */
-    abandon: client.abandon,
-    /** Asks `GET /prompt` of the servers (only the locked one while the session lock holds). */
-    refreshServers: client.refreshServers,
-    /** Asks each locked server about its pending tasks now. */
-    reconcileNow: client.reconcileNow,
+    ...delegated,
+    ...trackedReads,
     /** @internal the axios instance, for `useComfyHttp()`. */
     _httpInstance: () => client.http,
   }
 })
+
+/** The client's actions the store hands out as they are. */
+const DELEGATED = ['canRunOn', 'objectInfo', 'refreshNodeInfo', 'cancel', 'uploadImage', 'loadImage', 'release', 'abandon', 'refreshServers', 'reconcileNow'] as const
+/** The client's reads the store tracks (its refs are read first). */
+const TRACKED_READS = ['taskWorkflow', 'viewUrl', 'getApiBaseUrl', 'validateServerConsistency', 'checkUnlockCondition', 'debugLock'] as const
+
+function pickFrom<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Pick<T, K> {
+  const picked = {} as Pick<T, K>
+  for (const key of keys) picked[key] = source[key]
+  return picked
+}
 
 /** The store's type. */
 export type ComfyStore = ReturnType<typeof useComfyStore>
