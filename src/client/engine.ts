@@ -12,7 +12,11 @@ import type { ServerTether } from './server-tether'
 import type { TaskCache } from './task-cache'
 import type { WorkflowInsight } from './workflow-insight'
 
-/** The parts of one client that its task runner, placement and inspection share. Internal. */
+/**
+ * What the parts of one client (task runner, placement, tethers, inspection, resume, restore) are built with: its
+ * options, its http calls, its task cache and its timer provider, and the lock operations of its tethers. It holds no
+ * task state: each task's is in its Task, the map of them in the TaskCache. Internal.
+ */
 export interface Engine {
   options: ResolvedComfyOptions
   sessionMode: boolean
@@ -53,11 +57,6 @@ export interface Engine {
   followPrompt: (server: string, promptId: string, clientId: string) => void
   /** Calls `listener` after every state change until the returned function is called. */
   onChange: (listener: () => void) => () => void
-}
-
-/** The current id of a task (an old server may have re-keyed it). */
-export function currentId(engine: Engine, promptId: string): string {
-  return engine.cache.currentId(promptId)
 }
 
 /** Could the server have this task (its `POST /prompt` sent, answered or not)? */
