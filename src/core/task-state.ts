@@ -7,11 +7,10 @@ import type { ComfyMessage } from './protocol'
 /** Where a task is in its life. The last five are terminal. */
 export type TaskState = 'preparing' | 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted' | 'cancelled' | 'lost'
 
-const TERMINAL: ReadonlySet<TaskState> = new Set(['succeeded', 'failed', 'interrupted', 'cancelled', 'lost'])
-
 /** Has the task ended (successfully or not)? */
 export function isTerminal(state: TaskState): boolean {
-  return TERMINAL.has(state)
+  // Comparisons, not a Set lookup: this runs several times per socket frame.
+  return state === 'succeeded' || state === 'failed' || state === 'interrupted' || state === 'cancelled' || state === 'lost'
 }
 
 /** The latest preview image of a task. */
