@@ -113,7 +113,7 @@ export class ProgressFold {
         if (!id)
           return false
         this.#add(id)
-        running = { node: id, fraction: ratio(message.data.value, message.data.max) }
+        running = runningAt(this.#running, id, ratio(message.data.value, message.data.max))
         break
       }
       case 'executed':
@@ -134,7 +134,7 @@ export class ProgressFold {
           else
             this.#add(nodeId)
           if (n.state === 'running')
-            running = { node: nodeId, fraction: ratio(n.value, n.max) }
+            running = runningAt(this.#running, nodeId, ratio(n.value, n.max))
         }
         break
       }
@@ -184,6 +184,11 @@ export class ProgressFold {
     this.#view = undefined
     return true
   }
+}
+
+/** The running node at `fraction`: `current` itself when it says the same (no object per repeated frame). */
+function runningAt(current: WorkflowProgress['running'], node: string, fraction: number): WorkflowProgress['running'] {
+  return current !== null && current.node === node && current.fraction === fraction ? current : { node, fraction }
 }
 
 function sameRunning(a: WorkflowProgress['running'], b: WorkflowProgress['running']): boolean {
