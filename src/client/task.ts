@@ -3,7 +3,8 @@ import type { TaskAction, TaskModel, TaskWorkflow } from '../core/task-reducer'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { ComfyTaskResult } from './types'
-import { reduceTask } from '../core/task-reducer'
+import { foldFrame, reduceTask, withProgress } from '../core/task-reducer'
+import { ProgressFold } from '../core/workflow-progress'
 
 /** A prompt sent whose answer never came, kept so it can be sent again under the same id (see `resubmit`). */
 export interface UnsentPrompt {
@@ -23,10 +24,16 @@ type Outcome = { ok: true, value: ComfyTaskResult } | { ok: false, error: ComfyT
 /**
  * One task of the client, and the one owner of everything about it: its state (a plain snapshot the app reads), its
  * workflow's progress, its result promise, its prompt while unconfirmed, its preview URL. It changes only through
- * {@link Task.dispatch}, which runs the one reducer (`reduceTask`) and then tells its owner.
+ * {@link Task.dispatch}, which runs the one reducer (`reduceTask`) and then tells its owner. The progress of a followed
+ * workflow is folded frame by frame into a mutable {@link ProgressFold} (a few lookups, no copy) and becomes plain data
+ * when read: a UI reads it once per render, frames come many times a second.
  */
 export class Task {
   #model: TaskModel
+  /** The workflow's progress being folded, while the task follows its workflow. */
+  #fold: ProgressFold | undefined
+  /** The fold moved since `#model.workflow.progress` was built from it. */
+  #folded = false
   readonly #owner: TaskOwner
   #outcome: Outcome | undefined
   #waiters: { resolve: (r: ComfyTaskResult) => void, reject: (e: ComfyTetherError) => void }[] = []
@@ -57,7 +64,7 @@ export class Task {
 
   /** The workflow it runs, with its overall progress, if it was submitted (or resumed) with its prompt. */
   get workflow(): TaskWorkflow | null {
-    return this.#model.workflow
+    return this.#current().workflow
   }
 
   /** Has its result been settled (it ended, or the client was disposed)? */
@@ -67,12 +74,44 @@ export class Task {
 
   /** Applies `action` through the one reducer; the owner hears of it only when something changed. */
   dispatch(action: TaskAction): void {
-    const previous = this.#model
+    if (action.type === 'frame')
+      return this.#frame(action)
+    const touchesWorkflow = action.type === 'track' || action.type === 'retarget' || action.type === 'queue-position' || action.type === 'touch'
+    const previous = touchesWorkflow ? this.#current() : this.#model
     const next = reduceTask(previous, action)
     if (next === previous)
       return
     this.#model = next
+    if (touchesWorkflow) {
+      const progress = next.workflow?.progress
+      if (progress !== this.#fold?.view())
+        this.#fold = progress ? new ProgressFold(progress) : undefined
+    }
     this.#owner.changed(this, previous)
+  }
+
+  /** A socket frame: the reducer moves the task, the fold its workflow's progress; one change told for both. */
+  #frame(action: Extract<TaskAction, { type: 'frame' }>): void {
+    const previous = this.#model
+    const next = reduceTask(previous, action)
+    const moved = this.#fold !== undefined && foldFrame(this.#fold, previous.task, action.message)
+    if (next === previous && !moved)
+      return
+    if (moved)
+      this.#folded = true
+    this.#model = next
+    this.#owner.changed(this, previous)
+  }
+
+  /** The model with the folded progress in it (built now if frames moved it since). */
+  #current(): TaskModel {
+    if (this.#folded && this.#fold) {
+      this.#folded = false
+      const { task, workflow } = this.#model
+      if (workflow)
+        this.#model = { task, workflow: withProgress(workflow, this.#fold.view()) }
+    }
+    return this.#model
   }
 
   /** The result: resolves with the outputs when the task succeeds, rejects with its typed error otherwise. */

@@ -74,6 +74,15 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
     return found
   }
 
+  /** Does someone read the position of a task waiting on `server`? (No list built: a `status` frame asks this.) */
+  function anyObservedOn(server: string): boolean {
+    for (const task of cache.pendingTasksOn(server)) {
+      if (task.snapshot.state === 'queued' && observed.has(task) && task.workflow)
+        return true
+    }
+    return false
+  }
+
   /** Expected end of a running task, estimated when read (not on every frame) from the recent runs and its progress. */
   function etaOf(workflow: TaskWorkflow, task: ComfyTask): number | null {
     const at = now()
@@ -107,7 +116,7 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
       }
     }, () => fresh.delete(server)).finally(() => {
       queueFetch.delete(server)
-      if (state.again && observedOn(server).length > 0)
+      if (state.again && anyObservedOn(server))
         refreshQueue(server)
     })
   }
@@ -116,7 +125,7 @@ export function createWorkflowInsight(ctx: WorkflowInsightContext) {
     /** A `status` frame of `server`: its queue changed. Positions are asked again only if someone reads them. */
     onStatus(server: string): void {
       fresh.delete(server)
-      if (!disposed && observedOn(server).length > 0)
+      if (!disposed && anyObservedOn(server))
         refreshQueue(server)
     },
     /** `execution_success` of a task followed through its workflow: one more run time for its ETAs. */

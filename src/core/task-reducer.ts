@@ -1,10 +1,10 @@
 import type { ComfyMessage } from './protocol'
 import type { ComfyTask, TaskPreview } from './task-state'
 import type { ComfyWorkflow } from './validate-input'
-import type { WorkflowProgress } from './workflow-progress'
+import type { ProgressFold, WorkflowProgress } from './workflow-progress'
 import type { FilledWorkflow } from './workflow-template'
 import { applyMessage, applyPreview, isTerminal, updateTask } from './task-state'
-import { advanceWorkflowProgress, startWorkflowProgress, workflowKey } from './workflow-progress'
+import { startWorkflowProgress, workflowKey } from './workflow-progress'
 
 /** What a task knows of its workflow as a whole (for tasks submitted or resumed with their prompt). Plain data. */
 export interface TaskWorkflow {
@@ -44,21 +44,24 @@ export type TaskAction =
   /** The workflow's values changed in place (seeds fitted to the server): a new model, so observers look again. */
   | { type: 'touch' }
 
-/** The message types that move a workflow's overall progress. */
-const PROGRESS_TYPES: ReadonlySet<string> = new Set(['execution_start', 'execution_cached', 'executing', 'progress', 'progress_state', 'executed', 'execution_success'])
-
 function withWorkflow(model: TaskModel, workflow: TaskWorkflow | null): TaskModel {
   return workflow === model.workflow ? model : { task: model.task, workflow }
 }
 
-function advance(model: TaskModel, message: ComfyMessage): TaskWorkflow | null {
-  const { workflow } = model
-  if (!workflow || !PROGRESS_TYPES.has(message.type) || isTerminal(model.task.state))
-    return workflow
-  const progress = advanceWorkflowProgress(workflow.progress, message)
-  if (progress === workflow.progress && message.type !== 'execution_start')
-    return workflow
-  // A literal, not a spread: this runs on every progress frame of a followed task.
+/**
+ * Folds a frame of a task into its workflow's progress (`fold`, kept by the task while it follows its workflow) and
+ * tells whether observers should hear of it: the progress moved, or the prompt started (it left the queue, so its
+ * queue position is gone). Frames of a task that ended move nothing.
+ */
+export function foldFrame(fold: ProgressFold, task: ComfyTask, message: ComfyMessage): boolean {
+  if (isTerminal(task.state))
+    return false
+  return fold.apply(message) || message.type === 'execution_start'
+}
+
+/** `workflow` with a new progress (folded from frames): the task runs, so it has no queue position any more. */
+export function withProgress(workflow: TaskWorkflow, progress: WorkflowProgress): TaskWorkflow {
+  // A literal, not a spread: it runs each time a running task's view is read.
   return { prompt: workflow.prompt, key: workflow.key, filled: workflow.filled, format: workflow.format, progress, queuePosition: null }
 }
 
@@ -69,9 +72,9 @@ function advance(model: TaskModel, message: ComfyMessage): TaskWorkflow | null {
 export function reduceTask(model: TaskModel, action: TaskAction): TaskModel {
   switch (action.type) {
     case 'frame': {
-      const workflow = advance(model, action.message)
+      // The workflow's progress is folded by the task (see foldFrame), and read when someone reads it.
       const task = action.message.type === 'execution_success' ? model.task : applyMessage(model.task, action.message, action.at)
-      return task === model.task && workflow === model.workflow ? model : { task, workflow }
+      return task === model.task ? model : { task, workflow: model.workflow }
     }
     case 'frames-final': {
       const task = applyMessage(model.task, action.message, action.at)

@@ -7,11 +7,10 @@ import type { ComfyMessage } from './protocol'
 /** Where a task is in its life. The last five are terminal. */
 export type TaskState = 'preparing' | 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted' | 'cancelled' | 'lost'
 
-const TERMINAL: ReadonlySet<TaskState> = new Set(['succeeded', 'failed', 'interrupted', 'cancelled', 'lost'])
-
 /** Has the task ended (successfully or not)? */
 export function isTerminal(state: TaskState): boolean {
-  return TERMINAL.has(state)
+  // Comparisons, not a Set lookup: this runs several times per socket frame.
+  return state === 'succeeded' || state === 'failed' || state === 'interrupted' || state === 'cancelled' || state === 'lost'
 }
 
 /** The latest preview image of a task. */
@@ -59,11 +58,11 @@ export interface ComfyTask {
 }
 
 /**
- * A shallow copy of a task with `changes` applied. An explicit literal: V8 copies it an order of magnitude faster than
- * an object spread of this many fields, and the reducer runs once per socket frame.
+ * A shallow copy of a task. An explicit literal: V8 copies it an order of magnitude faster than an object spread of
+ * this many fields, and the reducer runs once per socket frame.
  */
-export function updateTask(task: ComfyTask, changes: Partial<ComfyTask>): ComfyTask {
-  const next: ComfyTask = {
+function copyTask(task: ComfyTask): ComfyTask {
+  return {
     promptId: task.promptId,
     server: task.server,
     clientId: task.clientId,
@@ -84,6 +83,11 @@ export function updateTask(task: ComfyTask, changes: Partial<ComfyTask>): ComfyT
     missingSince: task.missingSince,
     nodeErrors: task.nodeErrors,
   }
+}
+
+/** A shallow copy of a task with `changes` applied. */
+export function updateTask(task: ComfyTask, changes: Partial<ComfyTask>): ComfyTask {
+  const next = copyTask(task)
   for (const key in changes) (next as unknown as Record<string, unknown>)[key] = (changes as Record<string, unknown>)[key]
   return next
 }
@@ -154,7 +158,11 @@ export function applyMessage(task: ComfyTask, message: ComfyMessage, now: number
         return task // the legacy "done" marker; execution_success/error/interrupted decide the end
       if (task.node === node && task.state === 'running')
         return task
-      return updateTask(toRunning(task, now), { node, progress: task.progress?.node === node ? task.progress : null })
+      // Named stores on a fresh copy, not a `changes` object: the hot frames (executing, progress) take this path.
+      const next = copyTask(toRunning(task, now))
+      next.node = node
+      next.progress = task.progress?.node === node ? task.progress : null
+      return next
     }
     case 'progress': {
       const { value, max } = message.data
@@ -162,7 +170,9 @@ export function applyMessage(task: ComfyTask, message: ComfyMessage, now: number
       const previous = task.progress
       if (previous && previous.node === node && previous.max === max && value <= previous.value)
         return task
-      return updateTask(toRunning(task, now), { progress: { value, max, node } })
+      const next = copyTask(toRunning(task, now))
+      next.progress = { value, max, node }
+      return next
     }
     case 'executed': {
       const { node, output } = message.data

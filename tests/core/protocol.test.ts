@@ -107,6 +107,13 @@ describe('parseMessage', () => {
     expect(parsed('{"type":"executed","data":{"node":"4","display_node":"4","output":null,"prompt_id":"p"}}')).toEqual({ type: 'executed', data: { node: '4', display_node: '4', output: null, prompt_id: 'p' } })
   })
 
+  it('checks a progress_state node on what the engine reads: ids it does not read pass as sent', () => {
+    const nodes = { 3: { value: 1, max: 4, state: 'running', node_id: 3, prompt_id: null, display_node_id: '3', parent_node_id: 7 } }
+    expect(parsed(JSON.stringify({ type: 'progress_state', data: { prompt_id: 'p', nodes } }))).toEqual({ type: 'progress_state', data: { prompt_id: 'p', nodes } })
+    const shown = parseMessage(JSON.stringify({ type: 'progress_state', data: { prompt_id: 'p', nodes: { 3: { ...nodes[3], display_node_id: 3 } } } }))
+    expect(shown).toEqual({ ok: false, reason: 'progress_state.nodes["3"].display_node_id is not a string' })
+  })
+
   it('accepts the legacy end marker executing {node: null}', () => {
     expect(parsed('{"type":"executing","data":{"node":null,"prompt_id":"p"}}')).toEqual({ type: 'executing', data: { node: null, prompt_id: 'p' } })
   })

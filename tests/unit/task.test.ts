@@ -37,6 +37,34 @@ describe('Task', () => {
     expect(task.workflow?.progress.fraction).toBeCloseTo(0.5)
   })
 
+  it('tells its owner of each progress_state that moves the workflow, not of one that repeats it', () => {
+    const { task, changes } = factory()
+    task.dispatch({ type: 'track', prompt: { 1: { class_type: 'EmptyImage', inputs: {} }, 2: { class_type: 'SaveImage', inputs: { images: ['1', 0] } } }, filled: null, nodes: ['1', '2'], format: 'api' })
+    task.dispatch({ type: 'frame', message: frame('execution_start', { prompt_id: 'p1' }), at: Date.now() })
+    const node = (state: string, value: number) => ({ value, max: 4, state, node_id: '1', prompt_id: 'p1', display_node_id: '1' })
+    const before = changes.length
+    task.dispatch({ type: 'frame', message: frame('progress_state', { prompt_id: 'p1', nodes: { 1: node('running', 2) } }), at: Date.now() })
+    task.dispatch({ type: 'frame', message: frame('progress_state', { prompt_id: 'p1', nodes: { 1: node('running', 2) } }), at: Date.now() }) // the same again
+    expect(changes.length).toBe(before + 1)
+    expect(task.snapshot.state).toBe('running')
+    expect(task.workflow?.progress).toMatchObject({ fraction: 0.25, running: { node: '1', fraction: 0.5 }, done: [] })
+    task.dispatch({ type: 'frame', message: frame('progress_state', { prompt_id: 'p1', nodes: { 1: node('finished', 4) } }), at: Date.now() })
+    expect(changes.length).toBe(before + 2)
+    expect(task.workflow?.progress).toMatchObject({ fraction: 0.5, running: null, done: ['1'] })
+  })
+
+  it('drops a queue position read while queued once its prompt starts', () => {
+    const { task } = factory()
+    task.dispatch({ type: 'track', prompt: { 1: { class_type: 'EmptyImage', inputs: {} } }, filled: null, nodes: ['1'], format: 'api' })
+    task.dispatch({ type: 'queue-position', position: 3 })
+    expect(task.workflow?.queuePosition).toBe(3)
+    task.dispatch({ type: 'frame', message: frame('execution_start', { prompt_id: 'p1' }), at: Date.now() })
+    expect(task.workflow?.queuePosition).toBeNull()
+    task.dispatch({ type: 'frame', message: frame('executing', { node: '1', prompt_id: 'p1' }), at: Date.now() })
+    task.dispatch({ type: 'queue-position', position: 1 }) // a late read of the queue lands after the frames
+    expect(task.workflow).toMatchObject({ queuePosition: 1, progress: { running: { node: '1', fraction: 0 } } })
+  })
+
   it('moves only the workflow on execution_success: the history ends the task', () => {
     const { task } = factory()
     task.dispatch({ type: 'track', prompt: { 1: { class_type: 'EmptyImage', inputs: {} } }, filled: null, nodes: ['1'], format: 'api' })
