@@ -37,6 +37,15 @@ export interface ClientState {
   emit: (change: ComfyClientStateChange) => void
 }
 
+/** Does `current` already have every value of `patch`? */
+function samePatch(current: ServerStatus, patch: Partial<ServerStatus>): boolean {
+  for (const key in patch) {
+    if (!Object.is(current[key as keyof ServerStatus], patch[key as keyof ServerStatus]))
+      return false
+  }
+  return true
+}
+
 /** How old `checkedAt` may get while a server keeps reporting the same status. */
 const UNCHANGED_STATUS_REFRESH_MS = 1000
 
@@ -122,9 +131,16 @@ export function createClientState(options: ResolvedComfyOptions, cache: TaskCach
     },
     updateServer(url, patch) {
       const at = now()
-      const current = servers.find(s => s.url === url)
-      // Status frames repeat the same queue length many times a second: no news, unless `checkedAt` gets old.
-      if (current && current.checkedAt !== null && at - current.checkedAt < UNCHANGED_STATUS_REFRESH_MS && (Object.keys(patch) as (keyof ServerStatus)[]).every(key => Object.is(current[key], patch[key])))
+      let current: ServerStatus | undefined
+      for (const s of servers) {
+        if (s.url === url) {
+          current = s
+          break
+        }
+      }
+      // Status frames repeat the same queue length many times a second: no news, unless `checkedAt` gets old. (A loop,
+      // no closures: this runs on every status frame.)
+      if (current && current.checkedAt !== null && at - current.checkedAt < UNCHANGED_STATUS_REFRESH_MS && samePatch(current, patch))
         return
       // An outage keeps the time it started: a later failed request (or the tether's clock) does not move it.
       if (current && current.unreachableSince !== null && typeof patch.unreachableSince === 'number')
