@@ -149,7 +149,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     },
   })
   const http = comfyHttp.http
-  const removeWatchdog = installRequestWatchdog(http, timers.after)
+  const removeWatchdog = installRequestWatchdog(http, timers.after, disposal.controllerOf)
   // The client's own requests: none is sent after dispose(), and those in flight then are aborted.
   const requester = disposal.requester(http)
   const api = createComfyApi(requester)

@@ -1,4 +1,4 @@
-import type { AxiosRequestConfig } from 'axios'
+import type { AxiosRequestConfig, GenericAbortSignal } from 'axios'
 import type { ComfyRequester } from '../http/comfy-api'
 import { ClientDisposedError } from '../core/errors'
 
@@ -22,6 +22,11 @@ export interface Disposal {
    * aborted by `dispose()` while in flight (a disposed Node process then has no socket left to wait for).
    */
   requester: (http: ComfyRequester) => ComfyRequester
+  /**
+   * The controller of a request of `requester` in flight, by its signal: the request watchdog aborts it directly on a
+   * timeout, so each request has one controller, not one here and one in the watchdog.
+   */
+  controllerOf: (signal: GenericAbortSignal) => AbortController | undefined
   dispose: () => void
 }
 
@@ -30,9 +35,9 @@ const operationOf = (config: AxiosRequestConfig | undefined): string => config?.
 /** Creates the disposal of one client; `dispose()` is called once, first thing in the client's own `dispose()`. */
 export function createDisposal(): Disposal {
   let disposed = false
-  /** Rejecters of the awaits pending now, and the controllers of the requests in flight. */
+  /** Rejecters of the awaits pending now, and the controllers of the requests in flight (by their signals). */
   const waiting = new Set<() => void>()
-  const inFlight = new Set<AbortController>()
+  const inFlight = new Map<GenericAbortSignal, AbortController>()
 
   function untilDisposed<T>(operation: string, work: Promise<T>): Promise<T> {
     if (disposed) {
@@ -59,11 +64,32 @@ export function createDisposal(): Disposal {
   }
 
   function send<R>(config: AxiosRequestConfig | undefined, request: (config: AxiosRequestConfig) => Promise<R>): Promise<R> {
+    const operation = operationOf(config)
     if (disposed)
-      return Promise.reject(new ClientDisposedError(operationOf(config)))
+      return Promise.reject(new ClientDisposedError(operation))
     const controller = new AbortController()
-    inFlight.add(controller)
-    return untilDisposed(operationOf(config), request({ ...config, signal: config?.signal ?? controller.signal }).finally(() => inFlight.delete(controller)))
+    const own = controller.signal
+    inFlight.set(own, controller)
+    // untilDisposed's promise with the request's clean-up in it: one promise per request, not two.
+    return new Promise<R>((resolve, reject) => {
+      const gone = (): void => reject(new ClientDisposedError(operation))
+      waiting.add(gone)
+      request({ ...config, signal: config?.signal ?? own }).then((value) => {
+        inFlight.delete(own)
+        waiting.delete(gone)
+        if (disposed)
+          gone()
+        else
+          resolve(value)
+      }, (error: unknown) => {
+        inFlight.delete(own)
+        waiting.delete(gone)
+        if (disposed)
+          gone()
+        else
+          reject(error)
+      })
+    })
   }
 
   return {
@@ -80,13 +106,14 @@ export function createDisposal(): Disposal {
       get: (url: string, config?: AxiosRequestConfig) => send(config, c => http.get(url, c)),
       post: (url: string, data?: unknown, config?: AxiosRequestConfig) => send(config, c => http.post(url, data, c)),
     }) as ComfyRequester,
+    controllerOf: signal => inFlight.get(signal),
     dispose() {
       if (disposed)
         return
       disposed = true
       for (const gone of [...waiting]) gone()
       waiting.clear()
-      for (const controller of [...inFlight]) controller.abort()
+      for (const controller of [...inFlight.values()]) controller.abort()
       inFlight.clear()
     },
   }

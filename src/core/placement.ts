@@ -11,27 +11,26 @@ export interface PlacementLoad {
 }
 
 /**
- * The tail rule of task affinity: hold a task back from `target` when it would finish there later than the whole
- * backlog (tasks pending anywhere plus those waiting in the client) would finish on all servers together. A queued
- * prompt cannot move, so at the end of a batch one task on a slow server can outlast every fast one; in steady state
- * (a long backlog) the rule never holds back. Unknown service times never hold back.
+ * The tail rule of task affinity: hold a task back from `target` when the whole backlog (tasks pending anywhere plus
+ * those waiting in the client) could be finished without it, by the slots of all servers that end strictly before
+ * the task would end on `target`. A queued prompt cannot move, so at the end of a batch one task on a slow server can
+ * outlast every fast one; in steady state (a long backlog) the rule never holds back. Counted in whole tasks per
+ * server, not as one pooled rate: a pooled rate finishes 50 tasks on 8 equal servers after 6.25 tasks each, held the
+ * 7th task of every server back and kept 2 of 50 submits waiting for good. Unknown service times never hold back.
  */
 export function shouldHoldBack(target: PlacementLoad, all: readonly PlacementLoad[], waiting: number): boolean {
   if (target.serviceMs === null)
     return false
-  let rate = 0
+  const doneHereInMs = (target.pending + 1) * target.serviceMs
   let pending = 0
+  let endingSooner = 0
   for (const load of all) {
     if (load.serviceMs === null || load.serviceMs <= 0)
       return false
-    rate += 1 / load.serviceMs
     pending += load.pending
+    endingSooner += Math.ceil(doneHereInMs / load.serviceMs) - 1
   }
-  if (pending === 0)
-    return false
-  const backlogDoneInMs = (pending + waiting) / rate
-  const doneHereInMs = (target.pending + 1) * target.serviceMs
-  return doneHereInMs > backlogDoneInMs
+  return pending > 0 && endingSooner >= pending + waiting
 }
 
 /** An exponentially weighted average of service times: recent tasks count most, one outlier does not dominate. */

@@ -14,6 +14,11 @@ describe('shouldHoldBack', () => {
     expect(shouldHoldBack(slow(0), [fast(2), slow(0)], 1)).toBe(true)
   })
 
+  it('lets each of 8 equal servers take a 7th task while 50 are in flight (none of 50 submits waits for good)', () => {
+    const equal = Array.from({ length: 8 }, (_, i) => ({ url: `s${i}`, pending: 6, serviceMs: 30 }))
+    expect(shouldHoldBack(equal[0]!, equal, 2)).toBe(false)
+  })
+
   it('never holds back when nothing is pending anywhere (the task would wait forever)', () => {
     expect(shouldHoldBack(slow(0), [fast(0), slow(0)], 1)).toBe(false)
   })

@@ -30,7 +30,8 @@ describe('placeNewTask', () => {
     const serviceMs = (url: string): number | null => times[url] ?? null
     // 1 pending on fast, 10 waiting: the backlog takes 11 / (1/75 + 1/300) = 660 ms; slow finishes one in 300 ms.
     expect(placeNewTask(snapshot({ fast: 1, slow: 0 }, { serviceMs, waiting: 10, maxTasksPerServer: 4 }), leastBusyStrategy)).toBe('slow')
-    // 3 waiting: 240 ms for the backlog, 300 ms on slow: the fast server (150 ms) takes it though it is busier.
-    expect(placeNewTask(snapshot({ fast: 1, slow: 0 }, { serviceMs, waiting: 3, maxTasksPerServer: 4 }), leastBusyStrategy)).toBe('fast')
+    // 2 waiting: fast ends the backlog's 3 tasks at 225 ms, before slow would end one (300 ms): fast takes it though
+    // it is busier.
+    expect(placeNewTask(snapshot({ fast: 1, slow: 0 }, { serviceMs, waiting: 2, maxTasksPerServer: 4 }), leastBusyStrategy)).toBe('fast')
   })
 })
