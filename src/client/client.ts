@@ -22,7 +22,7 @@ import { createClientState } from './client-state'
 import { createDisposal } from './disposal'
 import { createFrameRouter } from './load-frame-router'
 import { createInspection } from './inspect'
-import { createNodeInfoCache } from './node-info-cache'
+import { createLazyNodeInfoCache } from './load-node-info-cache'
 import { observeTask } from './observe'
 import { createClientIdGuard, createSnapshotWriter, isPromiseLike, loadSnapshot, snapshotText } from './persistence'
 import { createPlacement } from './placement'
@@ -156,7 +156,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   const serverQueue = createServerQueue(api)
   const images = createImageLoader(requester)
   const serverApi = createComfyServerApi(requester)
-  const objectInfos = createNodeInfoCache({
+  const objectInfos = createLazyNodeInfoCache({
     one: (server, nodeClass) => serverApi.objectInfo(server, nodeClass),
     all: server => serverApi.objectInfo(server),
     watching: server => state.tethers.get(server)?.socket.status === 'OPEN',
