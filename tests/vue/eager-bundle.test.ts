@@ -10,7 +10,7 @@ import { buildApp } from '../helpers/build-app'
 // (issues #13 and #22): the workflow checks (UI-format conversion, validation against /object_info, templates), the
 // server API's calls, the task runner (submit, cancel), placement's choice, the typed ComfyUI calls with their answer
 // decoders and errors, the frame router with the binary preview decoder, the reconcile pass, resume() with its follow
-// sockets, the server probes, uploadImage(), loadImage(), the duplicate-tab guard, the node info cache and the reader of a server's queue. A static import of any of them from the store's path brings them back into the eager code.
+// sockets, the server probes, uploadImage(), loadImage(), the duplicate-tab guard, the node info cache, the reader of a server's queue and task affinity's placement rules. A static import of any of them from the store's path brings them back into the eager code.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 /** Modules that must stay out of the eager code. */
@@ -25,7 +25,7 @@ const LAZY = [
   /^src\/http\/server-api-calls\.ts$/,
   /^src\/client\/(task-runner|cancel-task|workflow-source|place-tasks|health-refresh|reconcile-pass|resume|follow-socket-set|server-probes|upload-image|client-id-guard|frame-router|history-failure|node-info-cache|server-queue)\.ts$/,
   /^src\/http\/(comfy-api-calls|image-loader|server-get|to-comfy-error)\.ts$/,
-  /^src\/core\/(task-parsers|jobs-parsers|history-parsers|validate-input|object-info|binary-frames|request-errors)\.ts$/,
+  /^src\/core\/(task-parsers|jobs-parsers|history-parsers|validate-input|object-info|binary-frames|request-errors|placement)\.ts$/,
 ]
 
 interface Split {
