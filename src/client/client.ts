@@ -22,7 +22,7 @@ import { createClientState } from './client-state'
 import { createDisposal } from './disposal'
 import { createFrameRouter } from './load-frame-router'
 import { createInspection } from './inspect'
-import { createNodeInfoCache } from './node-info-cache'
+import { createLazyNodeInfoCache, createLazyServerQueue } from './load-engine-parts'
 import { observeTask } from './observe'
 import { createClientIdGuard, createSnapshotWriter, isPromiseLike, loadSnapshot, snapshotText } from './persistence'
 import { createPlacement } from './placement'
@@ -32,7 +32,6 @@ import { queryCredentialOf, resolveComfyOptions } from './resolve-options'
 import { startRestore } from './restore'
 import { createFollowSockets } from './follow-sockets'
 import { lazyResume } from './load-resume'
-import { createServerQueue } from './server-queue'
 import { NO_WEBSOCKET, webSocketFactory } from './socket'
 import { TaskCache } from './task-cache'
 import { createTaskEnds } from './task-ends'
@@ -153,10 +152,10 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   // The client's own requests: none is sent after dispose(), and those in flight then are aborted.
   const requester = disposal.requester(http)
   const api = createComfyApi(requester)
-  const serverQueue = createServerQueue(api)
+  const serverQueue = createLazyServerQueue(api)
   const images = createImageLoader(requester)
   const serverApi = createComfyServerApi(requester)
-  const objectInfos = createNodeInfoCache({
+  const objectInfos = createLazyNodeInfoCache({
     one: (server, nodeClass) => serverApi.objectInfo(server, nodeClass),
     all: server => serverApi.objectInfo(server),
     watching: server => state.tethers.get(server)?.socket.status === 'OPEN',

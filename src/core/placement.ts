@@ -33,11 +33,6 @@ export function shouldHoldBack(target: PlacementLoad, all: readonly PlacementLoa
   return pending > 0 && endingSooner >= pending + waiting
 }
 
-/** An exponentially weighted average of service times: recent tasks count most, one outlier does not dominate. */
-export function smoothServiceTime(previous: number | undefined, sampleMs: number, weight = 0.3): number {
-  return previous === undefined ? sampleMs : previous + weight * (sampleMs - previous)
-}
-
 /** What task-affinity placement decides on: a snapshot of the servers and of this client's load on them. */
 export interface PlacementSnapshot {
   /** The servers a task may go to (those that fit its workflow), with their last known health. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { shouldHoldBack, smoothServiceTime } from '../../src/core/placement'
+import { shouldHoldBack } from '../../src/core/placement'
+import { smoothServiceTime } from '../../src/core/service-time'
 
 const fast = (pending: number) => ({ url: 'fast', pending, serviceMs: 75 })
 const slow = (pending: number) => ({ url: 'slow', pending, serviceMs: 300 })
