@@ -2,7 +2,8 @@ import type { ComfyTask } from '../core/task-state'
 import type { ComfyApi } from '../http/comfy-api'
 import type { ServerQueue } from './server-queue'
 import { TaskCancelledError } from '../core/errors'
-import { endTask, isTerminal, reconcileTask } from '../core/task-state'
+import { endTask, isTerminal } from '../core/task-state'
+import { reconcileTask } from '../core/task-reconcile'
 
 /** What cancelling needs from the store. */
 export interface CancelContext {

@@ -5,7 +5,8 @@ import type { Task } from './task'
 import type { TaskCache } from './task-cache'
 import { parseBinaryFrame } from '../core/binary-frames'
 import { parseMessage } from '../core/protocol'
-import { endTask, isTerminal, messagePromptId, reconcileTask } from '../core/task-state'
+import { endTask, isTerminal, messagePromptId } from '../core/task-state'
+import { reconcileTask } from '../core/task-reconcile'
 import { HISTORY_ERROR_RETRY_MS, historyReadError, isAnsweredFailure } from './history-failure'
 
 /** What the frame router reads and calls in the store. */

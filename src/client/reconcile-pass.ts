@@ -4,7 +4,8 @@ import type { ComfyTask } from '../core/task-state'
 import type { ComfyApi } from '../http/comfy-api'
 import type { ServerQueue, WaitingPrompts } from './server-queue'
 import { ProtocolError, TaskCancelledError, TaskLostError } from '../core/errors'
-import { endTask, isTerminal, reconcileTask } from '../core/task-state'
+import { endTask, isTerminal } from '../core/task-state'
+import { reconcileTask } from '../core/task-reconcile'
 import { historyReadError, isAnsweredFailure, MAX_UNREADABLE_PASSES } from './history-failure'
 
 /** A task's history as one pass read it: the entry (`null`: none), or the answered failure that kept it unread. */

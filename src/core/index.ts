@@ -29,8 +29,10 @@ export { redactUrl } from './redact-url'
 export { assertDistinctServers, DuplicateServerError, serverIdentity } from './server-identity'
 
 // The task reducer: a task's lifecycle from socket messages, previews and server evidence.
-export { applyMessage, applyPreview, createTask, endTask, isTerminal, messagePromptId, reconcileTask } from './task-state'
-export type { ComfyTask, ServerEvidence, TaskPreview, TaskState } from './task-state'
+export { applyMessage, applyPreview, createTask, endTask, isTerminal, messagePromptId } from './task-state'
+export { reconcileTask } from './task-reconcile'
+export type { ComfyTask, TaskPreview, TaskState } from './task-state'
+export type { ServerEvidence } from './task-reconcile'
 
 // Parsers of ComfyUI's socket frames and HTTP answers: `{ ok: true, value } | { ok: false, reason }`, never a throw.
 export { parseMessage } from './protocol'
