@@ -44,23 +44,7 @@ export function createDisposal(): Disposal {
       work.catch(() => {}) // its outcome no longer matters to anyone
       return Promise.reject(new ClientDisposedError(operation))
     }
-    return new Promise<T>((resolve, reject) => {
-      const gone = (): void => reject(new ClientDisposedError(operation))
-      waiting.add(gone)
-      work.then((value) => {
-        waiting.delete(gone)
-        if (disposed)
-          gone()
-        else
-          resolve(value)
-      }, (error: unknown) => {
-        waiting.delete(gone)
-        if (disposed)
-          gone()
-        else
-          reject(error)
-      })
-    })
+    return follow(operation, work)
   }
 
   function send<R>(config: AxiosRequestConfig | undefined, request: (config: AxiosRequestConfig) => Promise<R>): Promise<R> {
@@ -71,24 +55,28 @@ export function createDisposal(): Disposal {
     const own = controller.signal
     inFlight.set(own, controller)
     // untilDisposed's promise with the request's clean-up in it: one promise per request, not two.
-    return new Promise<R>((resolve, reject) => {
+    return follow(operation, request({ ...config, signal: config?.signal ?? own }), () => inFlight.delete(own))
+  }
+
+  /**
+   * Settles like `work` while the client lives, and rejects with `CLIENT_DISPOSED` as soon as it is disposed (then or
+   * when `work` settles); `done` runs when `work` settles.
+   */
+  function follow<T>(operation: string, work: Promise<T>, done?: () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       const gone = (): void => reject(new ClientDisposedError(operation))
       waiting.add(gone)
-      request({ ...config, signal: config?.signal ?? own }).then((value) => {
-        inFlight.delete(own)
+      const settle = (ok: boolean, value: unknown): void => {
+        done?.()
         waiting.delete(gone)
         if (disposed)
           gone()
+        else if (ok)
+          resolve(value as T)
         else
-          resolve(value)
-      }, (error: unknown) => {
-        inFlight.delete(own)
-        waiting.delete(gone)
-        if (disposed)
-          gone()
-        else
-          reject(error)
-      })
+          reject(value)
+      }
+      work.then(value => settle(true, value), (error: unknown) => settle(false, error))
     })
   }
 
