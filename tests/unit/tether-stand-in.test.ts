@@ -2,18 +2,17 @@
 // stand-in: it shows the lock and a socket that never opened, and once the chunk is there the tether it makes opens
 // the socket and runs, in order, what was asked of it meanwhile. Each test loads load-server-tether.ts anew, so that
 // its chunk is not there yet.
-import type { ServerTether, TetherContext } from '../../src/client/server-tether'
+import type { ServerTether } from '../../src/client/server-tether'
 import type { ComfyWebSocket } from '../../src/client/socket'
 import type { ComfyApi } from '../../src/http/comfy-api'
 import type { ServerQueue } from '../../src/client/server-queue'
 import type { ComfyTask } from '../../src/core/task-state'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { webSocketFactory } from '../../src/client/socket'
 import { resolveComfyOptions } from '../../src/client/resolve-options'
 import { ServerUnreachableError } from '../../src/core/request-errors'
 import { acquireLock } from '../../src/core/server-lock'
 import { createTask } from '../../src/core/task-state'
-import { defaultTimers } from '../../src/core/timers'
+import { tetherContext } from '../helpers/tether-context'
 
 const SERVER = 'http://gpu-a:8188'
 
@@ -42,24 +41,7 @@ async function factory(options: { ready?: boolean } = {}) {
   const unreachable = (): Promise<never> => Promise.reject(new ServerUnreachableError(SERVER, 'GET /prompt', 'refused'))
   const api = { queueRemaining: vi.fn(unreachable), history: vi.fn(async () => null), histories: vi.fn(async () => new Map()) } as unknown as ComfyApi
   const queue: ServerQueue = { waiting: vi.fn(async () => ({ running: [], pending: ['p0'] })), ended: vi.fn(async () => null), cancel: vi.fn(async () => null), hasJobsApi: () => undefined, forget: vi.fn() }
-  const ctx: TetherContext = {
-    options: resolved,
-    api,
-    queue,
-    clientId: () => 'client-1',
-    ready: () => ready,
-    pendingOn: () => [task],
-    getTask: id => (id === 'p0' ? task : undefined),
-    setTask: () => {},
-    record: () => {},
-    onFrame: () => {},
-    resubmit: async () => false,
-    updateServer: () => {},
-    wasSent: () => true,
-    timers: defaultTimers,
-    createSocket: webSocketFactory(QuietSocket, defaultTimers),
-    changed: () => {},
-  }
+  const ctx = tetherContext({ options: resolved, api, queue, WebSocket: QuietSocket, tasks: new Map([[task.promptId, task]]), ready: () => ready })
   const make = (): ServerTether => createServerTether(acquireLock(null, { server: SERVER, clientId: 'client-1', reason: 'restored-after-reload', now: Date.now(), pending: [] }), ctx)
   return { make, queue, api, setReady: (value: boolean) => void (ready = value) }
 }

@@ -1,19 +1,18 @@
 // Unit tier (issue #22): one server's Tether with fake timers and a scripted socket, no simulator. It reconnects only
 // to its own server and only while tasks are pending, asks the server when the socket is silent, ends its tasks after
 // maxOutage without an answer, and leaves no timer behind.
-import type { ServerTether, TetherContext } from '../../src/client/server-tether'
+import type { ServerTether } from '../../src/client/server-tether'
 import type { ComfyWebSocket } from '../../src/client/socket'
 import type { ComfyApi } from '../../src/http/comfy-api'
 import type { ServerQueue } from '../../src/client/server-queue'
 import type { ComfyTask } from '../../src/core/task-state'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createServerTether } from '../../src/client/server-tether'
-import { webSocketFactory } from '../../src/client/socket'
 import { resolveComfyOptions } from '../../src/client/resolve-options'
 import { ServerUnreachableError } from '../../src/core/request-errors'
 import { acquireLock } from '../../src/core/server-lock'
 import { createTask } from '../../src/core/task-state'
-import { defaultTimers } from '../../src/core/timers'
+import { tetherContext } from '../helpers/tether-context'
 
 const SERVER = 'http://gpu-a:8188'
 
@@ -77,24 +76,7 @@ function factory(options: { pending?: number, answers?: boolean } = {}) {
     hasJobsApi: () => undefined,
     forget: vi.fn(),
   }
-  const ctx: TetherContext = {
-    options: resolved,
-    api,
-    queue,
-    clientId: () => 'client-1',
-    ready: () => true,
-    pendingOn: () => [...tasks.values()].filter(t => t.state === 'queued' || t.state === 'running'),
-    getTask: id => tasks.get(id),
-    setTask: task => void tasks.set(task.promptId, task),
-    record: () => {},
-    onFrame: () => {},
-    resubmit: async () => false,
-    updateServer: () => {},
-    wasSent: () => true,
-    timers: defaultTimers,
-    createSocket: webSocketFactory(ScriptedSocket, defaultTimers),
-    changed: () => {},
-  }
+  const ctx = tetherContext({ options: resolved, api, queue, WebSocket: ScriptedSocket, tasks })
   const lock = acquireLock(null, { server: SERVER, clientId: 'client-1', reason: 'task-submitted', now: Date.now(), pending: [] })
   const tether: ServerTether = createServerTether(lock, ctx)
   return { tether, tasks, api, queue }
