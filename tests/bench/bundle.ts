@@ -67,7 +67,7 @@ for (const entry of entries) {
   const lazy = chunks.filter(c => !eager.has(c.fileName)).map(c => ({ file: c.fileName, facade: c.facadeModuleId, dynamicEntry: c.isDynamicEntry, bytes: Buffer.byteLength(c.code), gzip: gzip([c]), modules: modulesOf([c]).slice(0, 4) }))
   const code = eagerChunks.map(c => c.code).join('\\n')
   const imports = [...new Set(eagerChunks.flatMap(c => c.imports))].filter(i => !byName.has(i))
-  results[entry.id] = { bytes: Buffer.byteLength(code), gzip: gzip(eagerChunks), totalGzip: gzip(chunks), imports, modules: modulesOf(eagerChunks).slice(0, 6), lazy }
+  results[entry.id] = { bytes: Buffer.byteLength(code), gzip: gzip(eagerChunks), totalGzip: gzip(chunks), imports, modules: modulesOf(eagerChunks).slice(0, process.env.ALL_MODULES ? 999 : 6), lazy }
 }
 console.log(JSON.stringify(results))
 `
