@@ -1,9 +1,10 @@
-import type { ComfyLogger } from './options'
+import type { ComfyLogger, ComfyPluginOptions } from './options'
 import { InvalidArgumentError } from '../core/errors'
 
-// Checks of options that are objects or functions, and the dev-only warning about option names nobody reads.
-// Long explanations exist in development builds only (the check is written out at each message, the form a minifier
-// folds away); a production build keeps a short message that still names the option.
+// Checks of options that are objects or functions, the dev-only checks of what the types already catch, and the
+// dev-only warning about option names nobody reads. Long explanations exist in development builds only (the check is
+// written out at each message or call, the form a minifier folds away); a production build keeps a short message that
+// still names the option.
 
 /** The longest delay a platform timer keeps: `setTimeout` fires at once for anything longer (2^31−1 ms, ~24.8 days). */
 export const MAX_TIMER_MS = 2_147_483_647
@@ -29,13 +30,37 @@ function hasMethods(value: unknown, names: readonly string[]): boolean {
   return typeof value === 'object' && value !== null && names.every(name => typeof (value as Record<string, unknown>)[name] === 'function')
 }
 
-/** Refuses a `logger` that is neither `false` nor an object with `debug`, `info`, `warn` and `error` functions. */
-export function checkLogger(logger: unknown): void {
-  if (logger === undefined || logger === false || hasMethods(logger, ['debug', 'info', 'warn', 'error']))
-    return
-  throw invalidOption(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'
-    ? 'Option `logger` must be `false` or an object with debug, info, warn and error functions (console works: logger: console).'
-    : 'Option `logger`: not a logger')
+/**
+ * Development builds only (the caller writes the check out, so a production build drops the call): refuses what
+ * TypeScript's types already refuse, for a JS caller or a cast. A `logger` that is neither `false` nor an object with
+ * `debug`, `info`, `warn` and `error` functions, a `strategy` other than `'least-busy'`, `'first-healthy'` or a
+ * function, an `affinity` other than `'session'` or `'task'`. A production build takes an unknown strategy or
+ * affinity as the default (`'least-busy'`, `'session'`).
+ */
+export function checkTypedOptions(options: ComfyPluginOptions): void {
+  const { logger, strategy, affinity } = options
+  if (logger !== undefined && logger !== false && !hasMethods(logger, ['debug', 'info', 'warn', 'error']))
+    throw invalidOption('Option `logger` must be `false` or an object with debug, info, warn and error functions (console works: logger: console).')
+  if (strategy !== undefined && strategy !== 'least-busy' && strategy !== 'first-healthy' && typeof strategy !== 'function')
+    invalidValue('strategy', strategy, '\'least-busy\', \'first-healthy\' or a function')
+  if (affinity !== undefined && affinity !== 'session' && affinity !== 'task')
+    invalidValue('affinity', affinity, '\'session\' or \'task\'')
+}
+
+/**
+ * Development builds only, as {@link checkTypedOptions}: refuses `headers` of a server that are not an object of
+ * strings and a `token` that is not a string.
+ */
+export function checkServerTypes(server: object, index: number): void {
+  const { headers, token } = server as { headers?: unknown, token?: unknown }
+  if (headers !== undefined && (typeof headers !== 'object' || headers === null || Object.values(headers).some(v => typeof v !== 'string')))
+    throw invalidOption(`servers[${index}].headers must be an object of strings.`)
+  if (token !== undefined && typeof token !== 'string')
+    throw invalidOption(`servers[${index}].token must be a string.`)
+}
+
+function invalidValue(name: string, value: unknown, expected: string): never {
+  throw invalidOption(`Option \`${name}\` is ${JSON.stringify(value) ?? String(value)}; expected ${expected}.`)
 }
 
 /**

@@ -40,8 +40,6 @@ export type PluginSetup =
   | { client: ComfyClient, resolved?: undefined, exposeOnWindow: string | false }
   | { client?: undefined, resolved: ResolvedComfyOptions, exposeOnWindow: string | false }
 
-const dev = (): boolean => typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'
-
 function isClient(value: unknown): value is ComfyClient {
   const c = value as Partial<Record<keyof ComfyClient, unknown>> | null
   return typeof c === 'object' && c !== null && ['subscribe', 'observe', 'submit', 'dispose'].every(name => typeof c[name as keyof ComfyClient] === 'function')
@@ -60,17 +58,17 @@ export function readPluginOptions(options: ComfyPluginInstallOptions | undefined
   }
   const beside = Object.keys(given).filter(key => key !== 'client' && key !== 'exposeOnWindow' && given[key] !== undefined)
   if (beside.length > 0) {
-    throw invalidOption(dev()
+    throw invalidOption(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'
       ? `comfyPlugin takes either { client } or the options of a client to build, not both: ${beside.map(k => `\`${k}\``).join(', ')} given beside \`client\`. Pass them to createComfyClient({ ${beside.join(', ')}, … }) instead, or leave \`client\` out.`
       : `Option \`client\`: given with ${beside.join(', ')}`)
   }
   if (!isClient(given.client)) {
-    throw invalidOption(dev()
+    throw invalidOption(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'
       ? 'Option `client` must be a comfy-tether client, made with createComfyClient() from \'comfy-tether/client\'.'
       : 'Option `client`: not a client')
   }
   if (given.client.disposed) {
-    throw invalidOption(dev()
+    throw invalidOption(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'
       ? 'Option `client`: this client was disposed; create another with createComfyClient().'
       : 'Option `client`: disposed')
   }
