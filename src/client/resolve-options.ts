@@ -1,5 +1,5 @@
 import type { ServerStrategy } from '../core/server-pool'
-import { redactMessage, safeValue } from '../core/safe-error'
+import { PREFIX, redactMessage, safeValue } from '../core/safe-error'
 import { leastBusyStrategy } from '../core/server-pool'
 import { assertDistinctServers } from '../core/server-identity'
 import type { QueryCredential } from '../core/server-url'
@@ -10,7 +10,7 @@ import { checkServerTypes, checkStorage, checkTypedOptions, invalidOption, MAX_T
 
 const firstHealthy: ServerStrategy = candidates => candidates.find(c => c.healthy)?.url
 
-const prefixed = (message: string): string => (message.startsWith('[comfy-tether]') ? message : `[comfy-tether] ${message}`)
+const prefixed = (message: string): string => (message.startsWith('[comfy-tether]') ? message : PREFIX + message)
 
 /** A logger whose four levels all go to `write`. */
 function loggerOf(write: (level: keyof ComfyLogger, message: string, data?: unknown) => void): ComfyLogger {

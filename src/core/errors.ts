@@ -3,7 +3,7 @@ import type { MissingDependencyError } from './missing-dependency-error'
 import type { UiWorkflowError } from './ui-workflow/error'
 import type { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from './workflow-errors'
 import type { PromptRejectedError, RequestFailedError, ServerUnreachableError, TaskNotFoundError, UploadFailedError } from './request-errors'
-import { errorToJSON, redactMessage, sanitizeCause } from './safe-error'
+import { BRAND, errorToJSON, PREFIX, redactMessage, sanitizeCause } from './safe-error'
 
 /**
  * Stable error codes. Match on `error.code`, not on the class or the message.
@@ -38,13 +38,10 @@ export type ComfyTetherErrorCode =
 // The errors of requests and of calls that name a task are in request-errors.ts: only code that loads on first use
 // makes them, so they load with it.
 
-const PREFIX = '[comfy-tether]'
-
 // Messages: what happened and with which values in every build; the longer explanation of what to do is written for
 // development builds only (as Vue, Pinia and pinia-colada do), behind the check written out at each message, the form
 // a minifier folds away. A production message keeps its facts (servers, ids, node) and a short hint, and the error
 // its code and fields.
-const BRAND = Symbol.for('comfy-tether.error')
 
 /**
  * The base of every error comfy-tether throws or rejects with. `code` is stable, `cause` keeps the original error
@@ -58,7 +55,7 @@ export class ComfyTetherError extends Error {
   readonly [BRAND] = true
 
   constructor(code: ComfyTetherErrorCode, message: string, options?: { cause?: unknown }) {
-    super(redactMessage(`${PREFIX} ${message}`), options?.cause === undefined ? undefined : { cause: sanitizeCause(options.cause) })
+    super(redactMessage(PREFIX + message), options?.cause === undefined ? undefined : { cause: sanitizeCause(options.cause) })
     this.name = 'ComfyTetherError'
     this.code = code
   }

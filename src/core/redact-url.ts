@@ -1,4 +1,5 @@
-const REDACTED = '[redacted]'
+/** What stands in for a secret in messages, logs and JSON. */
+export const REDACTED = '[redacted]'
 
 /**
  * A URL fit for logs and messages: userinfo and the value of every query parameter but `clientId` replaced by

@@ -1,4 +1,4 @@
-import { isCanonicalServer, ownerOf, resolveTarget } from './server-url'
+import { isCanonicalServer, ownerOf, plainFrom, resolveTarget } from './server-url'
 
 /** axios's `isAbsoluteURL`: `scheme://` or scheme-relative `//`. */
 export function isAbsoluteUrl(url: unknown): boolean {
@@ -50,19 +50,8 @@ export function ownerOfRequest(baseURL: string | undefined, url: unknown, allowA
  * (no dot segment, encoded or not; nothing a decoding proxy reads differently).
  */
 export function isPlainPath(url: string): boolean {
-  if (url.charCodeAt(0) !== 47) // '/'
-    return false
-  const second = url.charCodeAt(1)
-  if (second === 47 || second === 92) // '//' and '/\' name a host
-    return false
-  for (let i = 1; i < url.length; i++) {
-    const c = url.charCodeAt(i)
-    if (c === 63 || c === 35) // '?', '#': the rest is query or fragment
-      return true
-    if (c === 46 || c === 37 || c === 92 || c < 32) // '.', '%', '\', control
-      return false
-  }
-  return true
+  // '/', not '//' (it names a host; so does '/\', whose backslash plainFrom refuses)
+  return url.charCodeAt(0) === 47 && url.charCodeAt(1) !== 47 && plainFrom(url, 1)
 }
 
 /**

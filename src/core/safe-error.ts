@@ -1,8 +1,8 @@
 // What an error of comfy-tether may carry out of the library: no request header, no token, no query credential.
-import { redactUrl } from './redact-url'
+import { REDACTED, redactUrl } from './redact-url'
 
-const REDACTED = '[redacted]'
-const BRAND = Symbol.for('comfy-tether.error')
+/** The mark of an error made by comfy-tether (any copy of it: a registered symbol). */
+export const BRAND = Symbol.for('comfy-tether.error')
 /** Shorter values are not treated as secrets: they would mangle ids and words, and no credential is that short. */
 const MIN_SECRET_LENGTH = 6
 const MAX_DEPTH = 4
@@ -44,7 +44,8 @@ export function redactText(text: string): string {
   return out
 }
 
-const PREFIX = '[comfy-tether] '
+/** What every message of comfy-tether starts with. */
+export const PREFIX = '[comfy-tether] '
 
 /** {@link redactText} for a message, keeping its `[comfy-tether]` prefix whatever the registered values are. */
 export function redactMessage(message: string): string {

@@ -21,11 +21,12 @@ export function normalizeServerUrl(input: unknown): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new InvalidServerUrlError(redactUrl(input), `the scheme "${url.protocol}" is not allowed`)
-  // Credentials in a URL leak into logs and error messages; tokens belong in the server's `headers` or `token`.
+  // Credentials in a URL leak into logs and error messages; tokens belong in the server's `headers` or `token`. (The
+  // advice after a reason is for development builds, written out at each message, the form a minifier folds.)
   if (url.username || url.password)
-    throw new InvalidServerUrlError(redactUrl(input), 'it contains credentials; pass them as `token` or `headers` of the server instead')
+    throw new InvalidServerUrlError(redactUrl(input), `it contains credentials${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? '; pass them as `token` or `headers` of the server instead' : ''}`)
   if (url.search || url.hash)
-    throw new InvalidServerUrlError(redactUrl(input), 'it has a query or a fragment; give the server\'s base URL only')
+    throw new InvalidServerUrlError(redactUrl(input), `it has a query or a fragment${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? '; give the server\'s base URL only' : ''}`)
   const path = url.pathname.replace(/\/+$/, '')
   return `${url.protocol}//${url.host}${path}`
 }
@@ -149,19 +150,26 @@ function underWhenDecoded(url: URL, prefix: string): boolean {
   return true
 }
 
-/** Can nothing after a normalized server string move the URL off it (no dot, percent sign, backslash, control character)? */
-function safeRest(url: string, at: number): boolean {
-  const next = url.charCodeAt(at)
-  if (at < url.length && next !== 47 && next !== 63 && next !== 35) // '/', '?', '#'
-    return false
+/**
+ * Is `url` from `at` up to its first `?` or `#` (the rest is query or fragment) free of dots, percent signs,
+ * backslashes and control characters? Then nothing there can climb out of a path or be read differently by a
+ * decoding proxy. One test for a request's plain path and for the rest of a URL after its server.
+ */
+export function plainFrom(url: string, at: number): boolean {
   for (let i = at; i < url.length; i++) {
     const c = url.charCodeAt(i)
-    if (c === 63 || c === 35)
+    if (c === 63 || c === 35) // '?', '#'
       return true
     if (c === 46 || c === 37 || c === 92 || c < 32) // '.', '%', '\', control
       return false
   }
   return true
+}
+
+/** Can nothing after a normalized server string move the URL off it? It goes on with `/`, `?`, `#` or ends, then plain. */
+function safeRest(url: string, at: number): boolean {
+  const next = url.charCodeAt(at)
+  return (at === url.length || next === 47 || next === 63 || next === 35) && plainFrom(url, at) // '/', '?', '#'
 }
 
 /**

@@ -1,5 +1,5 @@
 import { InvalidServerUrlError } from './errors'
-import { redactMessage } from './safe-error'
+import { PREFIX, redactMessage } from './safe-error'
 
 /**
  * A request target that cannot be resolved to a URL the adapter would send (a scheme-relative URL with no page to
@@ -8,6 +8,6 @@ import { redactMessage } from './safe-error'
 export class UnresolvableTargetError extends InvalidServerUrlError {
   constructor(input: string, reason: string, readonly operation: string) {
     super(input, reason)
-    this.message = redactMessage(`[comfy-tether] ${operation} was refused before sending: "${input}": ${reason}. Give a path such as "/queue" (comfy-tether adds the locked server) or a URL of a configured server.`)
+    this.message = redactMessage(`${PREFIX}${operation} was refused before sending: "${input}": ${reason}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Give a path such as "/queue" (comfy-tether adds the locked server) or a URL of a configured server.' : ' Give a path or a configured server\'s URL.'}`)
   }
 }

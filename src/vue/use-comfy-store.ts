@@ -26,10 +26,17 @@ export type { ComfyTaskHandle, ComfyTaskResult, LockDebugInfo, SubmitOptions } f
  */
 export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   const slot = inject(COMFY_CLIENT_KEY, null)
-  if (!slot)
-    throw new InvalidArgumentError('INVALID_OPTIONS', 'useComfyStore() was called before app.use(comfyPlugin, { servers }). Install the plugin after Pinia.')
-  if (!getCurrentScope())
-    throw new InvalidArgumentError('INVALID_OPTIONS', 'useComfyStore() must run inside Pinia (app.use(createPinia())).')
+  // The explanations are for development builds (the check written out at each message, the form a minifier folds).
+  if (!slot) {
+    throw new InvalidArgumentError('INVALID_OPTIONS', typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'
+      ? 'useComfyStore() was called before app.use(comfyPlugin, { servers }). Install the plugin after Pinia.'
+      : 'useComfyStore(): install comfyPlugin first.')
+  }
+  if (!getCurrentScope()) {
+    throw new InvalidArgumentError('INVALID_OPTIONS', typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'
+      ? 'useComfyStore() must run inside Pinia (app.use(createPinia())).'
+      : 'useComfyStore(): outside Pinia.')
+  }
   const client = markRaw(slot.acquire())
 
   // ── state: refs fed by the client's subscribe() ────────────────────────────────────────────────────────────
@@ -88,13 +95,6 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
   const pendingCount = derived(() => tasks.value, () => client.pendingCount)
   const taskList = derived(() => tasks.value, () => client.taskList)
 
-  /**
-   * Submits a workflow, or a template with its values (`submit(tpl, { prompt, seed: 'random' })`): locks a server that
-   * can run it (or uses the locked one), uploads `images` there, queues the workflow there under a prompt id minted
-   * here, and follows it to the end. Invalid input, template values, capability and validation errors are rejected
-   * before anything is sent. Resolves once the task has its server; `result` settles when the task ends. A UI-format
-   * workflow (ComfyUI's "Save") is converted with the `/object_info` of each candidate server; the chosen one's prompt is sent.
-   */
   /** The client's actions, handed out as they are. */
   const delegated: Pick<ComfyClient, typeof DELEGATED[number]> = pickFrom(client, DELEGATED)
   /** The client's reads, which also read the store's refs, so that a computed or a render calling one re-runs on a change. */
@@ -104,6 +104,13 @@ export const useComfyStore = /* @__PURE__ */ defineStore('comfy-tether', () => {
     Object.assign(trackedReads, { [key]: (...args: unknown[]) => (track(), read(...args)) })
   }
 
+  /**
+   * Submits a workflow, or a template with its values (`submit(tpl, { prompt, seed: 'random' })`): locks a server that
+   * can run it (or uses the locked one), uploads `images` there, queues the workflow there under a prompt id minted
+   * here, and follows it to the end. Invalid input, template values, capability and validation errors are rejected
+   * before anything is sent. Resolves once the task has its server; `result` settles when the task ends. A UI-format
+   * workflow (ComfyUI's "Save") is converted with the `/object_info` of each candidate server; the chosen one's prompt is sent.
+   */
   async function submit(workflow: ComfyWorkflow | UiWorkflow, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
   async function submit<P extends string>(template: WorkflowTemplate<P>, values: WorkflowValues<P>, submitOptions?: SubmitOptions): Promise<ComfyTaskHandle>
   async function submit(first: ComfyWorkflow | UiWorkflow | WorkflowTemplate, second?: unknown, third?: SubmitOptions): Promise<ComfyTaskHandle> {
