@@ -75,9 +75,11 @@ describe('what an app loads at startup', () => {
     const development = await code('development')
     for (const kept of ['SERVER_MISMATCH', 'NO_SERVER_AVAILABLE', 'TASK_LOST', 'refused: it targets', 'is reachable'])
       expect(production, kept).toContain(kept)
-    for (const explanation of ['omit baseURL and let comfy-tether set it', '--enable-cors-header', 'Use an absolute http:// or https:// URL', 'did you mean'])
+    // The explanations, and the checks of what TypeScript's types already catch (a logger's methods, a strategy's name).
+    const explanations = ['omit baseURL and let comfy-tether set it', '--enable-cors-header', 'Use an absolute http:// or https:// URL', 'did you mean', 'comfyPlugin takes either { client }', 'Install the plugin after Pinia', 'pass them as `token` or `headers`', 'with debug, info, warn and error functions']
+    for (const explanation of explanations)
       expect(development, explanation).toContain(explanation) // written for development…
-    for (const explanation of ['omit baseURL and let comfy-tether set it', '--enable-cors-header', 'Use an absolute http:// or https:// URL', 'did you mean'])
+    for (const explanation of explanations)
       expect(production, explanation).not.toContain(explanation) // …and gone from production
   })
 })
