@@ -27,8 +27,12 @@ export function normalizeServerUrl(input: unknown): string {
     throw new InvalidServerUrlError(redactUrl(input), `it contains credentials${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? '; pass them as `token` or `headers` of the server instead' : ''}`)
   if (url.search || url.hash)
     throw new InvalidServerUrlError(redactUrl(input), `it has a query or a fragment${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? '; give the server\'s base URL only' : ''}`)
-  const path = url.pathname.replace(/\/+$/, '')
-  return `${url.protocol}//${url.host}${path}`
+  return canonicalOf(url)
+}
+
+/** A parsed URL written as `normalizeServerUrl` writes a server: scheme, host, path without trailing slashes. */
+function canonicalOf(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`
 }
 
 /** A credential sent as a query parameter, for what a browser opens itself (sockets, `<img src>`). */
@@ -83,6 +87,11 @@ export function resolveTarget(target: string, base?: string): ResolvedTarget {
   return { ok: true, url }
 }
 
+/** A string resolved by {@link resolveTarget}, a `URL` taken as it is. */
+function resolvedOf(url: string | URL): ResolvedTarget {
+  return typeof url === 'string' ? resolveTarget(url) : { ok: true, url }
+}
+
 interface ServerBase {
   origin: string
   path: string
@@ -107,7 +116,7 @@ function baseOf(server: string): ServerBase | null {
 function baseOfUrl(server: string, url: URL): ServerBase {
   const path = url.pathname.replace(/\/+$/, '')
   const http = url.protocol === 'http:' || url.protocol === 'https:'
-  const canonical = http && !url.search && !url.hash && !path.includes('%') && server === `${url.protocol}//${url.host}${path}`
+  const canonical = http && !url.search && !url.hash && !path.includes('%') && server === canonicalOf(url)
   return { origin: originOf(url), path, canonical }
 }
 
@@ -193,7 +202,7 @@ export function serverOfUrl(url: string | URL, servers: Iterable<string>): strin
     if (best !== undefined && plain)
       return best
   }
-  const resolved = typeof url === 'string' ? resolveTarget(url) : { ok: true as const, url }
+  const resolved = resolvedOf(url)
   return resolved.ok ? ownerOf(resolved.url, servers) : undefined
 }
 
@@ -221,7 +230,7 @@ export function isUrlOnServer(url: string | URL, server: string): boolean {
 
 /** The origin plus path a URL would be said to target, for error messages: never its query, fragment or userinfo. */
 export function describeTarget(url: string | URL): string {
-  const resolved = typeof url === 'string' ? resolveTarget(url) : { ok: true as const, url }
+  const resolved = resolvedOf(url)
   if (resolved.ok)
     return `${resolved.url.origin === 'null' ? resolved.url.protocol : resolved.url.origin}${resolved.url.pathname}`
   const text = redactUrl(String(url))
