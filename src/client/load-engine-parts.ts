@@ -4,13 +4,24 @@
 // chunk. What the engine tells them synchronously before it is there changes nothing, since it only qualifies what was
 // read already, and nothing can be read before they exist: a socket's hello, a clean close, a sign of a restart (the
 // cache) or a server that may come back as another version (the queue: which servers have the jobs API).
+// The same chunk holds the debug helpers and capability reads of inspect.ts (inspect-reads.ts).
 import type { ComfyApi } from '../http/comfy-api'
 import type { ObjectInfo } from '../core/object-info'
 import type { NodeInfoCache, NodeInfoFetch } from './node-info-cache'
 import type { ServerQueue } from './server-queue'
+import type * as Parts from './engine-parts'
 import { lazyChunk } from '../core/lazy-chunk'
 
-const load = lazyChunk('node info cache and queue reader', () => import('./engine-parts'))
+type EngineParts = typeof Parts
+
+let parts: EngineParts | undefined
+const load = lazyChunk('node info cache, queue reader and debug helpers', () => import('./engine-parts').then(loaded => parts = loaded))
+
+/** Loads the engine parts' chunk once (again after a failed load, which rejects with a `ChunkLoadError`). */
+export const loadEngineParts: () => Promise<EngineParts> = load
+
+/** The engine parts' chunk if it has loaded (for any client of the page: it loads once), else `undefined`. */
+export const loadedEngineParts = (): EngineParts | undefined => parts
 
 /**
  * `createNodeInfoCache` of node-info-cache.ts, its code loaded in the background from now on (a failed load is tried
