@@ -196,23 +196,10 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     },
   }
 
-  const handleFrame = createFrameRouter({
-    cache,
-    now,
-    onStatus: server => workflows.onStatus(server),
-    onSuccess: (task, at) => workflows.onSuccess(task, at),
-    updateServer: state.updateServer,
-    history: (server, promptId) => api.history(server, promptId),
-    lostGraceMs: options.reconcile.lostGrace,
-    onMalformed(server, reason) {
-      state.malformedFrames++
-      state.record('malformed', `ignored a malformed frame from ${server}: ${reason}`, { server, code: 'PROTOCOL_ERROR' })
-      options.logger.warn(`malformed frame ignored: ${reason}`)
-    },
-    onTaskFrame: (server, at) => state.tethers.get(server)?.noteTaskFrame(at),
-    warn: options.logger.warn,
-    after: (ms, callback) => void timers.after(ms, callback),
-    requestReconcile: server => state.tethers.get(server)?.schedulePoll(),
+  const handleFrame = createFrameRouter(engine, (server, reason) => {
+    state.malformedFrames++
+    state.record('malformed', `ignored a malformed frame from ${server}: ${reason}`, { server, code: 'PROTOCOL_ERROR' })
+    options.logger.warn(`malformed frame ignored: ${reason}`)
   })
 
   // ── tethers (one per locked server) and the task ends ─────────────────────────────────────────────────────────

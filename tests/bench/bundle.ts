@@ -106,7 +106,7 @@ const LOADS_ON: Record<string, string> = {
   'src/client/task-runner.ts': 'client creation, in the background (submit, cancel)',
   'src/client/place-tasks.ts': 'client creation, in the background (health checks, server choice)',
   'src/http/comfy-api-calls.ts': 'client creation, in the background (the typed ComfyUI calls and their answer decoders)',
-  'src/client/frame-router.ts': 'client creation, in the background (frames of a tethered server; one that comes first waits)',
+  'src/client/engine-frames.ts': 'client creation, in the background (frames of a tethered server; one that comes first waits)',
   'src/client/client-id-guard.ts': 'client creation, in the background (the duplicate-tab guard)',
   'src/client/engine-parts.ts': 'client creation, in the background (the node info cache of submit\'s checks, canRunOn(), objectInfo(); the reader of a server\'s queue; the debug helpers debugLock & co.)',
   'src/client/server-tether.ts': 'client creation, in the background (a locked server\'s socket, polls and outage clock; a lock restored before it loads has a stand-in)',
