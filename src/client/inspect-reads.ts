@@ -1,6 +1,6 @@
 // The reads of inspect.ts that no startup path needs: the debug trio (debugLock, validateServerConsistency,
-// checkUnlockCondition) and the capability reads (canRunOn, refreshNodeInfo). They load with the engine parts, in the
-// background when the client is created (see load-engine-parts.ts).
+// checkUnlockCondition) and the capability reads (canRunOn, refreshNodeInfo). They load in the background chunk when the
+// client is created (see load-background.ts).
 import type { ServerConsistency, UnlockCondition } from '../core/server-lock'
 import type { UiWorkflow } from '../core/ui-workflow'
 import type { ComfyWorkflow } from '../core/validate-input'

@@ -16,7 +16,7 @@ import { describeTarget, serverOfUrl, serverViewUrl } from '../core/server-url'
 import type { createImageLoader } from '../http/load-image'
 import type { createInspectReads } from './inspect-reads'
 import { ChunkLoadError, lazyChunk } from '../core/lazy-chunk'
-import { loadedEngineParts, loadEngineParts } from './load-engine-parts'
+import { loadBackground, loadedBackground } from './load-background'
 
 export type { UploadImageOptions } from './upload-image'
 
@@ -26,7 +26,7 @@ const loadUpload = lazyChunk('uploadImage()', () => import('./upload-image'))
 
 /**
  * Images, the debug trio (debugLock, validateServerConsistency, checkUnlockCondition), release and capability checks;
- * the trio and the capability reads are inspect-reads.ts, in the engine parts' chunk.
+ * the trio and the capability reads are inspect-reads.ts, in the background chunk.
  */
 export function createInspection(engine: Engine, placement: ReturnType<typeof createPlacement>, images: ReturnType<typeof createImageLoader>) {
   const { state, serverUrls } = engine
@@ -59,10 +59,10 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
 
   let inspectReads: InspectReads | undefined
   const readsOf = (parts: { createInspectReads: typeof createInspectReads }): InspectReads => inspectReads ??= parts.createInspectReads(engine, getApiBaseUrl)
-  const reads = async (): Promise<InspectReads> => readsOf(await loadEngineParts())
+  const reads = async (): Promise<InspectReads> => readsOf(await loadBackground())
   /** The reads now, synchronously; before their chunk is there, a `ChunkLoadError` (and the load tried again if it failed). */
   function loadedReads(): InspectReads {
-    const parts = loadedEngineParts()
+    const parts = loadedBackground()
     if (parts)
       return readsOf(parts)
     reads().catch(() => {})
@@ -81,7 +81,7 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
     async loadImage(image: ComfyImageRef, taskOrServer?: ComfyTask | string): Promise<LoadedImage> {
       return images.load(imageServer('loadImage', taskOrServer), image, typeof taskOrServer === 'object' ? taskOrServer.promptId : undefined)
     },
-    // The debug trio answers at once once the engine parts are loaded (in the background from the client's creation).
+    // The debug trio answers at once once the background chunk is loaded (in the background from the client's creation).
     validateServerConsistency: (operation?: string, promptId?: string): ServerConsistency => loadedReads().validateServerConsistency(operation, promptId),
     checkUnlockCondition: (server?: string): UnlockCondition => loadedReads().checkUnlockCondition(server),
     debugLock: (promptId?: string): LockDebugInfo => loadedReads().debugLock(promptId),

@@ -4,11 +4,9 @@
 // there every frame goes straight to it. The chunk also wires the router to the engine (engine-frames.ts).
 import type { ComfyMessage, ParseResult } from '../core/protocol'
 import type { Engine } from './engine'
-import { lazyChunk } from '../core/lazy-chunk'
+import { loadBackground } from './load-background'
 
 type Route = (server: string, data: unknown, parsed?: ParseResult<ComfyMessage>) => void
-
-const load = lazyChunk('frame router', () => import('./engine-frames'))
 
 /** Frames kept while the chunk loads; past this many (a load that keeps failing) the oldest are dropped as malformed. */
 const MAX_WAITING_FRAMES = 10_000
@@ -26,7 +24,7 @@ export function createFrameRouter(engine: Engine, onMalformed: (server: string, 
     if (loading)
       return
     loading = true
-    load().then((chunk) => {
+    loadBackground().then((chunk) => {
       route = chunk.createEngineFrameRouter(engine, onMalformed)
       for (const frame of waiting.splice(0)) route(...frame)
     }, (error: unknown) => {

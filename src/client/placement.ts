@@ -6,15 +6,13 @@
 import type { Engine } from './engine'
 import type { ServerFit } from './workflow-checks'
 import type { createPlacer } from './place-tasks'
-import { lazyChunk } from '../core/lazy-chunk'
 import { smoothServiceTime } from '../core/service-time'
 import { chooseServer } from '../core/server-pool'
 import { createDeadServerRules } from './dead-server'
 import { wasSent } from './engine'
+import { loadBackground } from './load-background'
 
 type Placer = ReturnType<typeof createPlacer>
-
-const load = lazyChunk('placement (health checks, server choice)', () => import('./place-tasks'))
 
 /** Where new tasks go: health checks, the session lock's choice, task affinity's free slots. */
 export function createPlacement(engine: Engine) {
@@ -25,7 +23,7 @@ export function createPlacement(engine: Engine) {
   const serviceTimes = new Map<string, number>()
   let placer: Placer | undefined
   let disposed = false
-  const loaded = (): Promise<Placer> => load().then((chunk) => {
+  const loaded = (): Promise<Placer> => loadBackground().then((chunk) => {
     if (!placer) {
       placer = chunk.createPlacer(engine, deadServer, ownPending, serviceTimes)
       if (disposed)

@@ -4,7 +4,7 @@ import type { ComfySocketFactory } from './socket'
 import type { ServerTether } from './server-tether'
 import { acquireLock } from '../core/server-lock'
 import { wasSent } from './engine'
-import { createServerTether, preloadServerTether } from './load-server-tether'
+import { createServerTether } from './load-server-tether'
 
 /** The longest a new socket waits for the previous one to the same server to close. */
 const SOCKET_CLOSE_WAIT_MS = 2000
@@ -24,7 +24,6 @@ export function createTethers(engine: Engine, ctx: TethersContext) {
   const closingSockets = new Map<string, Promise<void>>()
   /** Per server, the cancel of its pending lock release. */
   const releaseTimers = new Map<string, () => void>()
-  preloadServerTether()
 
   function openTether(server: string, reason: Parameters<Engine['openTether']>[1], since = engine.now()): ServerTether {
     const existing = state.tethers.get(server)

@@ -23,7 +23,7 @@ const LAZY = [
   /^src\/core\/workflow-fill\.ts$/,
   /^src\/core\/rest-parsers\.ts$/,
   /^src\/http\/server-api-calls\.ts$/,
-  /^src\/client\/(task-runner|cancel-task|workflow-source|place-tasks|health-refresh|reconcile-pass|resume|follow-socket-set|server-probes|upload-image|client-id-guard|frame-router|history-failure|node-info-cache|server-queue|server-tether|outage-clock|inspect-reads|engine-frames)\.ts$/,
+  /^src\/client\/(task-runner|cancel-task|workflow-source|place-tasks|health-refresh|reconcile-pass|resume|follow-socket-set|server-probes|upload-image|client-id-guard|frame-router|history-failure|node-info-cache|server-queue|server-tether|outage-clock|inspect-reads|engine-frames|background)\.ts$/,
   /^src\/http\/(comfy-api-calls|image-loader|server-get|to-comfy-error)\.ts$/,
   /^src\/core\/(task-parsers|jobs-parsers|history-parsers|validate-input|object-info|binary-frames|request-errors|placement|history-outcome|lock-checks)\.ts$/,
 ]
@@ -65,7 +65,7 @@ describe('what an app loads at startup', () => {
       expect(eager, module).toContain(module)
     expect(eager.filter(id => LAZY.some(pattern => pattern.test(id)))).toEqual([]) // …but none of the parts used later
     // They are still shipped, each behind a dynamic import().
-    for (const module of ['src/core/ui-workflow/convert.ts', 'src/core/validate-workflow.ts', 'src/client/workflow-checks.ts', 'src/http/server-api-calls.ts', 'src/client/task-runner.ts', 'src/client/place-tasks.ts', 'src/http/comfy-api-calls.ts', 'src/client/reconcile-pass.ts', 'src/client/resume.ts', 'src/client/client-id-guard.ts', 'src/client/frame-router.ts', 'src/core/binary-frames.ts', 'src/client/node-info-cache.ts', 'src/client/server-queue.ts', 'src/client/server-tether.ts', 'src/client/outage-clock.ts', 'src/client/inspect-reads.ts', 'src/core/lock-checks.ts', 'src/core/history-outcome.ts'])
+    for (const module of ['src/core/ui-workflow/convert.ts', 'src/core/validate-workflow.ts', 'src/client/workflow-checks.ts', 'src/http/server-api-calls.ts', 'src/client/task-runner.ts', 'src/client/place-tasks.ts', 'src/http/comfy-api-calls.ts', 'src/client/reconcile-pass.ts', 'src/client/resume.ts', 'src/client/client-id-guard.ts', 'src/client/frame-router.ts', 'src/core/binary-frames.ts', 'src/client/node-info-cache.ts', 'src/client/server-queue.ts', 'src/client/server-tether.ts', 'src/client/outage-clock.ts', 'src/client/inspect-reads.ts', 'src/client/background.ts', 'src/core/lock-checks.ts', 'src/core/history-outcome.ts'])
       expect(lazy, module).toContain(module)
   })
 
