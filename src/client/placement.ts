@@ -3,6 +3,7 @@
 // slots and tail rule: place-tasks.ts) is a chunk the client starts loading in the background when it is created. Once
 // loaded every call goes straight to it; a call made before that waits for the load. Every caller of these was
 // already asynchronous, and no submit waits for a slot before the chunk is there, so a wake before it has nobody to wake.
+import type { DeadServerContext } from './dead-server'
 import type { Engine } from './engine'
 import type { ServerFit } from './workflow-checks'
 import type { createPlacer } from './place-tasks'
@@ -10,14 +11,16 @@ import { smoothServiceTime } from '../core/service-time'
 import { chooseServer } from '../core/server-pool'
 import { createDeadServerRules } from './dead-server'
 import { wasSent } from './engine'
-import { loadBackground } from './load-background'
+import { loadBackground, loadedBackground } from './load-background'
 
 type Placer = ReturnType<typeof createPlacer>
 
 /** Where new tasks go: health checks, the session lock's choice, task affinity's free slots. */
 export function createPlacement(engine: Engine) {
   const { options, state, serverUrls } = engine
-  const deadServer = createDeadServerRules({ now: engine.now, tethers: state.tethers, serverUrls, pendingOn: state.pendingOn, setTask: engine.setTask, closeTether: engine.closeTether, record: state.record, wasSent: task => wasSent(engine, task) })
+  const dead: DeadServerContext = { now: engine.now, tethers: state.tethers, serverUrls, pendingOn: state.pendingOn, setTask: engine.setTask, closeTether: engine.closeTether, record: state.record, wasSent: task => wasSent(engine, task) }
+  // Only the placer (in the background chunk) asks refuseIfDown, so its chunk is there whenever it is asked.
+  const deadServer = createDeadServerRules(dead, server => loadedBackground()?.refuseIfDown(dead, server))
   const ownPending = (url: string): number => engine.cache.pendingTasksOn(url).size
   /** Smoothed run time of a task per server, for task affinity's tail rule. */
   const serviceTimes = new Map<string, number>()
