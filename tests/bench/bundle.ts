@@ -107,8 +107,7 @@ const LOADS_ON: Record<string, string> = {
   'src/http/comfy-api-calls.ts': 'client creation, in the background (the typed ComfyUI calls and their answer decoders)',
   'src/client/reconcile-pass.ts': 'the first reconcile pass',
   'src/client/server-probes.ts': 'the first probe of a tethered server whose socket failed',
-  'src/client/resume.ts': 'the first resume() (following a prompt another process sent)',
-  'src/client/follow-socket-set.ts': 'the first resume() of a prompt sent under another clientId',
+  'src/client/resume-parts.ts': 'the first resume() (following a prompt another process sent; the socket of its clientId if that sender is gone)',
   'src/client/upload-image.ts': 'the first uploadImage()',
   'src/http/image-loader.ts': 'the first loadImage()',
 }
