@@ -7,6 +7,7 @@ import type { ServerTether, SocketUnavailable } from './server-tether'
 import type { TaskCache } from './task-cache'
 import type { ComfyClientStateChange, ComfySocketState } from './types'
 import { appendBounded } from '../core/lock-log'
+import { loadedBackground } from './load-background'
 import { NotifyingMap } from './state-map'
 import { CLOSED_SOCKET } from './types'
 
@@ -36,18 +37,6 @@ export interface ClientState {
   updateServer: (url: string, patch: Partial<ServerStatus>) => void
   emit: (change: ComfyClientStateChange) => void
 }
-
-/** Does `current` already have every value of `patch`? */
-function samePatch(current: ServerStatus, patch: Partial<ServerStatus>): boolean {
-  for (const key in patch) {
-    if (!Object.is(current[key as keyof ServerStatus], patch[key as keyof ServerStatus]))
-      return false
-  }
-  return true
-}
-
-/** How old `checkedAt` may get while a server keeps reporting the same status. */
-const UNCHANGED_STATUS_REFRESH_MS = 1000
 
 /** Creates the state of a client with `clientId` (a restored one, or a new one). */
 export function createClientState(options: ResolvedComfyOptions, cache: TaskCache, clientId: string, ready: boolean, emit: (change: ComfyClientStateChange) => void, now: () => number): ClientState {
@@ -129,24 +118,8 @@ export function createClientState(options: ResolvedComfyOptions, cache: TaskCach
       emit('log')
       options.logger.debug(message, extra)
     },
-    updateServer(url, patch) {
-      const at = now()
-      let current: ServerStatus | undefined
-      for (const s of servers) {
-        if (s.url === url) {
-          current = s
-          break
-        }
-      }
-      // Status frames repeat the same queue length many times a second: no news, unless `checkedAt` gets old. (A loop,
-      // no closures: this runs on every status frame.)
-      if (current && current.checkedAt !== null && at - current.checkedAt < UNCHANGED_STATUS_REFRESH_MS && samePatch(current, patch))
-        return
-      // An outage keeps the time it started: a later failed request (or the tether's clock) does not move it.
-      if (current && current.unreachableSince !== null && typeof patch.unreachableSince === 'number')
-        patch = { ...patch, unreachableSince: current.unreachableSince }
-      state.servers = servers.map(s => (s.url === url ? { ...s, ...patch, checkedAt: at } : s))
-    },
+    // Only the background chunk's parts report server statuses (health checks, status frames, a tether's outage clock).
+    updateServer: (url, patch) => loadedBackground()?.updateServerStatus(state, now(), url, patch),
     emit,
   }
   return state

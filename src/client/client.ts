@@ -30,7 +30,6 @@ import { CLIENT_ONLY_KEYS, checkSocketOptions } from './option-checks'
 import { installRequestWatchdog } from './request-watchdog'
 import { queryCredentialOf, resolveComfyOptions } from './resolve-options'
 import { startRestore } from './restore'
-import { createFollowSockets } from './follow-sockets'
 import { lazyResume } from './load-resume'
 import { NO_WEBSOCKET, webSocketFactory } from './socket'
 import { TaskCache } from './task-cache'
@@ -189,30 +188,17 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     scheduleRelease: server => tethers.scheduleRelease(server),
     cancelRelease: server => tethers.cancelRelease(server),
     persist,
-    followPrompt: (server, promptId, clientId) => follows.follow(server, promptId, clientId),
+    followPrompt: (server, promptId, clientId) => resume.follow(server, promptId, clientId),
     onChange(listener) {
       internalListeners.add(listener)
       return () => void internalListeners.delete(listener)
     },
   }
 
-  const handleFrame = createFrameRouter({
-    cache,
-    now,
-    onStatus: server => workflows.onStatus(server),
-    onSuccess: (task, at) => workflows.onSuccess(task, at),
-    updateServer: state.updateServer,
-    history: (server, promptId) => api.history(server, promptId),
-    lostGraceMs: options.reconcile.lostGrace,
-    onMalformed(server, reason) {
-      state.malformedFrames++
-      state.record('malformed', `ignored a malformed frame from ${server}: ${reason}`, { server, code: 'PROTOCOL_ERROR' })
-      options.logger.warn(`malformed frame ignored: ${reason}`)
-    },
-    onTaskFrame: (server, at) => state.tethers.get(server)?.noteTaskFrame(at),
-    warn: options.logger.warn,
-    after: (ms, callback) => void timers.after(ms, callback),
-    requestReconcile: server => state.tethers.get(server)?.schedulePoll(),
+  const handleFrame = createFrameRouter(engine, (server, reason) => {
+    state.malformedFrames++
+    state.record('malformed', `ignored a malformed frame from ${server}: ${reason}`, { server, code: 'PROTOCOL_ERROR' })
+    options.logger.warn(`malformed frame ignored: ${reason}`)
   })
 
   // ── tethers (one per locked server) and the task ends ─────────────────────────────────────────────────────────
@@ -221,7 +207,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     handleFrame(frameServer, data)
   }
   const tethers = createTethers(engine, { socket: deps.socket, resubmit: task => runner.resubmit(task), onFrame, changed: () => emit('locks') })
-  const follows = createFollowSockets(engine, { socket: deps.socket, onFrame })
+  const resume = lazyResume(engine, { socket: deps.socket, onFrame })
   const ends = createTaskEnds(engine)
 
   // ── persistence ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -257,7 +243,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     comfyHttp.dispose()
     images.dispose()
     for (const tether of state.tethers.values()) tether.dispose()
-    follows.dispose()
+    resume.dispose()
   }
 
   const { whileLive } = disposal
@@ -323,7 +309,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     observe: (promptId, listener) => (disposal.disposed ? () => {} : observeTask(cache, promptId, listener)),
     submit: whileLive('submit()', runner.submit) as ComfySubmit,
     cancel: whileLive('cancel()', runner.cancel),
-    resume: whileLive('resume()', lazyResume(engine)),
+    resume: whileLive('resume()', resume.resume),
     canRunOn: whileLive('canRunOn()', inspection.canRunOn),
     objectInfo: whileLive('objectInfo()', async (server: string) => objectInfos.all(configuredServer(server, serverUrls, 'objectInfo'))),
     refreshNodeInfo: whileLive('refreshNodeInfo()', inspection.refreshNodeInfo),

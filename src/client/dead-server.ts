@@ -1,7 +1,7 @@
 import type { LockEvent, LockEventKind } from '../core/lock-log'
 import type { ComfyTask } from '../core/task-state'
 import type { ServerTether } from './server-tether'
-import { LockedServerDownError, TaskLostError } from '../core/errors'
+import { TaskLostError } from '../core/errors'
 import { configuredServer } from '../core/server-identity'
 import { endTask } from '../core/task-state'
 
@@ -20,8 +20,11 @@ export interface DeadServerContext {
   wasSent: (task: ComfyTask) => boolean
 }
 
-/** The app's way out of a dead locked server (`abandon`), and what a new submit does while it is down. */
-export function createDeadServerRules(ctx: DeadServerContext): { abandon: (server?: string) => void, refuseIfDown: (server: string) => void } {
+/**
+ * The app's way out of a dead locked server (`abandon`), and what a new submit does while it is down (`refuseIfDown`,
+ * the rule of locked-server-down.ts, which only placement's choice in the background chunk runs).
+ */
+export function createDeadServerRules(ctx: DeadServerContext, refuseIfDown: (server: string) => void): { abandon: (server?: string) => void, refuseIfDown: (server: string) => void } {
   return {
     /**
      * Gives up a locked server (all of them without `server`): its pending tasks end `lost` with reason `abandoned`
@@ -39,17 +42,6 @@ export function createDeadServerRules(ctx: DeadServerContext): { abandon: (serve
           ctx.closeTether(tether, 'abandoned by the app')
       }
     },
-    /**
-     * Session affinity, locked server known down: with other servers configured the app has somewhere to go, so the
-     * submit fails fast (wait, or `abandon()` and submit again); with one server the task waits (up to maxOutage).
-     */
-    refuseIfDown(server) {
-      const since = ctx.tethers.get(server)?.unreachableSince ?? null
-      if (since === null)
-        return
-      if (ctx.serverUrls.length > 1)
-        throw new LockedServerDownError(server, since, ctx.pendingOn(server).map(t => t.promptId))
-      ctx.record('hold', `a new task waits for ${server}, unreachable since ${new Date(since).toISOString()} (up to maxOutage)`, { server })
-    },
+    refuseIfDown,
   }
 }

@@ -11,20 +11,25 @@ import type { ServerTether } from './server-tether'
 import type { LockDebugInfo } from './types'
 import type { UploadImageOptions } from './upload-image'
 import { InvalidServerUrlError, LockBusyError, NoServerAvailableError } from '../core/errors'
-import { checkServerConsistency, checkUnlockCondition as unlockRule } from '../core/server-lock'
 import { configuredServer } from '../core/server-identity'
-import { describeTarget, redactUrl, serverOfUrl, serverViewUrl } from '../core/server-url'
+import { describeTarget, serverOfUrl, serverViewUrl } from '../core/server-url'
 import type { createImageLoader } from '../http/load-image'
-import { lazyChunk } from '../core/lazy-chunk'
-import { loadWorkflowChecks } from './load-workflow-checks'
+import type { createInspectReads } from './inspect-reads'
+import { ChunkLoadError, lazyChunk } from '../core/lazy-chunk'
+import { loadBackground, loadedBackground } from './load-background'
 
 export type { UploadImageOptions } from './upload-image'
 
+type InspectReads = ReturnType<typeof createInspectReads>
+
 const loadUpload = lazyChunk('uploadImage()', () => import('./upload-image'))
 
-/** Images, the debug trio (debugLock, validateServerConsistency, checkUnlockCondition), release and capability checks. */
+/**
+ * Images, the debug trio (debugLock, validateServerConsistency, checkUnlockCondition), release and capability checks;
+ * the trio and the capability reads are inspect-reads.ts, in the background chunk.
+ */
 export function createInspection(engine: Engine, placement: ReturnType<typeof createPlacement>, images: ReturnType<typeof createImageLoader>) {
-  const { state, sessionMode, serverUrls, options, objectInfos } = engine
+  const { state, serverUrls } = engine
 
   /**
    * The server a call made now goes to: a task's own server when `promptId` is given; the locked server while the
@@ -52,13 +57,16 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
     return server
   }
 
-  function socketServerOf(tether: ServerTether | undefined): string | undefined {
-    const ws = tether?.ws
-    return ws && tether.socket.status !== 'CLOSED' ? serverOfUrl(ws.url, serverUrls) : undefined
-  }
-
-  function pendingIdsOn(tether: ServerTether | undefined): string[] {
-    return tether ? state.pendingOn(tether.server).map(t => t.promptId) : []
+  let inspectReads: InspectReads | undefined
+  const readsOf = (parts: { createInspectReads: typeof createInspectReads }): InspectReads => inspectReads ??= parts.createInspectReads(engine, getApiBaseUrl)
+  const reads = async (): Promise<InspectReads> => readsOf(await loadBackground())
+  /** The reads now, synchronously; before their chunk is there, a `ChunkLoadError` (and the load tried again if it failed). */
+  function loadedReads(): InspectReads {
+    const parts = loadedBackground()
+    if (parts)
+      return readsOf(parts)
+    reads().catch(() => {})
+    throw new ChunkLoadError('debug helpers', { pending: true })
   }
 
   return {
@@ -73,52 +81,15 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
     async loadImage(image: ComfyImageRef, taskOrServer?: ComfyTask | string): Promise<LoadedImage> {
       return images.load(imageServer('loadImage', taskOrServer), image, typeof taskOrServer === 'object' ? taskOrServer.promptId : undefined)
     },
-    /** Do the lock, the socket and the API base URL agree (for the session lock, or for one task's server)? */
-    validateServerConsistency(operation = 'check', promptId?: string): ServerConsistency {
-      if (promptId !== undefined) {
-        const server = getApiBaseUrl(promptId)
-        const tether = server === undefined ? undefined : state.tethers.get(server)
-        if (!tether)
-          return { consistent: true, server: server ?? null, operation }
-        return checkServerConsistency({ lock: tether.lock, apiServer: server, socketServer: socketServerOf(tether), pendingCount: pendingIdsOn(tether).length, operation })
-      }
-      if (!sessionMode) {
-        for (const tether of state.tethers.values()) {
-          const verdict = checkServerConsistency({ lock: tether.lock, apiServer: tether.server, socketServer: socketServerOf(tether), pendingCount: pendingIdsOn(tether).length, operation })
-          if (!verdict.consistent)
-            return verdict
-        }
-        return { consistent: true, server: null, operation }
-      }
-      return checkServerConsistency({ lock: state.lock, apiServer: getApiBaseUrl(), socketServer: socketServerOf(state.sessionTether()), pendingCount: engine.cache.pendingCount, operation })
-    },
-    /** May the lock (of the session, or of one server) be released now? */
-    checkUnlockCondition(server?: string): UnlockCondition {
-      const tether = server === undefined ? state.sessionTether() ?? state.tethers.values().next().value : state.tethers.get(configuredServer(server, serverUrls, 'checkUnlockCondition'))
-      return unlockRule(tether?.lock ?? null, pendingIdsOn(tether))
-    },
-    /** A plain snapshot of the locks, sockets and pending tasks, for the console (one task's view with `promptId`). */
-    debugLock(promptId?: string): LockDebugInfo {
-      const taskServer = promptId === undefined ? undefined : getApiBaseUrl(promptId)
-      const tether = taskServer !== undefined ? state.tethers.get(taskServer) : state.sessionTether()
-      const pending = Array.from(engine.cache.pending(), t => t.snapshot).filter(t => taskServer === undefined || t.server === taskServer).sort((a, b) => a.createdAt - b.createdAt)
-      return {
-        affinity: options.affinity,
-        lock: state.lock,
-        locks: state.locks,
-        clientId: state.clientId,
-        socket: tether ? { ...tether.socket, url: tether.ws ? redactUrl(tether.ws.url) : null } : null,
-        sockets: state.sockets,
-        pending: pending.map(t => ({ promptId: t.promptId, state: t.state, server: t.server })),
-        unreachableSince: state.unreachableSince,
-        malformedFrames: state.malformedFrames,
-      }
-    },
+    // The debug trio answers at once once the background chunk is loaded (in the background from the client's creation).
+    validateServerConsistency: (operation?: string, promptId?: string): ServerConsistency => loadedReads().validateServerConsistency(operation, promptId),
+    checkUnlockCondition: (server?: string): UnlockCondition => loadedReads().checkUnlockCondition(server),
+    debugLock: (promptId?: string): LockDebugInfo => loadedReads().debugLock(promptId),
     /** Releases the lock (of the session, or of `server`) now. Refused with `LockBusyError` while its tasks are pending. */
     release(server?: string): void {
       const targets = server !== undefined ? [state.tethers.get(configuredServer(server, serverUrls, 'release'))].filter((t): t is ServerTether => !!t) : [...state.tethers.values()]
       for (const tether of targets) {
-        const pending = pendingIdsOn(tether)
+        const pending = state.pendingOn(tether.server).map(t => t.promptId)
         if (pending.length > 0) {
           const error = new LockBusyError(tether.server, pending)
           state.record('refuse', error.message, { server: tether.server, code: error.code })
@@ -128,14 +99,8 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
       for (const tether of targets) engine.closeTether(tether, 'released on request')
     },
     /** Reads again the node info cached for `server` (a configured server, as the URL model resolves it), or for every server. */
-    async refreshNodeInfo(server?: string): Promise<void> {
-      await objectInfos.refresh(server === undefined ? serverUrls : [configuredServer(server, serverUrls, 'refreshNodeInfo')])
-    },
+    refreshNodeInfo: async (server?: string): Promise<void> => (await reads()).refreshNodeInfo(server),
     /** What each server lacks to run `workflow` (`[]`: it can; `null`: unknown, e.g. never read and another server is locked). */
-    async canRunOn(workflow: ComfyWorkflow | UiWorkflow | WorkflowTemplate): Promise<Record<string, string[] | null>> {
-      const held = sessionMode ? state.heldSessionServer() : undefined
-      const { lacksByServer } = await loadWorkflowChecks()
-      return lacksByServer(workflow, serverUrls, (server, classes) => !held || held === server ? objectInfos.get(server, classes).catch(() => undefined) : objectInfos.peek(server, classes))
-    },
+    canRunOn: async (workflow: ComfyWorkflow | UiWorkflow | WorkflowTemplate): Promise<Record<string, string[] | null>> => (await reads()).canRunOn(workflow),
   }
 }

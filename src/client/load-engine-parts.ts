@@ -1,5 +1,5 @@
-// Two parts of the engine are a chunk of their own (engine-parts.ts), which the client starts loading in the background
-// when it is created: the node info cache (what each server's `/object_info` says of the classes a workflow uses) and
+// Two parts of the engine are in the background chunk (background.ts), which the client starts loading when it is
+// created: the node info cache (what each server's `/object_info` says of the classes a workflow uses) and
 // the reader of a server's queue (the jobs API or `GET /queue`). Every read of either is asynchronous and waits for the
 // chunk. What the engine tells them synchronously before it is there changes nothing, since it only qualifies what was
 // read already, and nothing can be read before they exist: a socket's hello, a clean close, a sign of a restart (the
@@ -8,9 +8,7 @@ import type { ComfyApi } from '../http/comfy-api'
 import type { ObjectInfo } from '../core/object-info'
 import type { NodeInfoCache, NodeInfoFetch } from './node-info-cache'
 import type { ServerQueue } from './server-queue'
-import { lazyChunk } from '../core/lazy-chunk'
-
-const load = lazyChunk('node info cache and queue reader', () => import('./engine-parts'))
+import { loadBackground as load } from './load-background'
 
 /**
  * `createNodeInfoCache` of node-info-cache.ts, its code loaded in the background from now on (a failed load is tried

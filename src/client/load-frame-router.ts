@@ -1,20 +1,21 @@
 // The frame router (each socket frame to the task it is about, binary previews decoded) is a chunk of its own that the
 // client starts loading in the background when it is created: frames come only over a tethered server's socket, once
 // a task exists or was restored. A frame that arrives before the chunk is there waits for it, in order; once it is
-// there every frame goes straight to it.
+// there every frame goes straight to it. The chunk also wires the router to the engine (engine-frames.ts).
 import type { ComfyMessage, ParseResult } from '../core/protocol'
-import type { FrameRouterContext } from './frame-router'
-import { lazyChunk } from '../core/lazy-chunk'
+import type { Engine } from './engine'
+import { loadBackground } from './load-background'
 
 type Route = (server: string, data: unknown, parsed?: ParseResult<ComfyMessage>) => void
-
-const load = lazyChunk('frame router', () => import('./frame-router'))
 
 /** Frames kept while the chunk loads; past this many (a load that keeps failing) the oldest are dropped as malformed. */
 const MAX_WAITING_FRAMES = 10_000
 
-/** `createFrameRouter` of frame-router.ts, its code loaded in the background from now on. */
-export function createFrameRouter(ctx: FrameRouterContext): Route {
+/**
+ * The frame router of `engine` (frame-router.ts), its code loaded in the background from now on. `onMalformed` hears
+ * of each malformed frame, and of each frame dropped while the load keeps failing.
+ */
+export function createFrameRouter(engine: Engine, onMalformed: (server: string, reason: string) => void): Route {
   let route: Route | undefined
   let loading = false
   const waiting: Parameters<Route>[] = []
@@ -23,12 +24,12 @@ export function createFrameRouter(ctx: FrameRouterContext): Route {
     if (loading)
       return
     loading = true
-    load().then((chunk) => {
-      route = chunk.createFrameRouter(ctx)
+    loadBackground().then((chunk) => {
+      route = chunk.createEngineFrameRouter(engine, onMalformed)
       for (const frame of waiting.splice(0)) route(...frame)
     }, (error: unknown) => {
       loading = false // the next frame tries again
-      ctx.warn(`frames wait: ${error instanceof Error ? error.message : String(error)}`)
+      engine.options.logger.warn(`frames wait: ${error instanceof Error ? error.message : String(error)}`)
     })
   }
   start()
@@ -39,7 +40,7 @@ export function createFrameRouter(ctx: FrameRouterContext): Route {
     if (waiting.push([server, data, parsed]) > MAX_WAITING_FRAMES) {
       const [dropped] = waiting.splice(0, 1)
       if (dropped)
-        ctx.onMalformed(dropped[0], 'frame dropped: the frame router could not load')
+        onMalformed(dropped[0], 'frame dropped: the frame router could not load')
     }
     start()
   }

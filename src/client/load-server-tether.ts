@@ -1,30 +1,20 @@
-// A locked server's tether (its socket, reconcile polls, outage clock) is a chunk of its own, which the client starts
-// loading in the background when it is created: an app without pending tasks has no tether, and a task the app
+// A locked server's tether (its socket, reconcile polls, outage clock) is in the background chunk (background.ts), which
+// the client starts loading when it is created: an app without pending tasks has no tether, and a task the app
 // submits or resumes comes from chunks that load the same way. Once it is there, a tether is made at once, as before.
 // Only a lock taken before that (the restore of a reload, at the client's creation) gets a stand-in: it holds the
 // lock and answers what a tether whose socket never opened answers (the client is not ready before the restore's
 // duplicate-tab check, so the real one would not open it either); what else is asked of it waits for the chunk, then
 // goes to the tether it makes, in order.
 import type { ServerLock } from '../core/server-lock'
-import type { createServerTether as create } from './server-tether'
 import type { ServerTether, TetherContext } from './tether-types'
 import type { ComfySocketState } from './types'
-import { lazyChunk } from '../core/lazy-chunk'
-
-const load = lazyChunk('server tether (socket, reconcile, outage clock)', () => import('./server-tether'))
-let chunk: { createServerTether: typeof create } | undefined
-
-/** Starts loading the tether's chunk (a failed load is tried again by the next tether that needs it). */
-export function preloadServerTether(): void {
-  load().then((loaded) => {
-    chunk = loaded
-  }, () => {})
-}
+import { loadBackground as load, loadedBackground } from './load-background'
 
 const NEVER_OPENED: ComfySocketState = { status: 'CLOSED', attempts: 0, lastMessageAt: null, openedAt: null, lastCloseCode: null }
 
 /** `createServerTether` of server-tether.ts: the tether itself once its chunk is there, else its stand-in until then. */
 export function createServerTether(lock: ServerLock, ctx: TetherContext, previousSocketClosed?: Promise<void>): ServerTether {
+  const chunk = loadedBackground()
   if (chunk)
     return chunk.createServerTether(lock, ctx, previousSocketClosed)
   let real: ServerTether | undefined
@@ -32,7 +22,6 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
   let queued: ((tether: ServerTether) => void)[] = []
   let attaching: Promise<ServerTether | undefined> | undefined
   const attach = (): Promise<ServerTether | undefined> => attaching ??= load().then((loaded) => {
-    chunk = loaded
     if (!real && !disposed) {
       real = loaded.createServerTether(lock, ctx, previousSocketClosed)
       const ops = queued

@@ -6,11 +6,9 @@ import type { ComfyTask } from '../core/task-state'
 import type { Engine } from './engine'
 import type { createPlacement } from './placement'
 import type { ComfySubmit, createTaskRunner } from './task-runner'
-import { lazyChunk } from '../core/lazy-chunk'
+import { loadBackground } from './load-background'
 
 type TaskRunner = ReturnType<typeof createTaskRunner>
-
-const load = lazyChunk('task runner (submit, cancel)', () => import('./task-runner'))
 
 /**
  * The task runner of `engine`, its code loaded in the background from now on (a failed load is tried again by the next
@@ -18,7 +16,7 @@ const load = lazyChunk('task runner (submit, cancel)', () => import('./task-runn
  */
 export function createLazyTaskRunner(engine: Engine, placement: ReturnType<typeof createPlacement>): TaskRunner {
   let runner: TaskRunner | undefined
-  const loaded = (): Promise<TaskRunner> => load().then(chunk => runner ??= chunk.createTaskRunner(engine, placement))
+  const loaded = (): Promise<TaskRunner> => loadBackground().then(chunk => runner ??= chunk.createTaskRunner(engine, placement))
   loaded().catch(() => {}) // the next call tries again and rejects with the error
   const submit = (...args: Parameters<ComfySubmit>): ReturnType<ComfySubmit> =>
     runner ? (runner.submit as (...a: Parameters<ComfySubmit>) => ReturnType<ComfySubmit>)(...args) : loaded().then(r => (r.submit as (...a: Parameters<ComfySubmit>) => ReturnType<ComfySubmit>)(...args))

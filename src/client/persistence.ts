@@ -2,7 +2,7 @@ import type { Timers } from '../core/timers'
 import type { ServerLock } from '../core/server-lock'
 import type { ComfyTask, TaskState } from '../core/task-state'
 import type { ComfyStorage } from './options'
-import { lazyChunk } from '../core/lazy-chunk'
+import { loadBackground } from './load-background'
 
 /** What survives a reload: the clientId, the lock, and the pending tasks' ids. */
 export interface PersistedSnapshot {
@@ -127,8 +127,6 @@ export interface ClientIdGuard {
   stop: () => void
 }
 
-const loadGuard = lazyChunk('duplicate-tab guard', () => import('./client-id-guard'))
-
 /**
  * The duplicate-tab guard of a client, its code (a BroadcastChannel that asks and answers who owns a clientId) loaded
  * in the background from now on: a question waits for the load; once loaded, the guard answers other tabs' questions
@@ -137,7 +135,7 @@ const loadGuard = lazyChunk('duplicate-tab guard', () => import('./client-id-gua
  */
 export function createClientIdGuard(channelName: string, currentClientId: () => string, timers?: Pick<Timers, 'setTimeout' | 'clearTimeout'>): ClientIdGuard {
   let stopped = false
-  const guard = loadGuard().then(
+  const guard = loadBackground().then(
     chunk => (stopped ? undefined : chunk.startClientIdGuard(channelName, currentClientId, timers)),
     () => undefined,
   )

@@ -3,29 +3,30 @@
 // slots and tail rule: place-tasks.ts) is a chunk the client starts loading in the background when it is created. Once
 // loaded every call goes straight to it; a call made before that waits for the load. Every caller of these was
 // already asynchronous, and no submit waits for a slot before the chunk is there, so a wake before it has nobody to wake.
+import type { DeadServerContext } from './dead-server'
 import type { Engine } from './engine'
 import type { ServerFit } from './workflow-checks'
 import type { createPlacer } from './place-tasks'
-import { lazyChunk } from '../core/lazy-chunk'
 import { smoothServiceTime } from '../core/service-time'
 import { chooseServer } from '../core/server-pool'
 import { createDeadServerRules } from './dead-server'
 import { wasSent } from './engine'
+import { loadBackground, loadedBackground } from './load-background'
 
 type Placer = ReturnType<typeof createPlacer>
-
-const load = lazyChunk('placement (health checks, server choice)', () => import('./place-tasks'))
 
 /** Where new tasks go: health checks, the session lock's choice, task affinity's free slots. */
 export function createPlacement(engine: Engine) {
   const { options, state, serverUrls } = engine
-  const deadServer = createDeadServerRules({ now: engine.now, tethers: state.tethers, serverUrls, pendingOn: state.pendingOn, setTask: engine.setTask, closeTether: engine.closeTether, record: state.record, wasSent: task => wasSent(engine, task) })
+  const dead: DeadServerContext = { now: engine.now, tethers: state.tethers, serverUrls, pendingOn: state.pendingOn, setTask: engine.setTask, closeTether: engine.closeTether, record: state.record, wasSent: task => wasSent(engine, task) }
+  // Only the placer (in the background chunk) asks refuseIfDown, so its chunk is there whenever it is asked.
+  const deadServer = createDeadServerRules(dead, server => loadedBackground()?.refuseIfDown(dead, server))
   const ownPending = (url: string): number => engine.cache.pendingTasksOn(url).size
   /** Smoothed run time of a task per server, for task affinity's tail rule. */
   const serviceTimes = new Map<string, number>()
   let placer: Placer | undefined
   let disposed = false
-  const loaded = (): Promise<Placer> => load().then((chunk) => {
+  const loaded = (): Promise<Placer> => loadBackground().then((chunk) => {
     if (!placer) {
       placer = chunk.createPlacer(engine, deadServer, ownPending, serviceTimes)
       if (disposed)

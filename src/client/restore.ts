@@ -1,7 +1,7 @@
 import type { Engine } from './engine'
 import type { createClientIdGuard, PersistedSnapshot } from './persistence'
-import { mintClientId } from '../core/ids'
 import { createTask, isTerminal } from '../core/task-state'
+import { loadedBackground } from './load-background'
 import { capRestoredTasks, isPromiseLike } from './persistence'
 
 const CLAIM_WAIT_MS = 150
@@ -63,16 +63,8 @@ export function restoreSnapshot(engine: Engine, restored: PersistedSnapshot, gua
   void guard.isTaken(restored.clientId, CLAIM_WAIT_MS).then((taken) => {
     if (engine.isDisposed())
       return
-    if (taken) {
-      // A duplicated tab: the pending tasks belong to the original tab, which is still alive.
-      for (const tether of [...state.tethers.values()]) {
-        tether.dispose()
-        state.tethers.delete(tether.server)
-      }
-      state.clientId = mintClientId()
-      engine.cache.clear()
-      state.record('duplicate-tab', 'this tab is a duplicate of a live tab: took a new clientId and left the other tab\'s tasks to it')
-    }
+    if (taken) // only the guard of the background chunk says so: the chunk is there
+      loadedBackground()?.leaveToOriginalTab(engine)
     state.ready = true
     engine.persist()
     for (const tether of state.tethers.values()) {

@@ -4,10 +4,8 @@ import type { ComfySocketFactory } from './socket'
 import type { ServerTether } from './server-tether'
 import { acquireLock } from '../core/server-lock'
 import { wasSent } from './engine'
-import { createServerTether, preloadServerTether } from './load-server-tether'
-
-/** The longest a new socket waits for the previous one to the same server to close. */
-const SOCKET_CLOSE_WAIT_MS = 2000
+import { loadedBackground } from './load-background'
+import { createServerTether } from './load-server-tether'
 
 /** What the tethers need besides the engine. */
 export interface TethersContext {
@@ -24,7 +22,6 @@ export function createTethers(engine: Engine, ctx: TethersContext) {
   const closingSockets = new Map<string, Promise<void>>()
   /** Per server, the cancel of its pending lock release. */
   const releaseTimers = new Map<string, () => void>()
-  preloadServerTether()
 
   function openTether(server: string, reason: Parameters<Engine['openTether']>[1], since = engine.now()): ServerTether {
     const existing = state.tethers.get(server)
@@ -60,17 +57,8 @@ export function createTethers(engine: Engine, ctx: TethersContext) {
   function closeTether(tether: ServerTether, why: string): void {
     releaseTimers.get(tether.server)?.()
     const ws = tether.ws
-    if (ws && ws.readyState !== 3) {
-      const closed = new Promise<void>((resolve) => {
-        ws.addEventListener('close', () => resolve(), { once: true })
-        engine.after(SOCKET_CLOSE_WAIT_MS, resolve)
-      })
-      closingSockets.set(tether.server, closed)
-      void closed.then(() => {
-        if (closingSockets.get(tether.server) === closed)
-          closingSockets.delete(tether.server)
-      })
-    }
+    if (ws && ws.readyState !== 3) // a socket: the tether is a real one, so the background chunk is there
+      loadedBackground()?.noteClosingSocket(closingSockets, tether.server, ws, engine.after)
     // Our own clean close: the socket watched the server until now (an abnormal close never comes here).
     engine.objectInfos.noteCleanClose(tether.server)
     tether.dispose()

@@ -1,8 +1,10 @@
-import type { ComfyImageRef, HistoryEntry, HistoryOutcome, NodeOutputs } from './api-types'
+import type { HistoryEntry, HistoryOutcome } from './api-types'
 import { isStringArray } from './json-checks'
 
-// What a parsed history entry says: how the prompt ended, and its images. Apart from the decoder of `GET /history`
-// (history-parsers.ts), which loads with the calls that read it.
+// What a parsed history entry says: how the prompt ended. Apart from the decoder of `GET /history`
+// (history-parsers.ts), which loads with the calls that read it; only those calls and the reconcile pass use it, so it
+// is a module of its own, out of the startup code (a task's images, which a socket's frames need too, are outputs.ts's).
+export { collectOutputImages } from './outputs'
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : ''
@@ -57,18 +59,4 @@ export function historyOutcome(entry: HistoryEntry): HistoryOutcome {
     }
   }
   return { state: 'running' }
-}
-
-/**
- * Lists every image of every output node, in node id order. Includes `temp` previews as well as saved `output` files.
- * @param outputs - a prompt's outputs (history entry, job, or collected `executed` messages)
- */
-export function collectOutputImages(outputs: NodeOutputs): ComfyImageRef[] {
-  const images: ComfyImageRef[] = []
-  for (const id in outputs) {
-    const list = outputs[id]?.images
-    if (list !== undefined)
-      images.push(...list)
-  }
-  return images
 }

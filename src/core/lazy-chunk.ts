@@ -3,13 +3,22 @@ import { ComfyTetherError } from './errors'
 /**
  * A part of comfy-tether that loads on first use (the workflow checks, the server API's calls) could not be loaded:
  * the network dropped while the app fetched it, or the app was deployed anew and the old chunk is gone. Nothing was
- * sent to any server; calling again tries the load again.
+ * sent to any server; calling again tries the load again. Also what a synchronous debug helper (`debugLock`,
+ * `validateServerConsistency`, `checkUnlockCondition`) throws when called before its chunk, which loads in the
+ * background from the client's creation, is there.
  */
 export class ChunkLoadError extends ComfyTetherError {
   override readonly name = 'ChunkLoadError'
   declare readonly code: 'CHUNK_LOAD_FAILED'
-  constructor(readonly chunk: string, options?: { cause?: unknown }) {
-    super('CHUNK_LOAD_FAILED', `could not load comfy-tether's ${chunk}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' It loads on first use: the network dropped, or the app was deployed anew and its old files are gone.' : ''} Nothing was sent; call again, or reload the page after a deploy.`, options)
+  /**
+   * @param chunk - what the chunk holds, as the message names it
+   * @param options - `cause`: the import's error; `pending`: the chunk is not there yet (a synchronous call made while
+   * it still loads in the background), rather than failed
+   */
+  constructor(readonly chunk: string, options?: { cause?: unknown, pending?: boolean }) {
+    super('CHUNK_LOAD_FAILED', options?.pending
+      ? `comfy-tether's ${chunk} ${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? 'load in the background from the client\'s creation and ' : ''}are not loaded yet: call again in a moment.`
+      : `could not load comfy-tether's ${chunk}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' It loads on first use: the network dropped, or the app was deployed anew and its old files are gone.' : ''} Nothing was sent; call again, or reload the page after a deploy.`, options)
   }
 }
 

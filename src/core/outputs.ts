@@ -1,4 +1,4 @@
-import type { NodeOutputs } from './api-types'
+import type { ComfyImageRef, NodeOutputs } from './api-types'
 import type { QueryCredential } from './server-url'
 import { serverViewUrl } from './server-url'
 import type { ComfyWorkflow } from './validate-input'
@@ -114,4 +114,18 @@ export function normalizeOutputs(outputs: NodeOutputs, server: string, workflow?
     }
   }
   return result
+}
+
+/**
+ * Lists every image of every output node, in node id order. Includes `temp` previews as well as saved `output` files.
+ * @param outputs - a prompt's outputs (history entry, job, or collected `executed` messages)
+ */
+export function collectOutputImages(outputs: NodeOutputs): ComfyImageRef[] {
+  const images: ComfyImageRef[] = []
+  for (const id in outputs) {
+    const list = outputs[id]?.images
+    if (list !== undefined)
+      images.push(...list)
+  }
+  return images
 }

@@ -46,20 +46,11 @@ export function acquireLock(
   return { server: request.server, clientId: request.clientId, since: request.now, reason: request.reason }
 }
 
-/** The answer of {@link checkUnlockCondition}. */
+/** The answer of `checkUnlockCondition` (lock-checks.ts). */
 export interface UnlockCondition {
   canUnlock: boolean
   reason: string
   pending: string[]
-}
-
-/** May the lock be released now? Only when no task is pending. */
-export function checkUnlockCondition(lock: ServerLock | null, pending: readonly string[]): UnlockCondition {
-  if (!lock)
-    return { canUnlock: false, reason: 'nothing is locked', pending: [] }
-  if (pending.length > 0)
-    return { canUnlock: false, reason: `${pending.length} task(s) pending on ${lock.server}`, pending: [...pending] }
-  return { canUnlock: true, reason: `no task pending on ${lock.server}`, pending: [] }
 }
 
 /**
@@ -83,21 +74,3 @@ export function checkRequestTarget(input: {
 export type ServerConsistency =
   | { consistent: true, server: string | null, operation: string }
   | { consistent: false, reason: string, lockedServer: string, apiServer: string, operation: string }
-
-/** Do the lock, the socket and the API base URL agree on one server? */
-export function checkServerConsistency(input: {
-  lock: ServerLock | null
-  apiServer: string | undefined
-  socketServer: string | undefined
-  pendingCount: number
-  operation: string
-}): ServerConsistency {
-  const { lock, apiServer, socketServer, operation } = input
-  if (!lock)
-    return { consistent: true, server: apiServer ?? null, operation }
-  if (apiServer !== undefined && apiServer !== lock.server)
-    return { consistent: false, reason: `API base URL differs from the locked server`, lockedServer: lock.server, apiServer, operation }
-  if (socketServer !== undefined && socketServer !== lock.server)
-    return { consistent: false, reason: `socket is connected to another server (${socketServer})`, lockedServer: lock.server, apiServer: apiServer ?? lock.server, operation }
-  return { consistent: true, server: lock.server, operation }
-}

@@ -1,5 +1,5 @@
 import type { ComfyImageRef } from './api-types'
-import { collectOutputImages } from './history-outcome'
+import { collectOutputImages } from './outputs'
 import type { ComfyNodeError, ComfyTetherError } from './errors'
 import { ExecutionFailedError, TaskCancelledError, TaskInterruptedError } from './errors'
 import type { ComfyMessage } from './protocol'

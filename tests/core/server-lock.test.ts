@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isComfyTetherError, ServerMismatchError } from '../../src/core/errors'
-import { acquireLock, checkRequestTarget, checkServerConsistency, checkUnlockCondition, lockedServerFor } from '../../src/core/server-lock'
+import { checkServerConsistency, checkUnlockCondition } from '../../src/core/lock-checks'
+import { acquireLock, checkRequestTarget, lockedServerFor } from '../../src/core/server-lock'
 
 const A = 'http://a:8188'
 const B = 'http://b:8188'
