@@ -13,13 +13,14 @@
 // processes still ran out of CPU): then the servers are the bottleneck, and the ratio measures what the client leaves
 // idle: its start (health check, node info, sockets before the first POST), gaps while it has work, and the tail.
 import type { BenchResult } from './stats'
-import type { PerServer, ServerTimeline } from './fleet-probes'
+import type { RunFigures } from './fleet-figures'
 import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
 import { startSimulatorProcess } from '../helpers/sim-process'
+import { fmtShares, makespanFigures, total } from './fleet-figures'
 import { cpuMsOf, serverEnds, serverTimeline, simulatorsPid } from './fleet-probes'
-import { fmt, median, now, round, verdictOf } from './stats'
+import { fmt, now, round, verdictOf } from './stats'
 
 const SERVERS = 8
 const TASKS = 1000
@@ -51,32 +52,6 @@ function timedTask(): Workflow {
     3: { class_type: 'TestSlowProgress', inputs: { image: ['1', 0], steps: 1, seconds: SERVER_MS / 1000, preview: false, progress_text: false } },
     2: { class_type: 'SaveImage', inputs: { images: ['3', 0], filename_prefix: 'fleet' } },
   }
-}
-
-interface RunFigures {
-  cpuMs: number
-  requests: number
-  makespanMs: number
-  /** CPU of the simulators' process over the run (Linux only, else NaN): how busy the servers' side was. */
-  simCpuMs: number
-  /** Event-loop utilization of this process over the run. */
-  elu: number
-  /** Tasks each server ran, and its idle tail: from its last task's end to the end of the run. */
-  perServer?: PerServer
-  /** The servers' own account of the run (judged runs only). */
-  servers?: ServerTimeline
-  /** The client's requests by route (ids replaced by `{id}`), to see where requests beyond the floor's 2 go. */
-  routes?: Record<string, number>
-}
-
-/** The sum of several runs of one side. */
-function total(runs: readonly RunFigures[]): RunFigures {
-  const routes: Record<string, number> = {}
-  for (const run of runs) {
-    for (const [route, n] of Object.entries(run.routes ?? {})) routes[route] = (routes[route] ?? 0) + n
-  }
-  const add = (of: (run: RunFigures) => number): number => runs.reduce((sum, run) => sum + of(run), 0)
-  return { cpuMs: add(r => r.cpuMs), requests: add(r => r.requests), makespanMs: add(r => r.makespanMs), simCpuMs: add(r => r.simCpuMs), elu: add(r => r.elu) / runs.length, routes }
 }
 
 /** A judged makespan run, whose servers' own account is read after it. */
@@ -208,31 +183,6 @@ async function interleaved(urls: readonly string[], task: () => Workflow, pairs:
   return { floorRuns, clientRuns }
 }
 
-/**
- * Makespan figures of one interleaved set: the ratio of the sums (and each pair's ratio, and their median), how busy
- * the servers' process was, and each server's tasks and idle tail.
- */
-function makespanFigures({ floorRuns, clientRuns }: { floorRuns: RunFigures[], clientRuns: RunFigures[] }): { ratio: number, medianPairRatio: number, details: Record<string, unknown> } {
-  const floor = total(floorRuns)
-  const client = total(clientRuns)
-  const busy = (run: RunFigures): number => round(run.simCpuMs / run.makespanMs, 2)
-  const perPair = clientRuns.map((run, i) => run.makespanMs / floorRuns[i]!.makespanMs)
-  return {
-    ratio: client.makespanMs / floor.makespanMs,
-    medianPairRatio: median(perPair),
-    details: {
-      clientMs: round(client.makespanMs),
-      floorMs: round(floor.makespanMs),
-      ratioOfSums: round(client.makespanMs / floor.makespanMs),
-      perPair: perPair.map(x => round(x)),
-      simulatorsBusy: { client: clientRuns.map(busy), floor: floorRuns.map(busy) },
-      eventLoopUtilization: { client: clientRuns.map(run => run.elu), floor: floorRuns.map(run => run.elu) },
-      perServer: { client: clientRuns.map(run => run.perServer), floor: floorRuns.map(run => run.perServer) },
-      servers: { client: clientRuns.map(run => run.servers), floor: floorRuns.map(run => run.servers) },
-    },
-  }
-}
-
 export async function benchFleet(): Promise<BenchResult[]> {
   const { urls, stop } = await startSimulatorProcess(Array.from({ length: SERVERS }, () => 1))
   simPid = simulatorsPid()
@@ -286,7 +236,10 @@ export async function benchFleet(): Promise<BenchResult[]> {
         target: { op: '<=', value: 1.03 },
         verdict: verdictOf(timed.medianPairRatio, { op: '<=', value: 1.03 }),
         details: timed.details,
-        notes: [`median of the pairs' ratios ${(timed.details.perPair as number[]).join(', ')}; ratio of the sums ${fmt(timed.ratio, 3)}; ideal ${fmt(TASKS * SERVER_MS / SERVERS / 1000, 2)} s a run`],
+        notes: [
+          `median of the pairs' ratios ${(timed.details.perPair as number[]).join(', ')}; ratio of the sums ${fmt(timed.ratio, 3)}; ideal ${fmt(TASKS * SERVER_MS / SERVERS / 1000, 2)} s a run`,
+          `per unit of the servers' own busy time (what they left idle, not how fast they ran): pairs ${(timed.details.perPairPerServerBusyTime as number[]).join(', ')}; servers idle ${fmtShares(timed.details.serversIdleShare, 'client')} of the client's runs, ${fmtShares(timed.details.serversIdleShare, 'floor')} of the floor's`,
+        ],
       },
       {
         id: 'fleet-makespan-cpu',
