@@ -2,11 +2,11 @@
 // client starts loading in the background when it is created: frames come only over a tethered server's socket, once
 // a task exists or was restored. A frame that arrives before the chunk is there waits for it, in order; once it is
 // there every frame goes straight to it.
-import type { ComfyMessage, ParseResult } from '../core/protocol'
 import type { FrameRouterContext } from './frame-router'
 import { lazyChunk } from '../core/lazy-chunk'
 
-type Route = (server: string, data: unknown, parsed?: ParseResult<ComfyMessage>) => void
+/** A frame of `server`'s socket, arrived at `at` (the client's clock) when the socket read it. */
+type Route = (server: string, data: unknown, at?: number) => void
 
 const load = lazyChunk('frame router', () => import('./frame-router'))
 
@@ -33,10 +33,10 @@ export function createFrameRouter(ctx: FrameRouterContext): Route {
   }
   start()
 
-  return (server, data, parsed) => {
+  return (server, data, at) => {
     if (route)
-      return route(server, data, parsed)
-    if (waiting.push([server, data, parsed]) > MAX_WAITING_FRAMES) {
+      return route(server, data, at)
+    if (waiting.push([server, data, at]) > MAX_WAITING_FRAMES) {
       const [dropped] = waiting.splice(0, 1)
       if (dropped)
         ctx.onMalformed(dropped[0], 'frame dropped: the frame router could not load')
