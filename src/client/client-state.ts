@@ -47,20 +47,15 @@ function samePatch(current: ServerStatus, patch: Partial<ServerStatus>): boolean
 }
 
 /**
- * `current` with the values of `patch`, checked at `at`. One literal of every field: `{ ...current, ...patch }` takes
- * V8's slow path (about 1.5 µs on a status frame that changes the queue length) and leaves an object in dictionary
- * mode, which the next copy pays for again. `undefined` in `patch` leaves a field as it was.
+ * `current` with the values of `patch`, checked at `at`: a copy, then the changes. `{ ...current, ...patch, checkedAt }`
+ * (two spreads and a field in one literal) takes V8's slow path: a few hundred ns on each status frame that changes the
+ * queue length, where the copy and assign take about a hundred.
  */
 function withPatch(current: ServerStatus, patch: Partial<ServerStatus>, at: number): ServerStatus {
-  return {
-    url: patch.url ?? current.url,
-    label: patch.label ?? current.label,
-    health: patch.health ?? current.health,
-    queueRemaining: patch.queueRemaining !== undefined ? patch.queueRemaining : current.queueRemaining,
-    checkedAt: at,
-    error: patch.error !== undefined ? patch.error : current.error,
-    unreachableSince: patch.unreachableSince !== undefined ? patch.unreachableSince : current.unreachableSince,
-  }
+  const next = { ...current }
+  Object.assign(next, patch)
+  next.checkedAt = at
+  return next
 }
 
 /** How old `checkedAt` may get while a server keeps reporting the same status. */
