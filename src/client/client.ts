@@ -202,9 +202,9 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
   })
 
   // ── tethers (one per locked server) and the task ends ─────────────────────────────────────────────────────────
-  const onFrame = (frameServer: string, data: unknown): void => {
+  const onFrame = (frameServer: string, data: unknown, at?: number): void => {
     objectInfos.noteFrame(frameServer, data)
-    handleFrame(frameServer, data)
+    handleFrame(frameServer, data, at)
   }
   const tethers = createTethers(engine, { socket: deps.socket, resubmit: task => runner.resubmit(task), onFrame, changed: () => emit('locks') })
   const resume = lazyResume(engine, { socket: deps.socket, onFrame })

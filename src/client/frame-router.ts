@@ -38,7 +38,7 @@ const HISTORY_RETRY_MS = [50, 150, 400] as const
  * Routes each frame of a server's socket to the task it is about, through the core parsers and reducer. Frames about
  * other clients' prompts, or about tasks of another server, change nothing; malformed frames are reported, never thrown.
  */
-export function createFrameRouter(ctx: FrameRouterContext): (server: string, data: unknown, parsed?: ParseResult<ComfyMessage>) => void {
+export function createFrameRouter(ctx: FrameRouterContext): (server: string, data: unknown, at?: number) => void {
   const { cache, now } = ctx
 
   /** The task a frame without `prompt_id` is about: the one running on that server, else the first queued there. */
@@ -62,18 +62,18 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
     return task && task.server === server ? task : undefined
   }
 
-  /** `parsed`: a text frame already parsed by the caller, so it is not parsed twice. */
-  function handleFrame(server: string, data: unknown, parsed?: ParseResult<ComfyMessage>): void {
+  /** `at`: when the frame arrived, if the socket read the clock already (else it is read here, once per frame). */
+  function handleFrame(server: string, data: unknown, at?: number): void {
     if (typeof data === 'string')
-      return handleText(server, parsed ?? parseMessage(data))
+      return handleText(server, parseMessage(data), at)
     if (data instanceof ArrayBuffer || ArrayBuffer.isView(data))
-      return handleBinary(server, data instanceof ArrayBuffer ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+      return handleBinary(server, data instanceof ArrayBuffer ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at)
     if (typeof Blob !== 'undefined' && data instanceof Blob)
       return void data.arrayBuffer().then(buffer => handleFrame(server, buffer), () => ctx.onMalformed(server, 'unreadable binary frame'))
     ctx.onMalformed(server, `frame of unexpected type ${typeof data}`)
   }
 
-  function handleText(server: string, parsed: ParseResult<ComfyMessage>): void {
+  function handleText(server: string, parsed: ParseResult<ComfyMessage>, arrivedAt: number | undefined): void {
     if (!parsed.ok)
       return ctx.onMalformed(server, parsed.reason)
     const message = parsed.value
@@ -88,9 +88,9 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
     const task = taskOn(server, id)
     if (!task)
       return // another client's prompt, or one of ours that already ended and was pruned
-    const at = now()
+    const at = arrivedAt ?? now()
     ctx.onTaskFrame(server, at)
-    task.dispatch({ type: 'frame', message, at })
+    task.frame(message, at)
     // The history is the authority on outputs: an `executed` frame may have been lost, oversized or malformed.
     if (message.type === 'execution_success' && !isTerminal(task.snapshot.state)) {
       ctx.onSuccess(task, at)
@@ -98,7 +98,7 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
     }
   }
 
-  function handleBinary(server: string, data: ArrayBuffer | Uint8Array): void {
+  function handleBinary(server: string, data: ArrayBuffer | Uint8Array, arrivedAt: number | undefined): void {
     const parsed = parseBinaryFrame(data)
     if (!parsed.ok)
       return ctx.onMalformed(server, parsed.reason)
@@ -108,7 +108,7 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
     const task = taskOn(server, frame.metadata?.prompt_id ?? runningPromptId(server))
     if (!task)
       return
-    const at = now()
+    const at = arrivedAt ?? now()
     ctx.onTaskFrame(server, at)
     const before = task.snapshot
     if (isTerminal(before.state))

@@ -2,11 +2,11 @@
 // client starts loading in the background when it is created: frames come only over a tethered server's socket, once
 // a task exists or was restored. A frame that arrives before the chunk is there waits for it, in order; once it is
 // there every frame goes straight to it. The chunk also wires the router to the engine (engine-frames.ts).
-import type { ComfyMessage, ParseResult } from '../core/protocol'
 import type { Engine } from './engine'
 import { loadBackground } from './load-background'
 
-type Route = (server: string, data: unknown, parsed?: ParseResult<ComfyMessage>) => void
+/** A frame of `server`'s socket, arrived at `at` (the client's clock) when the socket read it. */
+type Route = (server: string, data: unknown, at?: number) => void
 
 /** Frames kept while the chunk loads; past this many (a load that keeps failing) the oldest are dropped as malformed. */
 const MAX_WAITING_FRAMES = 10_000
@@ -34,10 +34,10 @@ export function createFrameRouter(engine: Engine, onMalformed: (server: string, 
   }
   start()
 
-  return (server, data, parsed) => {
+  return (server, data, at) => {
     if (route)
-      return route(server, data, parsed)
-    if (waiting.push([server, data, parsed]) > MAX_WAITING_FRAMES) {
+      return route(server, data, at)
+    if (waiting.push([server, data, at]) > MAX_WAITING_FRAMES) {
       const [dropped] = waiting.splice(0, 1)
       if (dropped)
         onMalformed(dropped[0], 'frame dropped: the frame router could not load')

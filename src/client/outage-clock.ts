@@ -143,9 +143,12 @@ export function createOutageClock(ctx: OutageContext) {
     get lastAnswerAt(): number {
       return lastAnswerAt
     },
-    /** A socket frame arrived: the server is alive (it pushes the expiry back, but says nothing of HTTP). */
-    noteAnswer(): void {
-      lastAnswerAt = ctx.now()
+    /**
+     * A socket frame arrived (at `at`, when the socket read the clock already): the server is alive (it pushes the
+     * expiry back, but says nothing of HTTP).
+     */
+    noteAnswer(at: number = ctx.now()): void {
+      lastAnswerAt = at
     },
     markReachable,
     /** An HTTP answer from the server, on any call: ends an outage; otherwise only notes the time (no state change). */

@@ -107,9 +107,9 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       }
       schedulePoll()
     },
-    onFrame: (data) => {
-      outage.noteAnswer()
-      ctx.onFrame(server, data)
+    onFrame: (data, at) => {
+      outage.noteAnswer(at)
+      ctx.onFrame(server, data, at)
     },
     onState: () => ctx.changed(),
   })

@@ -37,7 +37,8 @@ export interface ComfySocketOptions {
   onOpen: (ws: ComfyWebSocket) => void
   /** `wasOpen` is false when the socket closed without ever opening (refused upgrade, nothing listening). */
   onClose: (event: { code: number }, wasOpen: boolean) => void
-  onFrame: (data: unknown) => void
+  /** A frame arrived at `at` (the socket's clock, the client's timers): read once per frame and passed on. */
+  onFrame: (data: unknown, at?: number) => void
   /** The socket's state changed (status, attempts, last frame). */
   onState: (state: ComfySocketState) => void
 }
@@ -122,7 +123,7 @@ function createPlainSocket(Ctor: ComfyWebSocketConstructor, options: ComfySocket
       const at = timers.now()
       if (shouldRefreshLastFrame(state, at))
         patch({ lastMessageAt: at })
-      options.onFrame(event.data)
+      options.onFrame(event.data, at)
     })
     ws.addEventListener('close', (event) => {
       if (current !== undefined && current !== ws)

@@ -180,7 +180,8 @@ export class TaskCache {
   #changed(task: Task, previous: ComfyTask | undefined): void {
     const next = task.snapshot
     const id = next.promptId
-    this.snapshots.set(id, next)
+    if (next !== previous) // else only its workflow's progress moved
+      this.snapshots.set(id, next)
     let ended = false
     if (isTerminal(next.state)) {
       // The result settles before anyone is told the task ended (see the class comment).
@@ -192,7 +193,7 @@ export class TaskCache {
       this.#endOrder.delete(id)
       this.#endOrder.add(id)
     }
-    else if (previous?.server !== next.server || !this.isPending(task)) {
+    else if (previous?.server !== next.server || task.pendingIn === undefined) { // same server: pending there or nowhere
       if (previous)
         this.#removePending(task, previous.server)
       this.#addPending(task)
@@ -225,6 +226,7 @@ export class TaskCache {
     }
     if (!set.has(task)) {
       set.add(task)
+      task.pendingIn = set
       this.#pendingCount++
     }
   }
@@ -233,6 +235,7 @@ export class TaskCache {
     const set = this.#pending.get(server)
     if (!set?.delete(task))
       return false
+    task.pendingIn = undefined
     this.#pendingCount--
     if (set.size === 0)
       this.#pending.delete(server)

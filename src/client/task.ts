@@ -1,9 +1,10 @@
 import type { ComfyTetherError } from '../core/errors'
+import type { ComfyMessage } from '../core/protocol'
 import type { TaskAction, TaskModel, TaskWorkflow } from '../core/task-reducer'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyWorkflow } from '../core/validate-input'
 import type { ComfyTaskResult } from './types'
-import { foldFrame, reduceTask, withProgress } from '../core/task-reducer'
+import { foldFrame, reduceFrame, reduceTask, withProgress } from '../core/task-reducer'
 import { ProgressFold } from '../core/workflow-progress'
 
 /** A prompt sent whose answer never came, kept so it can be sent again under the same id (see `resubmit`). */
@@ -43,6 +44,8 @@ export class Task {
   sending = false
   /** The object URL of the latest preview, while the task runs. */
   previewUrl: string | undefined
+  /** @internal The set of pending tasks that holds it, kept by the cache (so a frame looks up no map). */
+  pendingIn: Set<Task> | undefined
 
   constructor(task: ComfyTask, owner: TaskOwner) {
     this.#model = { task, workflow: null }
@@ -75,7 +78,7 @@ export class Task {
   /** Applies `action` through the one reducer; the owner hears of it only when something changed. */
   dispatch(action: TaskAction): void {
     if (action.type === 'frame')
-      return this.#frame(action)
+      return this.frame(action.message, action.at)
     const touchesWorkflow = action.type === 'track' || action.type === 'retarget' || action.type === 'queue-position' || action.type === 'touch'
     const previous = touchesWorkflow ? this.#current() : this.#model
     const next = reduceTask(previous, action)
@@ -90,11 +93,14 @@ export class Task {
     this.#owner.changed(this, previous)
   }
 
-  /** A socket frame: the reducer moves the task, the fold its workflow's progress; one change told for both. */
-  #frame(action: Extract<TaskAction, { type: 'frame' }>): void {
+  /**
+   * A socket frame about the task (the `frame` action, without an action object per frame): the reducer moves the
+   * task, the fold its workflow's progress; one change told for both.
+   */
+  frame(message: ComfyMessage, at: number): void {
     const previous = this.#model
-    const next = reduceTask(previous, action)
-    const moved = this.#fold !== undefined && foldFrame(this.#fold, previous.task, action.message)
+    const next = reduceFrame(previous, message, at)
+    const moved = this.#fold !== undefined && foldFrame(this.#fold, previous.task, message)
     if (next === previous && !moved)
       return
     if (moved)

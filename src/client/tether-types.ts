@@ -22,7 +22,8 @@ export interface TetherContext {
   getTask: (promptId: string) => ComfyTask | undefined
   setTask: (task: ComfyTask) => void
   record: (kind: LockEventKind, message: string, extra?: Partial<LockEvent>) => void
-  onFrame: (server: string, data: unknown) => void
+  /** A frame of `server`'s socket, arrived at `at` when the socket read the clock. */
+  onFrame: (server: string, data: unknown, at?: number) => void
   /**
    * A task whose `POST /prompt` went unanswered is on neither `/queue` nor `/history` past the grace period: send it
    * again under the same id if that is safe. `true` when the task was handled (sent, or ended with an error).

@@ -124,8 +124,9 @@ export function collectOutputImages(outputs: NodeOutputs): ComfyImageRef[] {
   const images: ComfyImageRef[] = []
   for (const id in outputs) {
     const list = outputs[id]?.images
-    if (list !== undefined)
-      images.push(...list)
+    if (list === undefined)
+      continue
+    for (const image of list) images.push(image) // not push(...list): a spread call per node of every `executed` frame
   }
   return images
 }

@@ -179,20 +179,29 @@ function checkProgressState(d: Obj): string | undefined {
   if (!isObj(nodes))
     return 'progress_state.nodes is not an object'
   // The fields the engine reads (the node's state, value/max and the id it shows); this frame comes several times a
-  // second for every node started, so the ids it does not read are passed on unchecked.
-  for (const id in nodes) {
-    const n = nodes[id]
-    if (!isObj(n))
-      return `progress_state.nodes["${id}"] is not an object`
-    if (typeof n.value !== 'number' || typeof n.max !== 'number')
-      return `progress_state.nodes["${id}"].value/max is not a number`
-    const state = n.state
-    if (state !== 'running' && state !== 'finished' && state !== 'pending' && state !== 'error')
-      return `progress_state.nodes["${id}"].state is not pending, running, finished or error`
-    const shown = n.display_node_id
-    if (shown !== undefined && shown !== null && typeof shown !== 'string')
-      return `progress_state.nodes["${id}"].display_node_id is not a string`
+  // second for every node started, so the ids it does not read are passed on unchecked. Object.values, not for…in:
+  // the node ids are integer keys, which for…in turns into new strings on every frame; the id is named only on failure.
+  const entries = Object.values(nodes)
+  for (let i = 0; i < entries.length; i++) {
+    const reason = checkNodeProgress(entries[i])
+    if (reason !== undefined)
+      return `progress_state.nodes["${Object.keys(nodes)[i]}"]${reason}`
   }
+  return undefined
+}
+
+/** One node of `progress_state`: the rest of the reason after the node's path, or `undefined` when it is fine. */
+function checkNodeProgress(n: unknown): string | undefined {
+  if (!isObj(n))
+    return ' is not an object'
+  if (typeof n.value !== 'number' || typeof n.max !== 'number')
+    return '.value/max is not a number'
+  const state = n.state
+  if (state !== 'running' && state !== 'finished' && state !== 'pending' && state !== 'error')
+    return '.state is not pending, running, finished or error'
+  const shown = n.display_node_id
+  if (shown !== undefined && shown !== null && typeof shown !== 'string')
+    return '.display_node_id is not a string'
   return undefined
 }
 

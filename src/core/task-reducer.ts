@@ -66,16 +66,22 @@ export function withProgress(workflow: TaskWorkflow, progress: WorkflowProgress)
 }
 
 /**
+ * The `frame` action of {@link reduceTask}, for the task that applies a frame without building the action (one per
+ * frame). The workflow's progress is folded by the task (see foldFrame), and read when someone reads it.
+ */
+export function reduceFrame(model: TaskModel, message: ComfyMessage, at: number): TaskModel {
+  const task = message.type === 'execution_success' ? model.task : applyMessage(model.task, message, at)
+  return task === model.task ? model : { task, workflow: model.workflow }
+}
+
+/**
  * The one reducer of a task: returns the next model, or `model` itself when the action changes nothing (a duplicate
  * frame, a frame of an ended task), so that nothing is told of a change that did not happen.
  */
 export function reduceTask(model: TaskModel, action: TaskAction): TaskModel {
   switch (action.type) {
-    case 'frame': {
-      // The workflow's progress is folded by the task (see foldFrame), and read when someone reads it.
-      const task = action.message.type === 'execution_success' ? model.task : applyMessage(model.task, action.message, action.at)
-      return task === model.task ? model : { task, workflow: model.workflow }
-    }
+    case 'frame':
+      return reduceFrame(model, action.message, action.at)
     case 'frames-final': {
       const task = applyMessage(model.task, action.message, action.at)
       return task === model.task ? model : { task, workflow: model.workflow }

@@ -124,7 +124,8 @@ export class ProgressFold {
       case 'progress_state': {
         running = null
         const states = message.data.nodes
-        for (const id in states) {
+        // Object.keys, not for…in: the ids are integer keys, which for…in turns into new strings on every frame.
+        for (const id of Object.keys(states)) {
           const n = states[id]
           if (!n)
             continue

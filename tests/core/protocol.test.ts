@@ -114,6 +114,16 @@ describe('parseMessage', () => {
     expect(shown).toEqual({ ok: false, reason: 'progress_state.nodes["3"].display_node_id is not a string' })
   })
 
+  it('names the progress_state node that is malformed, among well-formed ones (integer and other ids)', () => {
+    const good = { value: 1, max: 1, state: 'finished' }
+    const frame = (bad: unknown): string => JSON.stringify({ type: 'progress_state', data: { prompt_id: 'p', nodes: { '2': good, '10': bad, '7:1': good } } })
+    expect(parseMessage(frame('x'))).toEqual({ ok: false, reason: 'progress_state.nodes["10"] is not an object' })
+    expect(parseMessage(frame({ ...good, max: '1' }))).toEqual({ ok: false, reason: 'progress_state.nodes["10"].value/max is not a number' })
+    expect(parseMessage(frame({ ...good, state: 'done' }))).toEqual({ ok: false, reason: 'progress_state.nodes["10"].state is not pending, running, finished or error' })
+    const lastBad = JSON.stringify({ type: 'progress_state', data: { prompt_id: 'p', nodes: { '2': good, '7:1': null } } })
+    expect(parseMessage(lastBad)).toEqual({ ok: false, reason: 'progress_state.nodes["7:1"] is not an object' })
+  })
+
   it('accepts the legacy end marker executing {node: null}', () => {
     expect(parsed('{"type":"executing","data":{"node":null,"prompt_id":"p"}}')).toEqual({ type: 'executing', data: { node: null, prompt_id: 'p' } })
   })
