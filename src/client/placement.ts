@@ -11,7 +11,7 @@ import { smoothServiceTime } from '../core/service-time'
 import { chooseServer } from '../core/server-pool'
 import { createDeadServerRules } from './dead-server'
 import { wasSent } from './engine'
-import { loadBackground, loadedBackground } from './load-background'
+import { backgroundPart, loadedBackground } from './load-background'
 
 type Placer = ReturnType<typeof createPlacer>
 
@@ -24,22 +24,18 @@ export function createPlacement(engine: Engine) {
   const ownPending = (url: string): number => engine.cache.pendingTasksOn(url).size
   /** Smoothed run time of a task per server, for task affinity's tail rule. */
   const serviceTimes = new Map<string, number>()
-  let placer: Placer | undefined
   let disposed = false
-  const loaded = (): Promise<Placer> => loadBackground().then((chunk) => {
-    if (!placer) {
-      placer = chunk.createPlacer(engine, deadServer, ownPending, serviceTimes)
-      if (disposed)
-        placer.dispose()
-    }
+  const { now, use } = backgroundPart((chunk) => {
+    const placer = chunk.createPlacer(engine, deadServer, ownPending, serviceTimes)
+    if (disposed)
+      placer.dispose()
     return placer
   })
-  loaded().catch(() => {}) // the next call tries again and rejects with the error
   // A task that ended freed a slot on its server (a waiting submit looks again), and tells how long a task takes there.
   const stopHearing = engine.cache.onEnded((task) => {
     if (task.state === 'succeeded' && task.startedAt !== null && task.endedAt !== null)
       serviceTimes.set(task.server, smoothServiceTime(serviceTimes.get(task.server), task.endedAt - task.startedAt))
-    placer?.slotFreed()
+    now()?.slotFreed()
   })
 
   /** The server a new call would go to now: the locked one, else the likely choice from the last health checks. */
@@ -56,16 +52,16 @@ export function createPlacement(engine: Engine) {
   }
 
   return {
-    placeTask: (promptId: string, fit?: ServerFit, chosen?: string): Promise<string> => (placer ? placer.placeTask(promptId, fit, chosen) : loaded().then(p => p.placeTask(promptId, fit, chosen))),
-    sessionServer: (fit?: ServerFit): string | Promise<string | undefined> => (placer ? placer.sessionServer(fit) : loaded().then(p => p.sessionServer(fit))),
-    taskServer: (take?: (server: string) => string, fit?: ServerFit): Promise<string> => (placer ? placer.taskServer(take, fit) : loaded().then(p => p.taskServer(take, fit))),
-    refreshServers: (): ReturnType<Placer['refreshServers']> => (placer ? placer.refreshServers() : loaded().then(p => p.refreshServers())),
+    placeTask: (promptId: string, fit?: ServerFit, chosen?: string): Promise<string> => use(p => p.placeTask(promptId, fit, chosen)),
+    sessionServer: (fit?: ServerFit): string | Promise<string | undefined> => use(p => p.sessionServer(fit)),
+    taskServer: (take?: (server: string) => string, fit?: ServerFit): Promise<string> => use(p => p.taskServer(take, fit)),
+    refreshServers: (): Promise<Awaited<ReturnType<Placer['refreshServers']>>> => use(p => p.refreshServers()),
     likelyServer,
     abandon: deadServer.abandon,
     dispose: (): void => {
       disposed = true
       stopHearing()
-      placer?.dispose()
+      now()?.dispose()
     },
   }
 }
