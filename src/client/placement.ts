@@ -1,13 +1,14 @@
 // Where new tasks go. What must answer at once stays here (the likely server of a call made now, `abandon()` of a dead
-// server, the wake of a task end); the choice itself (health checks, the session lock's choice, task affinity's free
-// slots and tail rule: place-tasks.ts) is a chunk the client starts loading in the background when it is created. Once
-// loaded every call goes straight to it; a call made before that waits for the load. Every caller of these was
-// already asynchronous, and no submit waits for a slot before the chunk is there, so a wake before it has nobody to wake.
+// server); the choice itself (health checks, the session lock's choice, task affinity's free slots and tail rule:
+// place-tasks.ts) and what it learns from each task's end (task-end-times.ts) are in the background chunk the client
+// starts loading when it is created. Once loaded every call goes straight to it; a call made before that waits for the
+// load. Every caller of these was already asynchronous, and no submit waits for a slot before the chunk is there, so a
+// task end before it has nobody to wake, and no run time to tell (a task succeeds only through that chunk's frames or
+// reconcile).
 import type { DeadServerContext } from './dead-server'
 import type { Engine } from './engine'
 import type { ServerFit } from './workflow-checks'
 import type { createPlacer } from './place-tasks'
-import { smoothServiceTime } from '../core/service-time'
 import { chooseServer } from '../core/server-pool'
 import { createDeadServerRules } from './dead-server'
 import { wasSent } from './engine'
@@ -25,17 +26,14 @@ export function createPlacement(engine: Engine) {
   /** Smoothed run time of a task per server, for task affinity's tail rule. */
   const serviceTimes = new Map<string, number>()
   let disposed = false
+  let stopHearing = (): void => {}
   const { now, use } = backgroundPart((chunk) => {
     const placer = chunk.createPlacer(engine, deadServer, ownPending, serviceTimes)
     if (disposed)
       placer.dispose()
+    else // a task that ended frees a slot on its server, and tells how long a task takes there
+      stopHearing = chunk.hearTaskEnds(engine.cache, serviceTimes, () => placer.slotFreed())
     return placer
-  })
-  // A task that ended freed a slot on its server (a waiting submit looks again), and tells how long a task takes there.
-  const stopHearing = engine.cache.onEnded((task) => {
-    if (task.state === 'succeeded' && task.startedAt !== null && task.endedAt !== null)
-      serviceTimes.set(task.server, smoothServiceTime(serviceTimes.get(task.server), task.endedAt - task.startedAt))
-    now()?.slotFreed()
   })
 
   /** The server a new call would go to now: the locked one, else the likely choice from the last health checks. */
