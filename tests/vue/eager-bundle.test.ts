@@ -23,7 +23,7 @@ const LAZY = [
   /^src\/core\/workflow-fill\.ts$/,
   /^src\/core\/rest-parsers\.ts$/,
   /^src\/http\/server-api-calls\.ts$/,
-  /^src\/client\/(task-runner|cancel-task|workflow-source|place-tasks|health-refresh|reconcile-pass|resume|follow-socket-set|server-probes|upload-image|client-id-guard|frame-router|history-failure|node-info-cache|server-queue|server-tether|outage-clock|inspect-reads|engine-frames|background|resume-parts|follow-sockets|task-end-times|lock-release)\.ts$/,
+  /^src\/client\/(task-runner|cancel-task|workflow-source|place-tasks|health-refresh|reconcile-pass|resume|follow-socket-set|server-probes|upload-image|client-id-guard|frame-router|history-failure|node-info-cache|server-queue|server-tether|outage-clock|inspect-reads|engine-frames|background|resume-parts|follow-sockets|task-end-times|lock-release|task-result)\.ts$/,
   /^src\/http\/(comfy-api-calls|image-loader|server-get|to-comfy-error)\.ts$/,
   /^src\/vue\/(use-comfy-socket|vue-socket-open)\.ts$/,
   /^src\/core\/(task-parsers|jobs-parsers|history-parsers|validate-input|object-info|binary-frames|request-errors|placement|history-outcome|lock-checks|service-time)\.ts$/,
