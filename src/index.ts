@@ -30,9 +30,9 @@ export {
   TaskInterruptedError,
   TaskLostError,
 } from './core/errors'
-export { PromptRejectedError, RequestFailedError, ServerUnreachableError, TaskNotFoundError, UploadFailedError } from './core/request-errors'
+export { LockedServerDownError, PromptRejectedError, RequestFailedError, ServerUnreachableError, TaskNotFoundError, UploadFailedError } from './core/request-errors'
 export type { ComfyNodeError, ComfyTetherErrorByCode, ComfyTetherErrorCode, TaskLostReason } from './core/errors'
-export { ClientDisposedError, LockedServerDownError } from './core/errors'
+export { ClientDisposedError } from './core/errors'
 export { ChunkLoadError } from './core/lazy-chunk'
 export type { TaskCancelHow } from './core/errors'
 export type { ComfyImageRef, HistoryEntry, QueueSnapshot } from './core/api-types'

@@ -41,44 +41,14 @@ export interface ClientState {
 /** Creates the state of a client with `clientId` (a restored one, or a new one). */
 export function createClientState(options: ResolvedComfyOptions, cache: TaskCache, clientId: string, ready: boolean, emit: (change: ComfyClientStateChange) => void, now: () => number): ClientState {
   const sessionMode = options.affinity === 'session'
-  let id = clientId
-  let isReady = ready
-  let malformed = 0
-  let servers: ServerStatus[] = options.servers.map(s => ({ url: s.url, label: s.label ?? s.url, health: 'unknown', queueRemaining: null, checkedAt: null, error: null, unreachableSince: null }))
+  /** The fields whose every change is news (each reported under its own name). */
+  const fields = { clientId, ready, malformedFrames: 0, servers: options.servers.map((s): ServerStatus => ({ url: s.url, label: s.label ?? s.url, health: 'unknown', queueRemaining: null, checkedAt: null, error: null, unreachableSince: null })) }
   const log: LockEvent[] = []
   const tethers = new NotifyingMap<string, ServerTether>(() => emit('locks'))
 
   const sessionTether = (): ServerTether | undefined => (sessionMode ? tethers.values().next().value : undefined)
 
   const state: ClientState = {
-    get clientId() {
-      return id
-    },
-    set clientId(next) {
-      id = next
-      emit('clientId')
-    },
-    get ready() {
-      return isReady
-    },
-    set ready(next) {
-      isReady = next
-      emit('ready')
-    },
-    get malformedFrames() {
-      return malformed
-    },
-    set malformedFrames(next) {
-      malformed = next
-      emit('malformedFrames')
-    },
-    get servers() {
-      return servers
-    },
-    set servers(next) {
-      servers = next
-      emit('servers')
-    },
     log,
     tethers,
     get locks() {
@@ -121,6 +91,16 @@ export function createClientState(options: ResolvedComfyOptions, cache: TaskCach
     // Only the background chunk's parts report server statuses (health checks, status frames, a tether's outage clock).
     updateServer: (url, patch) => loadedBackground()?.updateServerStatus(state, now(), url, patch),
     emit,
+  } as Omit<ClientState, keyof typeof fields> as ClientState
+  for (const key of Object.keys(fields) as (keyof typeof fields)[]) {
+    Object.defineProperty(state, key, {
+      get: () => fields[key],
+      set(next: never) {
+        fields[key] = next
+        emit(key)
+      },
+      enumerable: true,
+    })
   }
   return state
 }

@@ -1,19 +1,18 @@
 import type { Timers } from '../core/timers'
 import type { ClientState } from './client-state'
 import type { Engine } from './engine'
+import type { BackgroundParts } from './load-background'
 import type { ComfyClient } from './client-types'
 import type { ComfyPluginOptions, ResolvedComfyOptions } from './options'
 import type { PersistedSnapshot } from './persistence'
 import type { ComfySocketFactory, ComfyWebSocketConstructor } from './socket'
 import type { ComfySubmit } from './task-runner'
-import type { Task } from './task'
-import type { ComfyClientEvent, ComfyClientStateChange, ComfyTaskResult } from './types'
+import type { ComfyClientEvent, ComfyClientStateChange } from './types'
 import { ClientDisposedError, InvalidArgumentError } from '../core/errors'
 import { mintClientId } from '../core/ids'
 import { registerSecrets } from '../core/safe-error'
 import { configuredServer } from '../core/server-identity'
 import { createTimerGroup, defaultTimers } from '../core/timers'
-import { serverViewUrl } from '../core/server-url'
 import { createComfyApi } from '../http/comfy-api'
 import { createComfyServerApi } from '../http/comfy-server-api'
 import { createComfyHttp } from '../http/create-comfy-http'
@@ -22,6 +21,7 @@ import { createClientState } from './client-state'
 import { createDisposal } from './disposal'
 import { createFrameRouter } from './load-frame-router'
 import { createInspection } from './inspect'
+import { loadedBackground } from './load-background'
 import { createLazyNodeInfoCache, createLazyServerQueue } from './load-engine-parts'
 import { observeTask } from './observe'
 import { createClientIdGuard, createSnapshotWriter, isPromiseLike, loadSnapshot, snapshotText } from './persistence'
@@ -118,17 +118,14 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
 
   const cache: TaskCache = new TaskCache({
     retention: options.taskRetention,
-    resultOf: task => resultOf(task),
+    // A task succeeds only through the background chunk's parts (frames, reconcile, cancel's last look), so that chunk
+    // is there and makes its result.
+    resultOf: task => (loadedBackground() as BackgroundParts).taskResult(engine, task),
     wasSent: task => wasSent(engine, task.snapshot),
     onChange: (task, previous, ended) => ends.onChange(task, previous, ended),
     onListenerError: error => options.logger.error('a subscribe() or observe() listener threw', error),
   })
   cache.subscribe(tell)
-  function resultOf(task: Task): ComfyTaskResult {
-    const t = task.snapshot
-    return { promptId: t.promptId, server: t.server, outputs: t.outputs, images: t.images, imageUrls: t.images.map(i => serverViewUrl(t.server, i, credentials.get(t.server))), files: workflows.filesOf(task) }
-  }
-
   const state: ClientState = createClientState(options, cache, restored?.clientId ?? mintClientId(), !restored && !loading, emit, now)
 
   const comfyHttp = createComfyHttp({

@@ -16,11 +16,9 @@ import { describeTarget, serverOfUrl, serverViewUrl } from '../core/server-url'
 import type { createImageLoader } from '../http/load-image'
 import type { createInspectReads } from './inspect-reads'
 import { ChunkLoadError, lazyChunk } from '../core/lazy-chunk'
-import { loadBackground, loadedBackground } from './load-background'
+import { backgroundPart } from './load-background'
 
 export type { UploadImageOptions } from './upload-image'
-
-type InspectReads = ReturnType<typeof createInspectReads>
 
 const loadUpload = lazyChunk('uploadImage()', () => import('./upload-image'))
 
@@ -57,15 +55,13 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
     return server
   }
 
-  let inspectReads: InspectReads | undefined
-  const readsOf = (parts: { createInspectReads: typeof createInspectReads }): InspectReads => inspectReads ??= parts.createInspectReads(engine, getApiBaseUrl)
-  const reads = async (): Promise<InspectReads> => readsOf(await loadBackground())
+  const reads = backgroundPart(parts => parts.createInspectReads(engine, getApiBaseUrl))
   /** The reads now, synchronously; before their chunk is there, a `ChunkLoadError` (and the load tried again if it failed). */
-  function loadedReads(): InspectReads {
-    const parts = loadedBackground()
-    if (parts)
-      return readsOf(parts)
-    reads().catch(() => {})
+  function loadedReads(): ReturnType<typeof createInspectReads> {
+    const now = reads.now()
+    if (now)
+      return now
+    reads.when().catch(() => {})
     throw new ChunkLoadError('debug helpers', { pending: true })
   }
 
@@ -99,8 +95,8 @@ export function createInspection(engine: Engine, placement: ReturnType<typeof cr
       for (const tether of targets) engine.closeTether(tether, 'released on request')
     },
     /** Reads again the node info cached for `server` (a configured server, as the URL model resolves it), or for every server. */
-    refreshNodeInfo: async (server?: string): Promise<void> => (await reads()).refreshNodeInfo(server),
+    refreshNodeInfo: async (server?: string): Promise<void> => reads.use(r => r.refreshNodeInfo(server)),
     /** What each server lacks to run `workflow` (`[]`: it can; `null`: unknown, e.g. never read and another server is locked). */
-    canRunOn: async (workflow: ComfyWorkflow | UiWorkflow | WorkflowTemplate): Promise<Record<string, string[] | null>> => (await reads()).canRunOn(workflow),
+    canRunOn: async (workflow: ComfyWorkflow | UiWorkflow | WorkflowTemplate): Promise<Record<string, string[] | null>> => reads.use(r => r.canRunOn(workflow)),
   }
 }

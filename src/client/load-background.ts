@@ -15,3 +15,48 @@ export const loadBackground: () => Promise<BackgroundParts> = lazyChunk('backgro
 
 /** The background parts if they have loaded, else `undefined`. */
 export const loadedBackground = (): BackgroundParts | undefined => parts
+
+/** One part of a client made from the background parts once they are there: see {@link backgroundPart}. */
+export interface BackgroundPart<T> {
+  /** The part, if the background parts have loaded (made on the first ask), else `undefined`. */
+  now: () => T | undefined
+  /** Waits for the part (a failed load is tried again, rejecting with a `ChunkLoadError`). */
+  when: () => Promise<T>
+  /** Calls `op` with the part now if it is there, else once it is (a failed load is tried again, rejecting with a `ChunkLoadError`). */
+  use: <R>(op: (part: T) => R) => R | Promise<Awaited<R>>
+}
+
+/**
+ * The generic stand-in: the part `make` builds from the background parts, made once when they have loaded (their load
+ * starts now); before that, calls wait for it and what is read synchronously is `undefined`.
+ */
+export function backgroundPart<T>(make: (loaded: BackgroundParts) => T): BackgroundPart<T> {
+  let part: T | undefined
+  const now = (): T | undefined => part ??= parts && make(parts)
+  const when = (): Promise<T> => loadBackground().then(now) as Promise<T>
+  when().catch(() => {}) // the next call tries again and rejects with the error
+  return {
+    now,
+    when,
+    use: <R>(op: (part: T) => R): R | Promise<Awaited<R>> => {
+      const made = now()
+      return made ? op(made) : when().then(op) as Promise<Awaited<R>>
+    },
+  }
+}
+
+/**
+ * The stand-in of a part whose every method either waits for it (the default) or, for those in `before`, answers at
+ * once until it is there; once it is, every call goes straight to it.
+ */
+export function standIn<T extends object>(part: BackgroundPart<T>, before: { [K in keyof T]?: T[K] } = {}): T {
+  return new Proxy(before as T, {
+    get: (_, key) => (typeof key !== 'string' || key === 'then' // never a thenable, nor anything but its methods
+      ? undefined
+      : (...args: unknown[]): unknown => {
+          const call = (on: T): unknown => (on[key as keyof T] as (...a: unknown[]) => unknown)(...args)
+          const made = part.now()
+          return made || !(key in before) ? part.use(call) : call(before as T)
+        }),
+  })
+}

@@ -7,10 +7,8 @@
 // goes to the tether it makes, in order.
 import type { ServerLock } from '../core/server-lock'
 import type { ServerTether, TetherContext } from './tether-types'
-import type { ComfySocketState } from './types'
+import { CLOSED_SOCKET } from './types'
 import { loadBackground as load, loadedBackground } from './load-background'
-
-const NEVER_OPENED: ComfySocketState = { status: 'CLOSED', attempts: 0, lastMessageAt: null, openedAt: null, lastCloseCode: null }
 
 /** `createServerTether` of server-tether.ts: the tether itself once its chunk is there, else its stand-in until then. */
 export function createServerTether(lock: ServerLock, ctx: TetherContext, previousSocketClosed?: Promise<void>): ServerTether {
@@ -27,7 +25,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
       const ops = queued
       queued = []
       for (const op of ops) op(real)
-      if (real.socket.status !== NEVER_OPENED.status)
+      if (real.socket.status !== CLOSED_SOCKET.status)
         ctx.changed()
     }
     return real
@@ -49,7 +47,7 @@ export function createServerTether(lock: ServerLock, ctx: TetherContext, previou
     server: lock.server,
     lock,
     get socket() {
-      return real ? real.socket : NEVER_OPENED
+      return real ? real.socket : CLOSED_SOCKET
     },
     get ws() {
       return real?.ws

@@ -1,12 +1,11 @@
-// The task runner (submit to `POST /prompt`, the resend of unconfirmed prompts, cancel) is a chunk of its own: the
-// client starts loading it in the background when it is created, so the app's first submit finds it loaded, and an
-// app that only shows tasks restored after a reload or followed with resume() may never need it before it is there.
-// Once loaded, every call goes straight to it, as synchronous as before; a call made before that waits for the load.
-import type { ComfyTask } from '../core/task-state'
+// The task runner (submit to `POST /prompt`, the resend of unconfirmed prompts, cancel) is in the background chunk: the
+// client starts loading it when it is created, so the app's first submit finds it loaded, and an app that only shows
+// tasks restored after a reload or followed with resume() may never need it before it is there. Once loaded, every
+// call goes straight to it, as synchronous as before; a call made before that waits for the load.
 import type { Engine } from './engine'
 import type { createPlacement } from './placement'
-import type { ComfySubmit, createTaskRunner } from './task-runner'
-import { loadBackground } from './load-background'
+import type { createTaskRunner } from './task-runner'
+import { backgroundPart, standIn } from './load-background'
 
 type TaskRunner = ReturnType<typeof createTaskRunner>
 
@@ -15,14 +14,5 @@ type TaskRunner = ReturnType<typeof createTaskRunner>
  * call, which rejects with a `ChunkLoadError` if it fails again).
  */
 export function createLazyTaskRunner(engine: Engine, placement: ReturnType<typeof createPlacement>): TaskRunner {
-  let runner: TaskRunner | undefined
-  const loaded = (): Promise<TaskRunner> => loadBackground().then(chunk => runner ??= chunk.createTaskRunner(engine, placement))
-  loaded().catch(() => {}) // the next call tries again and rejects with the error
-  const submit = (...args: Parameters<ComfySubmit>): ReturnType<ComfySubmit> =>
-    runner ? (runner.submit as (...a: Parameters<ComfySubmit>) => ReturnType<ComfySubmit>)(...args) : loaded().then(r => (r.submit as (...a: Parameters<ComfySubmit>) => ReturnType<ComfySubmit>)(...args))
-  return {
-    submit: submit as ComfySubmit,
-    resubmit: (task: ComfyTask) => (runner ? runner.resubmit(task) : loaded().then(r => r.resubmit(task))),
-    cancel: (promptId: string) => (runner ? runner.cancel(promptId) : loaded().then(r => r.cancel(promptId))),
-  }
+  return standIn(backgroundPart(chunk => chunk.createTaskRunner(engine, placement)))
 }

@@ -1,7 +1,7 @@
 // What a new submit does while the session's locked server is known down: a rule of placement's choice, so it is in the
 // background chunk (background.ts) with it, not in the startup code with `abandon()` (dead-server.ts).
 import type { DeadServerContext } from './dead-server'
-import { LockedServerDownError } from '../core/errors'
+import { LockedServerDownError } from '../core/request-errors'
 
 /**
  * Session affinity, locked server known down: with other servers configured the app has somewhere to go, so the

@@ -1,17 +1,18 @@
 // Where new tasks go. What must answer at once stays here (the likely server of a call made now, `abandon()` of a dead
-// server, the wake of a task end); the choice itself (health checks, the session lock's choice, task affinity's free
-// slots and tail rule: place-tasks.ts) is a chunk the client starts loading in the background when it is created. Once
-// loaded every call goes straight to it; a call made before that waits for the load. Every caller of these was
-// already asynchronous, and no submit waits for a slot before the chunk is there, so a wake before it has nobody to wake.
+// server); the choice itself (health checks, the session lock's choice, task affinity's free slots and tail rule:
+// place-tasks.ts) and what it learns from each task's end (task-end-times.ts) are in the background chunk the client
+// starts loading when it is created. Once loaded every call goes straight to it; a call made before that waits for the
+// load. Every caller of these was already asynchronous, and no submit waits for a slot before the chunk is there, so a
+// task end before it has nobody to wake, and no run time to tell (a task succeeds only through that chunk's frames or
+// reconcile).
 import type { DeadServerContext } from './dead-server'
 import type { Engine } from './engine'
 import type { ServerFit } from './workflow-checks'
 import type { createPlacer } from './place-tasks'
-import { smoothServiceTime } from '../core/service-time'
 import { chooseServer } from '../core/server-pool'
 import { createDeadServerRules } from './dead-server'
 import { wasSent } from './engine'
-import { loadBackground, loadedBackground } from './load-background'
+import { backgroundPart, loadedBackground } from './load-background'
 
 type Placer = ReturnType<typeof createPlacer>
 
@@ -24,22 +25,15 @@ export function createPlacement(engine: Engine) {
   const ownPending = (url: string): number => engine.cache.pendingTasksOn(url).size
   /** Smoothed run time of a task per server, for task affinity's tail rule. */
   const serviceTimes = new Map<string, number>()
-  let placer: Placer | undefined
   let disposed = false
-  const loaded = (): Promise<Placer> => loadBackground().then((chunk) => {
-    if (!placer) {
-      placer = chunk.createPlacer(engine, deadServer, ownPending, serviceTimes)
-      if (disposed)
-        placer.dispose()
-    }
+  let stopHearing = (): void => {}
+  const { now, use } = backgroundPart((chunk) => {
+    const placer = chunk.createPlacer(engine, deadServer, ownPending, serviceTimes)
+    if (disposed)
+      placer.dispose()
+    else // a task that ended frees a slot on its server, and tells how long a task takes there
+      stopHearing = chunk.hearTaskEnds(engine.cache, serviceTimes, () => placer.slotFreed())
     return placer
-  })
-  loaded().catch(() => {}) // the next call tries again and rejects with the error
-  // A task that ended freed a slot on its server (a waiting submit looks again), and tells how long a task takes there.
-  const stopHearing = engine.cache.onEnded((task) => {
-    if (task.state === 'succeeded' && task.startedAt !== null && task.endedAt !== null)
-      serviceTimes.set(task.server, smoothServiceTime(serviceTimes.get(task.server), task.endedAt - task.startedAt))
-    placer?.slotFreed()
   })
 
   /** The server a new call would go to now: the locked one, else the likely choice from the last health checks. */
@@ -56,16 +50,16 @@ export function createPlacement(engine: Engine) {
   }
 
   return {
-    placeTask: (promptId: string, fit?: ServerFit, chosen?: string): Promise<string> => (placer ? placer.placeTask(promptId, fit, chosen) : loaded().then(p => p.placeTask(promptId, fit, chosen))),
-    sessionServer: (fit?: ServerFit): string | Promise<string | undefined> => (placer ? placer.sessionServer(fit) : loaded().then(p => p.sessionServer(fit))),
-    taskServer: (take?: (server: string) => string, fit?: ServerFit): Promise<string> => (placer ? placer.taskServer(take, fit) : loaded().then(p => p.taskServer(take, fit))),
-    refreshServers: (): ReturnType<Placer['refreshServers']> => (placer ? placer.refreshServers() : loaded().then(p => p.refreshServers())),
+    placeTask: (promptId: string, fit?: ServerFit, chosen?: string): Promise<string> => use(p => p.placeTask(promptId, fit, chosen)),
+    sessionServer: (fit?: ServerFit): string | Promise<string | undefined> => use(p => p.sessionServer(fit)),
+    taskServer: (take?: (server: string) => string, fit?: ServerFit): Promise<string> => use(p => p.taskServer(take, fit)),
+    refreshServers: (): Promise<Awaited<ReturnType<Placer['refreshServers']>>> => use(p => p.refreshServers()),
     likelyServer,
     abandon: deadServer.abandon,
     dispose: (): void => {
       disposed = true
       stopHearing()
-      placer?.dispose()
+      now()?.dispose()
     },
   }
 }

@@ -4,7 +4,7 @@ import type { ComfySocketFactory } from './socket'
 import type { ServerTether } from './server-tether'
 import { acquireLock } from '../core/server-lock'
 import { wasSent } from './engine'
-import { loadedBackground } from './load-background'
+import { backgroundPart, loadedBackground } from './load-background'
 import { createServerTether } from './load-server-tether'
 
 /** What the tethers need besides the engine. */
@@ -20,8 +20,8 @@ export function createTethers(engine: Engine, ctx: TethersContext) {
   const { state, options, api } = engine
   /** Sockets still closing, per server: a new socket with the same clientId waits for them. */
   const closingSockets = new Map<string, Promise<void>>()
-  /** Per server, the cancel of its pending lock release. */
-  const releaseTimers = new Map<string, () => void>()
+  // Only the background chunk's parts end tasks (abandon() releases the lock itself), so the releases wait for it.
+  const release = backgroundPart(chunk => chunk.createLockRelease(engine, closeTether))
 
   function openTether(server: string, reason: Parameters<Engine['openTether']>[1], since = engine.now()): ServerTether {
     const existing = state.tethers.get(server)
@@ -55,7 +55,7 @@ export function createTethers(engine: Engine, ctx: TethersContext) {
   }
 
   function closeTether(tether: ServerTether, why: string): void {
-    releaseTimers.get(tether.server)?.()
+    release.now()?.cancel(tether.server)
     const ws = tether.ws
     if (ws && ws.readyState !== 3) // a socket: the tether is a real one, so the background chunk is there
       loadedBackground()?.noteClosingSocket(closingSockets, tether.server, ws, engine.after)
@@ -67,27 +67,11 @@ export function createTethers(engine: Engine, ctx: TethersContext) {
     engine.persist()
   }
 
-  function scheduleRelease(server: string): void {
-    const tether = state.tethers.get(server)
-    if (!tether || engine.cache.pendingTasksOn(server).size > 0 || releaseTimers.has(server))
-      return
-    const cancel = engine.after(options.releaseDelay, () => {
-      releaseTimers.delete(server)
-      const current = state.tethers.get(server)
-      if (current && state.pendingOn(server).length === 0)
-        closeTether(current, 'no task pending')
-    })
-    releaseTimers.set(server, () => {
-      cancel()
-      releaseTimers.delete(server)
-    })
+  return {
+    openTether,
+    closeTether,
+    scheduleRelease: (server: string): void => release.now()?.schedule(server),
+    /** A task needs `server` again: its pending lock release (if any) is called off. */
+    cancelRelease: (server: string): void => release.now()?.cancel(server),
   }
-
-
-  /** A task needs `server` again: its pending lock release (if any) is called off. */
-  function cancelRelease(server: string): void {
-    releaseTimers.get(server)?.()
-  }
-
-  return { openTether, closeTether, scheduleRelease, cancelRelease }
 }

@@ -2,7 +2,7 @@ import type { ChunkLoadError } from './lazy-chunk'
 import type { MissingDependencyError } from './missing-dependency-error'
 import type { UiWorkflowError } from './ui-workflow/error'
 import type { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from './workflow-errors'
-import type { PromptRejectedError, RequestFailedError, ServerUnreachableError, TaskNotFoundError, UploadFailedError } from './request-errors'
+import type { LockedServerDownError, PromptRejectedError, RequestFailedError, ServerUnreachableError, TaskNotFoundError, UploadFailedError } from './request-errors'
 import { BRAND, errorToJSON, PREFIX, redactMessage, sanitizeCause } from './safe-error'
 
 /**
@@ -268,16 +268,5 @@ export class ClientDisposedError extends ComfyTetherError {
   override readonly name = 'ClientDisposedError'
   constructor(readonly operation: string, readonly promptId?: string) {
     super('CLIENT_DISPOSED', `${operation} did not finish: the comfy-tether store was disposed${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' (app unmounted or $dispose())' : ''}${promptId ? ` while task ${promptId} was pending` : ''}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Create the store again to go on.' : ' Create it again.'}`)
-  }
-}
-
-/**
- * A new task cannot go to the locked server: it is known to be down, and the session lock keeps every call there.
- * Wait for it (`unreachableSince` becomes `null`), or `abandon(server)` to give up its tasks and lock another one.
- */
-export class LockedServerDownError extends ComfyTetherError {
-  override readonly name = 'LockedServerDownError'
-  constructor(readonly lockedServer: string, readonly since: number, readonly pending: readonly string[]) {
-    super('LOCKED_SERVER_DOWN', `Cannot submit: the client is locked to "${lockedServer}", unreachable since ${new Date(since).toISOString()}, with ${pending.length} task(s) pending there.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ` Wait until it is reachable again, or call abandon("${lockedServer}") to end those tasks and submit to another server.` : ` Wait, or abandon("${lockedServer}").`}`)
   }
 }

@@ -2,7 +2,8 @@ import type { ComfyNodeError } from './errors'
 import { ComfyTetherError } from './errors'
 import { redactMessage } from './safe-error'
 
-// The errors only code that loads on first use makes (the typed calls, the task runner): a chunk of their own.
+// The errors only code that loads on first use makes (the typed calls, the task runner, placement's refusal of a
+// locked server that is down): a chunk of their own.
 
 /** A prompt id this client does not know. */
 export class TaskNotFoundError extends ComfyTetherError {
@@ -65,3 +66,13 @@ export class RequestFailedError extends ComfyTetherError {
   }
 }
 
+/**
+ * A new task cannot go to the locked server: it is known to be down, and the session lock keeps every call there.
+ * Wait for it (`unreachableSince` becomes `null`), or `abandon(server)` to give up its tasks and lock another one.
+ */
+export class LockedServerDownError extends ComfyTetherError {
+  override readonly name = 'LockedServerDownError'
+  constructor(readonly lockedServer: string, readonly since: number, readonly pending: readonly string[]) {
+    super('LOCKED_SERVER_DOWN', `Cannot submit: the client is locked to "${lockedServer}", unreachable since ${new Date(since).toISOString()}, with ${pending.length} task(s) pending there.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ` Wait until it is reachable again, or call abandon("${lockedServer}") to end those tasks and submit to another server.` : ` Wait, or abandon("${lockedServer}").`}`)
+  }
+}

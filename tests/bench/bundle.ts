@@ -105,6 +105,7 @@ const LOADS_ON: Record<string, string> = {
   'src/http/server-api-calls.ts': 'the first server API call (node info for a submit\'s checks, objectInfo(), useComfyServerApi(): models, jobs, system stats, …)',
   'src/client/background.ts': 'client creation, in the background, one chunk (submit and cancel, health checks and server choice, the frames of a tethered server, the duplicate-tab guard, the node info cache and queue reader, the debug helpers, a locked server\'s socket, polls and outage clock; each has a stand-in until it is there)',
   'src/http/comfy-api-calls.ts': 'client creation, in the background (the typed ComfyUI calls and their answer decoders)',
+  'src/vue/vue-socket-open.ts': 'client creation by the plugin, in the background (the Vue layer\'s socket, vueuse\'s useWebSocket; a stand-in until it is there)',
   'src/client/reconcile-pass.ts': 'the first reconcile pass',
   'src/client/server-probes.ts': 'the first probe of a tethered server whose socket failed',
   'src/client/resume-parts.ts': 'the first resume() (following a prompt another process sent; the socket of its clientId if that sender is gone)',

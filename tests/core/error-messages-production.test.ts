@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { isComfyTetherError, LockedServerDownError, NoServerAvailableError, ServerMismatchError, TaskLostError } from '../../src/core/errors'
+import { isComfyTetherError, NoServerAvailableError, ServerMismatchError, TaskLostError } from '../../src/core/errors'
+import { LockedServerDownError } from '../../src/core/request-errors'
 
 // Issue #22: a production build keeps each error's code, fields and facts (servers, ids, what failed) and a short
 // hint; the longer explanation of what to do is for development builds (Vitest runs as 'test', a development mode).
