@@ -6,6 +6,7 @@ import { configuredServer } from '../core/server-identity'
 import { createTask, isTerminal } from '../core/task-state'
 import { nodesToRun, startWorkflowProgress, workflowKey } from '../core/workflow-progress'
 import { taskHandle } from './task-handle'
+import { createWorkflowInsight } from './workflow-insight'
 
 /** What `resume()` follows: a prompt that another process (or an earlier run of this one) sent. */
 export interface ComfyResumeOptions {
@@ -45,6 +46,7 @@ const PROMPT_ID = /^[\w-]{1,128}$/
  */
 export function createResume(engine: Engine) {
   const { state } = engine
+  engine.workflows.attach(createWorkflowInsight) // before the first task it tracks (the background chunk may still load)
   const handleOf = (promptId: string, result: Promise<ComfyTaskResult>): ComfyClientTaskHandle => taskHandle(engine, promptId, result)
   return async function resume(options: ComfyResumeOptions): Promise<ComfyClientTaskHandle> {
     const { promptId, workflow } = options ?? {}
