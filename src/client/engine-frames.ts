@@ -2,12 +2,10 @@
 // background when the client is created): the wiring runs only once frames can be routed, so it is not startup code.
 import type { Engine } from './engine'
 import { createFrameRouter } from './frame-router'
-import { createWorkflowInsight } from './workflow-insight'
 
 /** `createFrameRouter` of frame-router.ts with the context `engine` gives; `onMalformed` is the client's own. */
 export function createEngineFrameRouter(engine: Engine, onMalformed: (server: string, reason: string) => void): ReturnType<typeof createFrameRouter> {
   const { state, options, workflows } = engine
-  workflows.attach(createWorkflowInsight) // frames may end a task: its result lists its files
   return createFrameRouter({
     cache: engine.cache,
     now: engine.now,

@@ -20,7 +20,6 @@ import { loadWorkflowChecks, workflowChecks } from './load-workflow-checks'
 import { createQueueNumbers } from './queue-numbers'
 import { createSubmitWaits } from './submit-waits'
 import { resolveSource, uncheckedInputs } from './workflow-source'
-import { createWorkflowInsight } from './workflow-insight'
 
 /** How often an unconfirmed prompt may be sent again (each after a grace period on neither /queue nor /history). */
 const MAX_RESENDS = 3
@@ -41,7 +40,6 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
   })
   const queueNumbers = createQueueNumbers()
   const { cache } = engine
-  engine.workflows.attach(createWorkflowInsight) // before the first task it tracks
   /** The task's state while it has not ended (it may have been re-keyed by an old server: the object follows). */
   const live = (task: Task): ComfyTask | undefined => {
     const snapshot = task.snapshot
