@@ -37,7 +37,7 @@ import { createTaskEnds } from './task-ends'
 import { wasSent } from './engine'
 import { createTethers } from './tethers'
 import { createLazyTaskRunner } from './load-task-runner'
-import { createWorkflowInsight } from './workflow-insight'
+import { lazyWorkflowInsight } from './load-workflow-insight'
 
 /** Options of {@link createComfyClient}: the plugin's options, plus where sockets and timers come from. */
 export interface ComfyClientOptions extends ComfyPluginOptions {
@@ -156,7 +156,7 @@ export function createEngine(options: ResolvedComfyOptions, deps: EngineDeps): C
     all: server => serverApi.objectInfo(server),
     watching: server => state.tethers.get(server)?.socket.status === 'OPEN',
   })
-  const workflows = createWorkflowInsight({ cache, queue: server => serverQueue.waiting(server), credentialOf: server => credentials.get(server), now })
+  const workflows = lazyWorkflowInsight({ cache, queue: server => serverQueue.waiting(server), credentialOf: server => credentials.get(server), now })
 
   const engine: Engine = {
     options,

@@ -10,7 +10,7 @@ import type { ResolvedComfyOptions } from './options'
 import type { ServerQueue } from './server-queue'
 import type { ServerTether } from './server-tether'
 import type { TaskCache } from './task-cache'
-import type { WorkflowInsight } from './workflow-insight'
+import type { LazyWorkflowInsight } from './load-workflow-insight'
 
 /**
  * What the parts of one client (task runner, placement, tethers, inspection, resume, restore) are built with: its
@@ -30,7 +30,7 @@ export interface Engine {
   objectInfos: NodeInfoCache
   /** Every task of the client: the one owner of each task's state, result, unsent prompt and preview. */
   cache: TaskCache
-  workflows: WorkflowInsight
+  workflows: LazyWorkflowInsight
   /** The client's clock (the timer provider's `now`): every time stamp of the engine comes from it. */
   now: () => number
   /** The client's timer provider (the platform's, or the one given to `createComfyClient`). */

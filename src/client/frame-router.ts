@@ -1,13 +1,19 @@
 import type { HistoryEntry } from '../core/api-types'
 import type { ServerStatus } from '../core/server-pool'
 import type { ComfyMessage, ParseResult } from '../core/protocol'
+import type { FrameRules } from '../core/task-reducer'
 import type { Task } from './task'
 import type { TaskCache } from './task-cache'
 import { parseBinaryFrame } from '../core/binary-frames'
 import { parseMessage } from '../core/protocol'
-import { endTask, isTerminal, messagePromptId } from '../core/task-state'
+import { applyMessage, applyPreview, messagePromptId } from '../core/task-frames'
+import { endTask, isTerminal } from '../core/task-state'
 import { reconcileTask } from '../core/task-reconcile'
+import { ProgressFold } from '../core/workflow-progress'
 import { HISTORY_ERROR_RETRY_MS, historyReadError, isAnsweredFailure } from './history-failure'
+
+/** The frame rules the router passes to its tasks (the startup code holds none of them, see FrameRules). */
+const rules: FrameRules = { applyMessage, applyPreview, fold: progress => new ProgressFold(progress) }
 
 /** What the frame router reads and calls in the store. */
 export interface FrameRouterContext {
@@ -90,11 +96,11 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
       return // another client's prompt, or one of ours that already ended and was pruned
     const at = arrivedAt ?? now()
     ctx.onTaskFrame(server, at)
-    task.frame(message, at)
+    task.frame(message, at, rules)
     // The history is the authority on outputs: an `executed` frame may have been lost, oversized or malformed.
     if (message.type === 'execution_success' && !isTerminal(task.snapshot.state)) {
       ctx.onSuccess(task, at)
-      void completeFromHistory(task, () => task.dispatch({ type: 'frames-final', message, at: now() }))
+      void completeFromHistory(task, () => task.dispatch({ type: 'frames-final', message, at: now(), rules }))
     }
   }
 
@@ -116,7 +122,7 @@ export function createFrameRouter(ctx: FrameRouterContext): (server: string, dat
     // The URL first: the one change the task's observers hear of shows the new preview and its URL together.
     if (typeof URL.createObjectURL === 'function')
       cache.setPreviewUrl(task, URL.createObjectURL(new Blob([frame.bytes.slice()], { type: frame.imageType })))
-    task.dispatch({ type: 'preview', preview: { mime: frame.imageType, bytes: frame.bytes, nodeId: frame.metadata?.node_id ?? before.node, receivedAt: at } })
+    task.dispatch({ type: 'preview', preview: { mime: frame.imageType, bytes: frame.bytes, nodeId: frame.metadata?.node_id ?? before.node, receivedAt: at }, rules })
   }
 
   /**

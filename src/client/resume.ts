@@ -4,8 +4,9 @@ import type { ComfyClientTaskHandle, ComfyTaskResult } from './types'
 import { InvalidArgumentError } from '../core/errors'
 import { configuredServer } from '../core/server-identity'
 import { createTask, isTerminal } from '../core/task-state'
-import { nodesToRun } from '../core/workflow-progress'
+import { nodesToRun, startWorkflowProgress, workflowKey } from '../core/workflow-progress'
 import { taskHandle } from './task-handle'
+import { createWorkflowInsight } from './workflow-insight'
 
 /** What `resume()` follows: a prompt that another process (or an earlier run of this one) sent. */
 export interface ComfyResumeOptions {
@@ -45,6 +46,7 @@ const PROMPT_ID = /^[\w-]{1,128}$/
  */
 export function createResume(engine: Engine) {
   const { state } = engine
+  engine.workflows.attach(createWorkflowInsight) // before the first task it tracks (the background chunk may still load)
   const handleOf = (promptId: string, result: Promise<ComfyTaskResult>): ComfyClientTaskHandle => taskHandle(engine, promptId, result)
   return async function resume(options: ComfyResumeOptions): Promise<ComfyClientTaskHandle> {
     const { promptId, workflow } = options ?? {}
@@ -80,7 +82,7 @@ export function createResume(engine: Engine) {
       task.unsent = { prompt: workflow, extraData: options.extraData, resends: 0 }
     const followed = workflow ?? options.prompt
     if (followed) // the whole workflow's progress, as for a task this client sent
-      task.dispatch({ type: 'track', prompt: followed, filled: null, nodes: nodesToRun(followed, undefined), format: 'api' })
+      task.dispatch({ type: 'track', prompt: followed, filled: null, key: workflowKey(followed), progress: startWorkflowProgress(nodesToRun(followed, undefined)), format: 'api' })
     const result = task.result()
     state.record('acquire', `resumed ${promptId} on ${server}${options.clientId && options.clientId !== state.clientId ? ` (sent by client ${options.clientId}: followed through a socket of that id, the history and the queue)` : ''}${workflow ? '; it may not have reached the server: looking it up before sending it again under the same id' : ''}`, { server, promptId })
     const tether = state.tethers.get(server)

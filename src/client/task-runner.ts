@@ -13,7 +13,7 @@ import { isComfyTetherError, ProtocolError, TaskCancelledError } from '../core/e
 import { RequestFailedError, TaskNotFoundError } from '../core/request-errors'
 import { mintUuid } from '../core/ids'
 import { endTask, isTerminal } from '../core/task-state'
-import { nodesToRun } from '../core/workflow-progress'
+import { nodesToRun, startWorkflowProgress, workflowKey } from '../core/workflow-progress'
 import { createCanceller } from './cancel-task'
 import { taskHandle } from './task-handle'
 import { loadWorkflowChecks, workflowChecks } from './load-workflow-checks'
@@ -75,7 +75,7 @@ export function createTaskRunner(engine: Engine, placement: ReturnType<typeof cr
     if (!task) // ended and dropped (taskRetention: 0) between its placement and now
       throw new TaskNotFoundError(promptId)
     const { prompt, filled } = source.placed(server, nodeInfo.peek(server))
-    task.dispatch({ type: 'track', prompt, filled, nodes: nodesToRun(prompt, nodeInfo.peek(server)), format: source.format })
+    task.dispatch({ type: 'track', prompt, filled, key: workflowKey(prompt), progress: startWorkflowProgress(nodesToRun(prompt, nodeInfo.peek(server))), format: source.format })
     const result = task.result()
     void runTask(task, server, prompt, images, submitOptions.extraData, { validate, filled, fit, nodeInfo, onBeforeSend: submitOptions.onBeforeSend })
     return taskHandle(engine, promptId, result)

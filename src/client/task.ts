@@ -1,11 +1,11 @@
 import type { ComfyTetherError } from '../core/errors'
 import type { ComfyMessage } from '../core/protocol'
-import type { TaskAction, TaskModel, TaskWorkflow } from '../core/task-reducer'
+import type { FrameRules, TaskAction, TaskModel, TaskWorkflow } from '../core/task-reducer'
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyWorkflow } from '../core/validate-input'
+import type { ProgressFold } from '../core/workflow-progress'
 import type { ComfyTaskResult } from './types'
 import { foldFrame, reduceFrame, reduceTask, withProgress } from '../core/task-reducer'
-import { ProgressFold } from '../core/workflow-progress'
 
 /** A prompt sent whose answer never came, kept so it can be sent again under the same id (see `resubmit`). */
 export interface UnsentPrompt {
@@ -27,11 +27,12 @@ type Outcome = { ok: true, value: ComfyTaskResult } | { ok: false, error: ComfyT
  * workflow's progress, its result promise, its prompt while unconfirmed, its preview URL. It changes only through
  * {@link Task.dispatch}, which runs the one reducer (`reduceTask`) and then tells its owner. The progress of a followed
  * workflow is folded frame by frame into a mutable {@link ProgressFold} (a few lookups, no copy) and becomes plain data
- * when read: a UI reads it once per render, frames come many times a second.
+ * when read: a UI reads it once per render, frames come many times a second. The fold is made by the first frame that
+ * needs it, with the frame rules the frame router passes (so the startup code holds none of that code).
  */
 export class Task {
   #model: TaskModel
-  /** The workflow's progress being folded, while the task follows its workflow. */
+  /** The workflow's progress being folded, from the first frame after the task started to follow its workflow. */
   #fold: ProgressFold | undefined
   /** The fold moved since `#model.workflow.progress` was built from it. */
   #folded = false
@@ -78,29 +79,29 @@ export class Task {
   /** Applies `action` through the one reducer; the owner hears of it only when something changed. */
   dispatch(action: TaskAction): void {
     if (action.type === 'frame')
-      return this.frame(action.message, action.at)
+      return this.frame(action.message, action.at, action.rules)
     const touchesWorkflow = action.type === 'track' || action.type === 'retarget' || action.type === 'queue-position' || action.type === 'touch'
     const previous = touchesWorkflow ? this.#current() : this.#model
     const next = reduceTask(previous, action)
     if (next === previous)
       return
     this.#model = next
-    if (touchesWorkflow) {
-      const progress = next.workflow?.progress
-      if (progress !== this.#fold?.view())
-        this.#fold = progress ? new ProgressFold(progress) : undefined
-    }
+    // A new progress (tracked, retargeted): the next frame folds it afresh.
+    if (touchesWorkflow && this.#fold && next.workflow?.progress !== this.#fold.view())
+      this.#fold = undefined
     this.#owner.changed(this, previous)
   }
 
   /**
    * A socket frame about the task (the `frame` action, without an action object per frame): the reducer moves the
-   * task, the fold its workflow's progress; one change told for both.
+   * task, the fold its workflow's progress; one change told for both. `rules`: the frame rules (from the frame router).
    */
-  frame(message: ComfyMessage, at: number): void {
+  frame(message: ComfyMessage, at: number, rules: FrameRules): void {
     const previous = this.#model
-    const next = reduceFrame(previous, message, at)
-    const moved = this.#fold !== undefined && foldFrame(this.#fold, previous.task, message)
+    const next = reduceFrame(previous, message, at, rules)
+    const workflow = previous.workflow
+    // No fold yet means the model's progress is current (only frames move a fold ahead of it).
+    const moved = workflow !== null && foldFrame(this.#fold ??= rules.fold(workflow.progress), previous.task, message)
     if (next === previous && !moved)
       return
     if (moved)

@@ -29,7 +29,8 @@ export { redactUrl } from './redact-url'
 export { assertDistinctServers, DuplicateServerError, serverIdentity } from './server-identity'
 
 // The task reducer: a task's lifecycle from socket messages, previews and server evidence.
-export { applyMessage, applyPreview, createTask, endTask, isTerminal, messagePromptId } from './task-state'
+export { createTask, endTask, isTerminal } from './task-state'
+export { applyMessage, applyPreview, messagePromptId } from './task-frames'
 export { reconcileTask } from './task-reconcile'
 export type { ComfyTask, TaskPreview, TaskState } from './task-state'
 export type { ServerEvidence } from './task-reconcile'

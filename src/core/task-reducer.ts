@@ -3,8 +3,7 @@ import type { ComfyTask, TaskPreview } from './task-state'
 import type { ComfyWorkflow } from './validate-input'
 import type { ProgressFold, WorkflowProgress } from './workflow-progress'
 import type { FilledWorkflow } from './workflow-template'
-import { applyMessage, applyPreview, isTerminal, updateTask } from './task-state'
-import { startWorkflowProgress, workflowKey } from './workflow-progress'
+import { isTerminal, updateTask } from './task-state'
 
 /** What a task knows of its workflow as a whole (for tasks submitted or resumed with their prompt). Plain data. */
 export interface TaskWorkflow {
@@ -20,6 +19,19 @@ export interface TaskWorkflow {
   queuePosition: number | null
 }
 
+/**
+ * The rules of socket frames (task-frames.ts, workflow-progress.ts), passed in by the frame router's chunk, which alone
+ * sends frames and previews to tasks: the reducer is startup code, these rules run only once frames arrive.
+ */
+export interface FrameRules {
+  /** What a socket message changes in a task (`applyMessage` of task-frames.ts). */
+  applyMessage: (task: ComfyTask, message: ComfyMessage, now: number) => ComfyTask
+  /** A preview attached to a task (`applyPreview` of task-frames.ts). */
+  applyPreview: (task: ComfyTask, preview: TaskPreview) => ComfyTask
+  /** The fold of a workflow's progress from `progress` on (`new ProgressFold(progress)`). */
+  fold: (progress: WorkflowProgress) => ProgressFold
+}
+
 /** Everything the one reducer changes: the task (what the app sees) and its workflow's progress. */
 export interface TaskModel {
   readonly task: ComfyTask
@@ -29,15 +41,18 @@ export interface TaskModel {
 /** The one way a task changes. Each action is applied by {@link reduceTask}. */
 export type TaskAction =
   /** A socket frame about the task. `execution_success` moves only the workflow's progress: `/history` ends the task. */
-  | { type: 'frame', message: ComfyMessage, at: number }
+  | { type: 'frame', message: ComfyMessage, at: number, rules: FrameRules }
   /** The end announced by `execution_success` but never stored in `/history`: the frames' outputs are all there is. */
-  | { type: 'frames-final', message: ComfyMessage, at: number }
-  | { type: 'preview', preview: TaskPreview }
+  | { type: 'frames-final', message: ComfyMessage, at: number, rules: FrameRules }
+  | { type: 'preview', preview: TaskPreview, rules: FrameRules }
   /** A state decided by a core rule (reconcile, end, cancel, placement): taken as it is. */
   | { type: 'set', task: ComfyTask }
   | { type: 'patch', changes: Partial<ComfyTask> }
-  /** The task is followed through its workflow from now on (its prompt and the nodes the server will run). */
-  | { type: 'track', prompt: ComfyWorkflow, filled: FilledWorkflow | null, nodes: readonly string[], format: 'api' | 'ui' }
+  /**
+   * The task is followed through its workflow from now on: its prompt, its graph's `workflowKey` and its progress before
+   * the first frame (`startWorkflowProgress` of the nodes the server will run), computed by the caller's chunk.
+   */
+  | { type: 'track', prompt: ComfyWorkflow, filled: FilledWorkflow | null, key: string, progress: WorkflowProgress, format: 'api' | 'ui' }
   /** The server runs only these nodes (it ignores the outputs of a partly valid prompt). */
   | { type: 'retarget', nodes: readonly string[] }
   | { type: 'queue-position', position: number | null }
@@ -69,8 +84,8 @@ export function withProgress(workflow: TaskWorkflow, progress: WorkflowProgress)
  * The `frame` action of {@link reduceTask}, for the task that applies a frame without building the action (one per
  * frame). The workflow's progress is folded by the task (see foldFrame), and read when someone reads it.
  */
-export function reduceFrame(model: TaskModel, message: ComfyMessage, at: number): TaskModel {
-  const task = message.type === 'execution_success' ? model.task : applyMessage(model.task, message, at)
+export function reduceFrame(model: TaskModel, message: ComfyMessage, at: number, rules: FrameRules): TaskModel {
+  const task = message.type === 'execution_success' ? model.task : rules.applyMessage(model.task, message, at)
   return task === model.task ? model : { task, workflow: model.workflow }
 }
 
@@ -81,13 +96,13 @@ export function reduceFrame(model: TaskModel, message: ComfyMessage, at: number)
 export function reduceTask(model: TaskModel, action: TaskAction): TaskModel {
   switch (action.type) {
     case 'frame':
-      return reduceFrame(model, action.message, action.at)
+      return reduceFrame(model, action.message, action.at, action.rules)
     case 'frames-final': {
-      const task = applyMessage(model.task, action.message, action.at)
+      const task = action.rules.applyMessage(model.task, action.message, action.at)
       return task === model.task ? model : { task, workflow: model.workflow }
     }
     case 'preview': {
-      const task = applyPreview(model.task, action.preview)
+      const task = action.rules.applyPreview(model.task, action.preview)
       return task === model.task ? model : { task, workflow: model.workflow }
     }
     case 'set':
@@ -95,7 +110,7 @@ export function reduceTask(model: TaskModel, action: TaskAction): TaskModel {
     case 'patch':
       return { task: updateTask(model.task, action.changes), workflow: model.workflow }
     case 'track':
-      return withWorkflow(model, { prompt: action.prompt, key: workflowKey(action.prompt), filled: action.filled, format: action.format, progress: startWorkflowProgress(action.nodes), queuePosition: null })
+      return withWorkflow(model, { prompt: action.prompt, key: action.key, filled: action.filled, format: action.format, progress: action.progress, queuePosition: null })
     case 'retarget': {
       const { workflow } = model
       if (!workflow)

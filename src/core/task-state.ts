@@ -1,8 +1,5 @@
 import type { ComfyImageRef } from './api-types'
-import { collectOutputImages } from './outputs'
 import type { ComfyNodeError, ComfyTetherError } from './errors'
-import { ExecutionFailedError, TaskCancelledError, TaskInterruptedError } from './errors'
-import type { ComfyMessage } from './protocol'
 
 /** Where a task is in its life. The last five are terminal. */
 export type TaskState = 'preparing' | 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted' | 'cancelled' | 'lost'
@@ -58,10 +55,10 @@ export interface ComfyTask {
 }
 
 /**
- * A shallow copy of a task. An explicit literal: V8 copies it an order of magnitude faster than an object spread of
+ * @internal A shallow copy of a task (task-frames.ts uses it too). An explicit literal: V8 copies it an order of magnitude faster than an object spread of
  * this many fields, and the reducer runs once per socket frame.
  */
-function copyTask(task: ComfyTask): ComfyTask {
+export function copyTask(task: ComfyTask): ComfyTask {
   return {
     promptId: task.promptId,
     server: task.server,
@@ -117,105 +114,13 @@ export function createTask(input: { promptId: string, server: string, clientId: 
   }
 }
 
-/**
- * The task's id that a message is about, or `undefined` when it concerns none of ours. The reconnect hint
- * (`executing` without `prompt_id`) is attributed to `runningPromptId`: the running task of the locked server.
- */
-export function messagePromptId(message: ComfyMessage, runningPromptId: string | undefined): string | undefined {
-  switch (message.type) {
-    case 'executing':
-      return message.data.prompt_id ?? (message.data.node !== null ? runningPromptId : undefined)
-    case 'execution_start':
-    case 'execution_cached':
-    case 'executed':
-    case 'execution_success':
-    case 'execution_error':
-    case 'execution_interrupted':
-    case 'progress_state':
-      return message.data.prompt_id
-    case 'progress':
-      return message.data.prompt_id ?? runningPromptId
-    default:
-      return undefined
-  }
-}
-
-/**
- * Applies one socket message to a task. Pure: returns the same object when nothing changes, so duplicates,
- * late frames after the end and out-of-order progress are ignored by identity.
- */
-export function applyMessage(task: ComfyTask, message: ComfyMessage, now: number): ComfyTask {
-  if (isTerminal(task.state))
-    return task
-  switch (message.type) {
-    case 'execution_start':
-      return toRunning(task, now)
-    case 'execution_cached':
-      return task.state === 'running' ? task : toRunning(task, now)
-    case 'executing': {
-      const node = message.data.node
-      if (node === null)
-        return task // the legacy "done" marker; execution_success/error/interrupted decide the end
-      if (task.node === node && task.state === 'running')
-        return task
-      // Named stores on a fresh copy, not a `changes` object: the hot frames (executing, progress) take this path.
-      const next = copyTask(toRunning(task, now))
-      next.node = node
-      next.progress = task.progress?.node === node ? task.progress : null
-      return next
-    }
-    case 'progress': {
-      const { value, max } = message.data
-      const node = message.data.node ?? task.node
-      const previous = task.progress
-      if (previous && previous.node === node && previous.max === max && value <= previous.value)
-        return task
-      const next = copyTask(toRunning(task, now))
-      next.progress = { value, max, node }
-      return next
-    }
-    case 'executed': {
-      const { node, output } = message.data
-      if (output === null)
-        return toRunning(task, now) // a cached node without UI output: ComfyUI sends `output: null`
-      const outputs = { ...task.outputs, [node]: output }
-      return updateTask(toRunning(task, now), { outputs, images: collectOutputImages(outputs) })
-    }
-    case 'execution_success':
-      return updateTask(task, { state: 'succeeded', node: null, preview: null, endedAt: now, startedAt: task.startedAt ?? now, unconfirmed: false, missingSince: null })
-    case 'execution_error': {
-      const d = message.data
-      const error = new ExecutionFailedError(task.server, task.promptId, String(d.node_id), String(d.node_type), String(d.exception_type), String(d.exception_message), d.traceback ?? [])
-      return end(task, 'failed', error, now)
-    }
-    case 'execution_interrupted':
-      return task.cancelRequested
-        ? end(task, 'cancelled', new TaskCancelledError(task.server, task.promptId, 'interrupted'), now)
-        : end(task, 'interrupted', new TaskInterruptedError(task.server, task.promptId, message.data.node_id ?? undefined), now)
-    default:
-      return task
-  }
-}
-
-/** Attaches a preview frame to a running task. */
-export function applyPreview(task: ComfyTask, preview: TaskPreview): ComfyTask {
-  if (isTerminal(task.state))
-    return task
-  return updateTask(task, { preview })
-}
-
 /** Ends a task with a state and an error (no-op if already ended). */
 export function endTask(task: ComfyTask, state: Exclude<TaskState, 'preparing' | 'queued' | 'running' | 'succeeded'>, error: ComfyTetherError, now: number): ComfyTask {
   return isTerminal(task.state) ? task : end(task, state, error, now)
 }
 
-function end(task: ComfyTask, state: TaskState, error: ComfyTetherError, now: number): ComfyTask {
+/** @internal Ends a task that has not ended yet (task-frames.ts uses it too). */
+export function end(task: ComfyTask, state: TaskState, error: ComfyTetherError, now: number): ComfyTask {
   // A finished task keeps its outputs, not its last preview: that frame is only worth memory while the task runs.
   return updateTask(task, { state, error, node: null, preview: null, endedAt: now, unconfirmed: false, missingSince: null })
-}
-
-function toRunning(task: ComfyTask, now: number): ComfyTask {
-  if (task.state === 'running')
-    return task
-  return updateTask(task, { state: 'running', startedAt: task.startedAt ?? now, queuedAt: task.queuedAt ?? now })
 }

@@ -5,6 +5,7 @@ import type { WaitingPrompts } from '../../src/client/server-queue'
 import { createComfySimulator } from 'comfy-tether/testing'
 import { describe, expect, it } from 'vitest'
 import { createTask } from '../../src/core/task-state'
+import { startWorkflowProgress, workflowKey } from '../../src/core/workflow-progress'
 import { createWorkflowInsight } from '../../src/client/workflow-insight'
 import { TaskCache } from '../../src/client/task-cache'
 import { nodeClient, simulatorPool } from '../helpers/node-client'
@@ -70,7 +71,8 @@ describe('queue positions', () => {
     const cache = new TaskCache({ retention: 10, resultOf: () => { throw new Error('not in this test') }, wasSent: () => true, onChange: () => {}, onListenerError: (error) => { throw error } })
     const insight = createWorkflowInsight({ cache, queue: async () => answers[Math.min(reads++, answers.length - 1)]!, now: () => Date.now() })
     const task = cache.put({ ...createTask({ promptId: 'ours', server: 'http://a', clientId: 'c', now: 0 }), state: 'queued' })
-    task.dispatch({ type: 'track', prompt: slowWorkflowWithoutPreviews(), filled: null, nodes: ['1', '2', '3'], format: 'api' })
+    const prompt = slowWorkflowWithoutPreviews()
+    task.dispatch({ type: 'track', prompt, filled: null, key: workflowKey(prompt), progress: startWorkflowProgress(['1', '2', '3']), format: 'api' })
     cache.subscribe(() => void shown.push(insight.view('ours')?.queuePosition ?? null))
     insight.view('ours') // someone looks
     insight.onStatus('http://a')

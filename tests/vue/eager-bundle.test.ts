@@ -10,7 +10,7 @@ import { buildApp } from '../helpers/build-app'
 // (issues #13 and #22): the workflow checks (UI-format conversion, validation against /object_info, templates), the
 // server API's calls, the task runner (submit, cancel), placement's choice, the typed ComfyUI calls with their answer
 // decoders and errors, the frame router with the binary preview decoder, the reconcile pass, resume() with its follow
-// sockets, the server probes, uploadImage(), loadImage(), the duplicate-tab guard, the node info cache, the reader of a server's queue, the debug helpers (debugLock & co.) with their lock rules, the verdict of a history entry, task affinity's placement rules, a locked server's tether (its socket, polls and outage clock) and the Vue layer's socket (vueuse's useWebSocket). A static import of any of them from the store's path brings them back into the eager code.
+// sockets, the server probes, uploadImage(), loadImage(), the duplicate-tab guard, the node info cache, the reader of a server's queue, the debug helpers (debugLock & co.) with their lock rules, the verdict of a history entry, task affinity's placement rules, a locked server's tether (its socket, polls and outage clock), the rules of socket frames (a task's messages and previews, its workflow's progress), the workflow views (ETAs, queue positions, normalized outputs) and the Vue layer's socket (vueuse's useWebSocket). A static import of any of them from the store's path brings them back into the eager code.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 /** Modules that must stay out of the eager code. */
@@ -27,6 +27,8 @@ const LAZY = [
   /^src\/http\/(comfy-api-calls|image-loader|server-get|to-comfy-error)\.ts$/,
   /^src\/vue\/(use-comfy-socket|vue-socket-open)\.ts$/,
   /^src\/core\/(task-parsers|jobs-parsers|history-parsers|validate-input|object-info|binary-frames|request-errors|placement|history-outcome|lock-checks|service-time)\.ts$/,
+  /^src\/core\/(task-frames|workflow-progress|outputs)\.ts$/,
+  /^src\/client\/workflow-insight\.ts$/,
 ]
 
 interface Split {
@@ -66,7 +68,7 @@ describe('what an app loads at startup', () => {
       expect(eager, module).toContain(module)
     expect(eager.filter(id => LAZY.some(pattern => pattern.test(id)))).toEqual([]) // …but none of the parts used later
     // They are still shipped, each behind a dynamic import().
-    for (const module of ['src/core/ui-workflow/convert.ts', 'src/core/validate-workflow.ts', 'src/client/workflow-checks.ts', 'src/http/server-api-calls.ts', 'src/client/task-runner.ts', 'src/client/place-tasks.ts', 'src/http/comfy-api-calls.ts', 'src/client/reconcile-pass.ts', 'src/client/resume.ts', 'src/client/client-id-guard.ts', 'src/client/frame-router.ts', 'src/core/binary-frames.ts', 'src/client/node-info-cache.ts', 'src/client/server-queue.ts', 'src/client/server-tether.ts', 'src/client/outage-clock.ts', 'src/client/inspect-reads.ts', 'src/client/background.ts', 'src/core/lock-checks.ts', 'src/core/history-outcome.ts', 'src/vue/use-comfy-socket.ts', 'src/vue/vue-socket-open.ts'])
+    for (const module of ['src/core/ui-workflow/convert.ts', 'src/core/validate-workflow.ts', 'src/client/workflow-checks.ts', 'src/http/server-api-calls.ts', 'src/client/task-runner.ts', 'src/client/place-tasks.ts', 'src/http/comfy-api-calls.ts', 'src/client/reconcile-pass.ts', 'src/client/resume.ts', 'src/client/client-id-guard.ts', 'src/client/frame-router.ts', 'src/core/binary-frames.ts', 'src/client/node-info-cache.ts', 'src/client/server-queue.ts', 'src/client/server-tether.ts', 'src/client/outage-clock.ts', 'src/client/inspect-reads.ts', 'src/client/background.ts', 'src/core/lock-checks.ts', 'src/core/history-outcome.ts', 'src/vue/use-comfy-socket.ts', 'src/vue/vue-socket-open.ts', 'src/core/task-frames.ts', 'src/core/workflow-progress.ts', 'src/core/outputs.ts', 'src/client/workflow-insight.ts'])
       expect(lazy, module).toContain(module)
   })
 
