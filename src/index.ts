@@ -18,7 +18,6 @@ export { resolveComfyOptions } from './client/resolve-options'
 export type { ComfySocketState } from './vue/use-comfy-socket'
 export {
   ComfyTetherError,
-  ExecutionFailedError,
   InvalidArgumentError,
   InvalidServerUrlError,
   isComfyTetherError,
@@ -26,10 +25,9 @@ export {
   NoServerAvailableError,
   ProtocolError,
   ServerMismatchError,
-  TaskCancelledError,
-  TaskInterruptedError,
   TaskLostError,
 } from './core/errors'
+export { ExecutionFailedError, TaskCancelledError, TaskInterruptedError } from './core/task-errors'
 export { LockedServerDownError, PromptRejectedError, RequestFailedError, ServerUnreachableError, TaskNotFoundError, UploadFailedError } from './core/request-errors'
 export type { ComfyNodeError, ComfyTetherErrorByCode, ComfyTetherErrorCode, TaskLostReason } from './core/errors'
 export { ClientDisposedError } from './core/errors'

@@ -1,7 +1,7 @@
 import type { ComfyTask } from '../core/task-state'
 import type { ComfyApi } from '../http/comfy-api'
 import type { ServerQueue } from './server-queue'
-import { TaskCancelledError } from '../core/errors'
+import { TaskCancelledError } from '../core/task-errors'
 import { endTask, isTerminal } from '../core/task-state'
 import { reconcileTask } from '../core/task-reconcile'
 

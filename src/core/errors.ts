@@ -2,6 +2,7 @@ import type { ChunkLoadError } from './lazy-chunk'
 import type { MissingDependencyError } from './missing-dependency-error'
 import type { UiWorkflowError } from './ui-workflow/error'
 import type { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from './workflow-errors'
+import type { ExecutionFailedError, TaskCancelledError, TaskInterruptedError } from './task-errors'
 import type { LockedServerDownError, PromptRejectedError, RequestFailedError, ServerUnreachableError, TaskNotFoundError, UploadFailedError } from './request-errors'
 import { BRAND, errorToJSON, PREFIX, redactMessage, sanitizeCause } from './safe-error'
 
@@ -180,43 +181,6 @@ export interface ComfyNodeError {
   errors: { type: string, message: string, details: string, extra_info?: Record<string, unknown> }[]
   dependent_outputs?: string[]
   class_type?: string
-}
-
-/** A node raised while the prompt ran (`execution_error`). */
-export class ExecutionFailedError extends ComfyTetherError {
-  override readonly name = 'ExecutionFailedError'
-  declare readonly code: 'EXECUTION_FAILED'
-  constructor(
-    readonly server: string,
-    readonly promptId: string,
-    readonly nodeId: string,
-    readonly nodeType: string,
-    readonly exceptionType: string,
-    readonly exceptionMessage: string,
-    readonly traceback: readonly string[] = [],
-  ) {
-    super('EXECUTION_FAILED', `Task ${promptId} failed on "${server}" at node ${nodeId} (${nodeType}): ${exceptionType}: ${exceptionMessage.trim()}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' See error.traceback; fix the node\'s inputs and submit again.' : ' See error.traceback.'}`)
-  }
-}
-
-/** The prompt was interrupted on its server (by this client or another). */
-export class TaskInterruptedError extends ComfyTetherError {
-  override readonly name = 'TaskInterruptedError'
-  declare readonly code: 'TASK_INTERRUPTED'
-  constructor(readonly server: string, readonly promptId: string, readonly nodeId?: string) {
-    super('TASK_INTERRUPTED', `Task ${promptId} was interrupted on "${server}"${nodeId ? ` at node ${nodeId}` : ''}.${typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? ' Submit it again if you still want its result.' : ' Submit it again for its result.'}`)
-  }
-}
-
-/** The task was cancelled by this client before it ran. */
-export class TaskCancelledError extends ComfyTetherError {
-  override readonly name = 'TaskCancelledError'
-  declare readonly code: 'TASK_CANCELLED'
-  /** How: removed from the queue, interrupted while it ran, or stopped before it was sent. */
-  constructor(readonly server: string, readonly promptId: string, readonly how: TaskCancelHow = 'dequeued') {
-    const what = how === 'interrupted' ? `interrupted while it ran on "${server}"` : how === 'not-sent' ? `stopped before it was sent to "${server}"` : `removed from the queue of "${server}"`
-    super('TASK_CANCELLED', `Task ${promptId} was cancelled and ${what}.`)
-  }
 }
 
 /** Why a task was declared lost. */

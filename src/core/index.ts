@@ -7,16 +7,14 @@
 // Errors: the base, the guard, those the functions below throw, and those a task ends with.
 export {
   ComfyTetherError,
-  ExecutionFailedError,
   InvalidArgumentError,
   InvalidServerUrlError,
   isComfyTetherError,
   ProtocolError,
   ServerMismatchError,
-  TaskCancelledError,
-  TaskInterruptedError,
   TaskLostError,
 } from './errors'
+export { ExecutionFailedError, TaskCancelledError, TaskInterruptedError } from './task-errors'
 export { PromptRejectedError } from './request-errors'
 export type { ComfyNodeError, ComfyTetherErrorByCode, ComfyTetherErrorCode, TaskCancelHow, TaskLostReason } from './errors'
 export { NoCapableServerError, WorkflowCheckError, WorkflowParamsError } from './workflow-errors'

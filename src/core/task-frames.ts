@@ -3,7 +3,7 @@
 // chunk passes them to the reducer, see FrameRules in task-reducer.ts).
 import type { ComfyMessage } from './protocol'
 import type { ComfyTask, TaskPreview } from './task-state'
-import { ExecutionFailedError, TaskCancelledError, TaskInterruptedError } from './errors'
+import { ExecutionFailedError, TaskCancelledError, TaskInterruptedError } from './task-errors'
 import { collectOutputImages } from './outputs'
 import { copyTask, end, isTerminal, updateTask } from './task-state'
 

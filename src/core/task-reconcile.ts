@@ -1,6 +1,6 @@
 import type { HistoryEntry } from './api-types'
 import type { ComfyTask } from './task-state'
-import { ExecutionFailedError, TaskCancelledError, TaskInterruptedError } from './errors'
+import { ExecutionFailedError, TaskCancelledError, TaskInterruptedError } from './task-errors'
 import { collectOutputImages, historyOutcome } from './history-outcome'
 import { endTask, isTerminal, updateTask } from './task-state'
 

@@ -4,7 +4,8 @@ import type { ComfyTaskEvent, TaskCacheDeps } from '../../src/client/task-cache'
 import type { ComfyTask } from '../../src/core/task-state'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { TaskCache } from '../../src/client/task-cache'
-import { ClientDisposedError, TaskCancelledError } from '../../src/core/errors'
+import { ClientDisposedError } from '../../src/core/errors'
+import { TaskCancelledError } from '../../src/core/task-errors'
 import { createTask, endTask } from '../../src/core/task-state'
 
 function factory(overrides: Partial<TaskCacheDeps> = {}) {
