@@ -44,19 +44,3 @@ export function backgroundPart<T>(make: (loaded: BackgroundParts) => T): Backgro
     },
   }
 }
-
-/**
- * The stand-in of a part whose every method either waits for it (the default) or, for those in `before`, answers at
- * once until it is there; once it is, every call goes straight to it.
- */
-export function standIn<T extends object>(part: BackgroundPart<T>, before: { [K in keyof T]?: T[K] } = {}): T {
-  return new Proxy(before as T, {
-    get: (_, key) => (typeof key !== 'string' || key === 'then' // never a thenable, nor anything but its methods
-      ? undefined
-      : (...args: unknown[]): unknown => {
-          const call = (on: T): unknown => (on[key as keyof T] as (...a: unknown[]) => unknown)(...args)
-          const made = part.now()
-          return made || !(key in before) ? part.use(call) : call(before as T)
-        }),
-  })
-}
